@@ -1,0 +1,287 @@
+//! The survey definition exactly as written in TOML. Unknown keys are rejected by serde
+//! (`deny_unknown_fields`); references between sections are checked in [`crate::Survey`].
+//! Fields that refer to other ids keep their source span so that errors can name the line.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyDefinition {
+    pub survey: SurveyMeta,
+    pub wave: Wave,
+    pub data: DataSource,
+    #[serde(default)]
+    pub scale: Scale,
+    #[serde(default)]
+    pub missing: MissingCodes,
+    #[serde(default)]
+    pub privacy: Privacy,
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    #[serde(default)]
+    pub items: Vec<Item>,
+    #[serde(default)]
+    pub kpis: Vec<Kpi>,
+    #[serde(default)]
+    pub segments: Vec<Segment>,
+    #[serde(default)]
+    pub multi_select: Vec<MultiSelect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyMeta {
+    pub id: String,
+    pub ja: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Wave {
+    pub year: i32,
+    pub label: String,
+    /// Free text such as "2023-07..2023-08".
+    #[serde(default)]
+    pub fielded: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    /// Response file, relative to the definition's folder.
+    pub file: String,
+    /// Column holding the respondent id; optional because many exports have none.
+    #[serde(default)]
+    pub respondent_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub min: u8,
+    pub max: u8,
+    pub favourable: Vec<u8>,
+    pub unfavourable: Vec<u8>,
+    #[serde(default)]
+    pub labels: Vec<PointLabel>,
+}
+
+impl Default for Scale {
+    /// The common 5-point agreement scale: 4-5 favourable, 1-2 unfavourable.
+    fn default() -> Self {
+        let label = |value, ja: &str, en: &str| PointLabel {
+            value,
+            ja: ja.into(),
+            en: en.into(),
+        };
+        Scale {
+            min: 1,
+            max: 5,
+            favourable: vec![4, 5],
+            unfavourable: vec![1, 2],
+            labels: vec![
+                label(1, "そう思わない", "Disagree"),
+                label(2, "あまりそう思わない", "Tend to disagree"),
+                label(3, "どちらともいえない", "Neither"),
+                label(4, "ややそう思う", "Tend to agree"),
+                label(5, "そう思う", "Agree"),
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PointLabel {
+    pub value: u8,
+    pub ja: String,
+    pub en: String,
+}
+
+/// Codes that mean "no answer" and codes that mean "not applicable". Blank cells are always
+/// missing. Both are matched after NFKC normalisation and trimming.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MissingCodes {
+    #[serde(default = "default_missing_codes")]
+    pub codes: Vec<String>,
+    #[serde(default)]
+    pub not_applicable: Vec<String>,
+}
+
+fn default_missing_codes() -> Vec<String> {
+    vec!["無回答".into()]
+}
+
+impl Default for MissingCodes {
+    fn default() -> Self {
+        MissingCodes {
+            codes: default_missing_codes(),
+            not_applicable: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Smallest number of contributing respondents for which any figure is published.
+    #[serde(default = "default_min_group_size")]
+    pub min_group_size: u32,
+}
+
+fn default_min_group_size() -> u32 {
+    5
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy {
+            min_group_size: default_min_group_size(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub id: Spanned<String>,
+    pub ja: String,
+    pub en: String,
+    /// Items a respondent must answer to get a dimension score; default half, rounded up.
+    #[serde(default)]
+    pub min_answered: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: Spanned<String>,
+    /// Header of the column in the response file.
+    pub column: String,
+    pub ja: String,
+    pub en: String,
+    #[serde(default)]
+    pub dimension: Option<Spanned<String>>,
+    /// Reverse-keyed: answers are flipped as min + max - x before any score or share.
+    #[serde(default)]
+    pub reverse: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiKind {
+    /// Mean of an item, a dimension or a list of items (scored like a dimension).
+    Mean,
+    /// Share of respondents with a valid answer who chose one of `points`.
+    Share,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct YearValue {
+    pub year: i32,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kpi {
+    pub id: Spanned<String>,
+    pub ja: String,
+    pub en: String,
+    pub kind: KpiKind,
+    #[serde(default)]
+    pub item: Option<Spanned<String>>,
+    #[serde(default)]
+    pub items: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub dimension: Option<Spanned<String>>,
+    /// For `share`: the scale points that count (default: the scale's favourable points).
+    #[serde(default)]
+    pub points: Option<Vec<u8>>,
+    /// For a mean over several items: items needed for a respondent score (default half, up).
+    #[serde(default)]
+    pub min_answered: Option<usize>,
+    #[serde(default)]
+    pub baseline: Option<YearValue>,
+    #[serde(default)]
+    pub target: Option<YearValue>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    pub id: Spanned<String>,
+    pub column: String,
+    pub ja: String,
+    pub en: String,
+    /// Enclosing segment (e.g. bureau for section): groups are keyed by the parent's value too.
+    #[serde(default)]
+    pub parent: Option<Spanned<String>>,
+    /// Declared values in display order; a value outside the list rejects the row.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MultiStorage {
+    /// One column per option holding 1/0, ○/blank, TRUE/FALSE.
+    #[default]
+    Columns,
+    /// One column holding the picked codes or labels, separated by `separator`.
+    Delimited,
+}
+
+/// How a skipped question is told apart from "picked nothing".
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipRule {
+    /// Skipped when every option cell (or the delimited cell) is blank; explicit 0/FALSE
+    /// cells mean "seen and not picked".
+    #[default]
+    AllBlank,
+    /// Skipped whenever nothing is picked: use with ○/blank columns, where the two look alike.
+    NoPick,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultiSelect {
+    pub id: Spanned<String>,
+    pub ja: String,
+    pub en: String,
+    #[serde(default)]
+    pub storage: MultiStorage,
+    /// For `delimited` storage: the column.
+    #[serde(default)]
+    pub column: Option<String>,
+    /// For `delimited` storage: the separators accepted between picks (default `;`).
+    #[serde(default)]
+    pub separator: Option<String>,
+    #[serde(default)]
+    pub max_picks: Option<usize>,
+    /// An exclusive option such as 特になし: picking it with anything else is a problem.
+    #[serde(default)]
+    pub none_option: Option<Spanned<String>>,
+    #[serde(default)]
+    pub skipped_when: SkipRule,
+    pub options: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub id: Spanned<String>,
+    pub ja: String,
+    pub en: String,
+    /// For `columns` storage: the option's column.
+    #[serde(default)]
+    pub column: Option<String>,
+    /// For `delimited` storage: the code written in the cell (the labels are accepted too).
+    #[serde(default)]
+    pub code: Option<String>,
+}

@@ -1,0 +1,710 @@
+//! The validated survey: a definition whose references all resolve, with index tables that the
+//! aggregation and report crates use instead of string look-ups.
+//!
+//! Answer codes: every item answer is stored as a `u8` code, `1..=points` for scale values
+//! `min..=max`, [`CODE_MISSING`] for no answer and [`CODE_NOT_APPLICABLE`] for "not applicable".
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::definition::{KpiKind, MultiStorage, SurveyDefinition};
+use crate::error::{DefinitionError, DefinitionProblem};
+
+pub const CODE_MISSING: u8 = 0;
+pub const CODE_NOT_APPLICABLE: u8 = u8::MAX;
+
+/// A bilingual label: the user reads Japanese, reviewers often English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub ja: String,
+    pub en: String,
+}
+
+impl Label {
+    pub fn new(ja: &str, en: &str) -> Self {
+        Label {
+            ja: ja.to_string(),
+            en: en.to_string(),
+        }
+    }
+
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.en
+        } else {
+            &self.ja
+        }
+    }
+}
+
+/// A set of items scored per respondent as the mean of the answered ones (reverse-keyed items
+/// flipped), when at least `min_answered` are answered. Dimensions and multi-item KPIs are both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composite {
+    pub items: Vec<usize>,
+    pub min_answered: usize,
+}
+
+/// What a KPI is computed from, resolved to indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KpiMeasure {
+    /// Mean of a composite (a dimension, or the KPI's own list of items).
+    CompositeMean { composite: usize },
+    /// Share of respondents with a valid answer to `item` whose (flipped) code is in `codes`.
+    Share { item: usize, codes: Vec<u8> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub definition: SurveyDefinition,
+    /// Where the definition was read from; data paths are relative to its folder.
+    pub path: PathBuf,
+    /// Composites: one per dimension (same index), then one per mean KPI.
+    pub composites: Vec<Composite>,
+    pub kpi_measures: Vec<KpiMeasure>,
+    /// Parent segment index of each segment.
+    pub segment_parents: Vec<Option<usize>>,
+    /// Per multi-select question, the index of its exclusive "none" option.
+    pub none_options: Vec<Option<usize>>,
+}
+
+impl Survey {
+    /// Reads and validates a definition file.
+    pub fn load(path: &Path) -> Result<Survey, DefinitionError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DefinitionError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Survey::from_toml(&text, path)
+    }
+
+    /// Parses and validates definition text; `path` is used for messages and relative data paths.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Survey, DefinitionError> {
+        let definition: SurveyDefinition =
+            toml::from_str(text).map_err(|e| DefinitionError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string().trim_end().to_string(),
+            })?;
+        let mut checker = Checker {
+            text,
+            problems: Vec::new(),
+        };
+        let survey = checker.resolve(definition, path);
+        if checker.problems.is_empty() {
+            Ok(survey)
+        } else {
+            Err(DefinitionError::Invalid {
+                path: path.to_path_buf(),
+                problems: checker.problems,
+            })
+        }
+    }
+
+    /// Number of scale points (5 for a 1..5 scale).
+    pub fn points(&self) -> u8 {
+        self.definition.scale.max - self.definition.scale.min + 1
+    }
+
+    /// Code of a scale value.
+    pub fn code_of(&self, value: u8) -> u8 {
+        value - self.definition.scale.min + 1
+    }
+
+    /// Scale value of a code.
+    pub fn value_of(&self, code: u8) -> u8 {
+        code + self.definition.scale.min - 1
+    }
+
+    /// The code an item's answer counts as after reverse keying (min + max - x).
+    pub fn flipped(&self, item: usize, code: u8) -> u8 {
+        if self.definition.items[item].reverse {
+            self.points() + 1 - code
+        } else {
+            code
+        }
+    }
+
+    pub fn min_group_size(&self) -> u32 {
+        self.definition.privacy.min_group_size
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
+        dir.join(&self.definition.data.file)
+    }
+
+    pub fn dimension_items(&self, dimension: usize) -> &[usize] {
+        &self.composites[dimension].items
+    }
+
+    /// Items that belong to no dimension (e.g. a KPI item), in definition order.
+    pub fn standalone_items(&self) -> Vec<usize> {
+        (0..self.definition.items.len())
+            .filter(|&i| self.definition.items[i].dimension.is_none())
+            .collect()
+    }
+
+    pub fn is_favourable(&self, code: u8) -> bool {
+        self.definition.scale.favourable.contains(&self.value_of(code))
+    }
+
+    pub fn is_unfavourable(&self, code: u8) -> bool {
+        self.definition.scale.unfavourable.contains(&self.value_of(code))
+    }
+
+    pub fn survey_label(&self) -> Label {
+        Label::new(&self.definition.survey.ja, &self.definition.survey.en)
+    }
+}
+
+/// Default minimum answered items: half the items, rounded up.
+fn half_up(n: usize) -> usize {
+    n.div_ceil(2)
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    problems: Vec<DefinitionProblem>,
+}
+
+impl Checker<'_> {
+    fn line_of(&self, span: std::ops::Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text[..end].bytes().filter(|&b| b == b'\n').count() + 1
+    }
+
+    fn problem_at<T>(&mut self, at: &Spanned<T>, key: &str, message: String) {
+        let line = self.line_of(at.span());
+        self.problems.push(DefinitionProblem {
+            line,
+            key: key.to_string(),
+            message,
+        });
+    }
+
+    /// For problems whose key has no span of its own: the line of the first `[key]` header.
+    fn problem_in_section(&mut self, section: &str, key: &str, message: String) {
+        let line = self
+            .text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("[{section}]")))
+            .map(|i| i + 1)
+            .unwrap_or(1);
+        self.problems.push(DefinitionProblem {
+            line,
+            key: key.to_string(),
+            message,
+        });
+    }
+
+    fn index_ids<'s>(
+        &mut self,
+        section: &str,
+        ids: impl Iterator<Item = &'s Spanned<String>>,
+    ) -> HashMap<String, usize> {
+        let mut map = HashMap::new();
+        for (i, id) in ids.enumerate() {
+            if id.get_ref().trim().is_empty() {
+                self.problem_at(id, &format!("{section}.id"), "id is empty".into());
+            }
+            if map.insert(id.get_ref().clone(), i).is_some() {
+                self.problem_at(
+                    id,
+                    &format!("{section}.id"),
+                    format!("duplicate id `{}`", id.get_ref()),
+                );
+            }
+        }
+        map
+    }
+
+    fn lookup(
+        &mut self,
+        map: &HashMap<String, usize>,
+        reference: &Spanned<String>,
+        key: &str,
+        what: &str,
+    ) -> Option<usize> {
+        let found = map.get(reference.get_ref()).copied();
+        if found.is_none() {
+            let mut known: Vec<&String> = map.keys().collect();
+            known.sort();
+            self.problem_at(
+                reference,
+                key,
+                format!(
+                    "unknown {what} `{}` (known: {})",
+                    reference.get_ref(),
+                    known
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        found
+    }
+
+    fn resolve(&mut self, definition: SurveyDefinition, path: &Path) -> Survey {
+        self.check_scale(&definition);
+        if definition.privacy.min_group_size == 0 {
+            self.problem_in_section(
+                "privacy",
+                "privacy.min_group_size",
+                "must be at least 1".into(),
+            );
+        }
+
+        let dims = self.index_ids("dimensions", definition.dimensions.iter().map(|d| &d.id));
+        let items = self.index_ids("items", definition.items.iter().map(|i| &i.id));
+        self.index_ids("kpis", definition.kpis.iter().map(|k| &k.id));
+        let segs = self.index_ids("segments", definition.segments.iter().map(|s| &s.id));
+        self.index_ids(
+            "multi_select",
+            definition.multi_select.iter().map(|m| &m.id),
+        );
+        self.check_columns(&definition);
+
+        // Dimensions -> composites.
+        let mut composites: Vec<Composite> = definition
+            .dimensions
+            .iter()
+            .map(|_| Composite {
+                items: Vec::new(),
+                min_answered: 0,
+            })
+            .collect();
+        for (i, item) in definition.items.iter().enumerate() {
+            if let Some(d) = &item.dimension {
+                if let Some(d) = self.lookup(&dims, d, "items.dimension", "dimension") {
+                    composites[d].items.push(i);
+                }
+            }
+        }
+        for (d, dim) in definition.dimensions.iter().enumerate() {
+            let n = composites[d].items.len();
+            if n == 0 {
+                self.problem_at(
+                    &dim.id,
+                    "dimensions.id",
+                    format!("dimension `{}` has no items", dim.id.get_ref()),
+                );
+            }
+            composites[d].min_answered = self.min_answered(dim.min_answered, n, &dim.id);
+        }
+
+        let kpi_measures = self.resolve_kpis(&definition, &dims, &items, &mut composites);
+        let segment_parents = self.resolve_segments(&definition, &segs);
+        let none_options = self.resolve_multi(&definition);
+
+        Survey {
+            definition,
+            path: path.to_path_buf(),
+            composites,
+            kpi_measures,
+            segment_parents,
+            none_options,
+        }
+    }
+
+    fn check_scale(&mut self, def: &SurveyDefinition) {
+        let s = &def.scale;
+        if s.min >= s.max || s.max - s.min > 20 || s.max == u8::MAX {
+            self.problem_in_section(
+                "scale",
+                "scale",
+                format!(
+                    "min {} and max {} do not make a scale of 2 to 21 points",
+                    s.min, s.max
+                ),
+            );
+            return;
+        }
+        for (key, points) in [
+            ("scale.favourable", &s.favourable),
+            ("scale.unfavourable", &s.unfavourable),
+        ] {
+            for p in points {
+                if *p < s.min || *p > s.max {
+                    self.problem_in_section("scale", key, format!("{p} is outside the scale"));
+                }
+            }
+        }
+        if s.favourable.iter().any(|p| s.unfavourable.contains(p)) {
+            self.problem_in_section(
+                "scale",
+                "scale.favourable",
+                "a point cannot be both favourable and unfavourable".into(),
+            );
+        }
+        for l in &s.labels {
+            if l.value < s.min || l.value > s.max {
+                self.problem_in_section(
+                    "scale",
+                    "scale.labels.value",
+                    format!("{} is outside the scale", l.value),
+                );
+            }
+        }
+    }
+
+    fn check_columns(&mut self, def: &SurveyDefinition) {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut claim = |this: &mut Self, column: &str, owner: String, at: &Spanned<String>| {
+            let key = crate::normalize_text(column);
+            if let Some(other) = seen.insert(key, owner.clone()) {
+                this.problem_at(
+                    at,
+                    "column",
+                    format!("column `{column}` is used by both {other} and {owner}"),
+                );
+            }
+        };
+        for item in &def.items {
+            claim(self, &item.column, format!("item `{}`", item.id.get_ref()), &item.id);
+        }
+        for seg in &def.segments {
+            claim(self, &seg.column, format!("segment `{}`", seg.id.get_ref()), &seg.id);
+        }
+        for m in &def.multi_select {
+            match m.storage {
+                MultiStorage::Columns => {
+                    for o in &m.options {
+                        match &o.column {
+                            Some(c) => claim(
+                                self,
+                                c,
+                                format!("option `{}.{}`", m.id.get_ref(), o.id.get_ref()),
+                                &o.id,
+                            ),
+                            None => self.problem_at(
+                                &o.id,
+                                "multi_select.options.column",
+                                "storage `columns` needs a column for every option".into(),
+                            ),
+                        }
+                    }
+                }
+                MultiStorage::Delimited => match &m.column {
+                    Some(c) => claim(self, c, format!("question `{}`", m.id.get_ref()), &m.id),
+                    None => self.problem_at(
+                        &m.id,
+                        "multi_select.column",
+                        "storage `delimited` needs `column`".into(),
+                    ),
+                },
+            }
+        }
+    }
+
+    fn min_answered(&mut self, set: Option<usize>, n: usize, at: &Spanned<String>) -> usize {
+        match set {
+            None => half_up(n).max(1),
+            Some(m) if m >= 1 && m <= n => m,
+            Some(m) => {
+                self.problem_at(
+                    at,
+                    "min_answered",
+                    format!("min_answered {m} must be between 1 and the {n} items"),
+                );
+                1
+            }
+        }
+    }
+
+    fn resolve_kpis(
+        &mut self,
+        def: &SurveyDefinition,
+        dims: &HashMap<String, usize>,
+        items: &HashMap<String, usize>,
+        composites: &mut Vec<Composite>,
+    ) -> Vec<KpiMeasure> {
+        let mut measures = Vec::new();
+        for kpi in &def.kpis {
+            let sources = usize::from(kpi.item.is_some())
+                + usize::from(!kpi.items.is_empty())
+                + usize::from(kpi.dimension.is_some());
+            if sources != 1 {
+                self.problem_at(
+                    &kpi.id,
+                    "kpis",
+                    "give exactly one of `item`, `items` or `dimension`".into(),
+                );
+                measures.push(KpiMeasure::CompositeMean { composite: 0 });
+                continue;
+            }
+            let measure = match kpi.kind {
+                KpiKind::Share => {
+                    let Some(item_ref) = &kpi.item else {
+                        self.problem_at(
+                            &kpi.id,
+                            "kpis.kind",
+                            "a `share` KPI is computed from one `item`".into(),
+                        );
+                        measures.push(KpiMeasure::CompositeMean { composite: 0 });
+                        continue;
+                    };
+                    let item = self.lookup(items, item_ref, "kpis.item", "item").unwrap_or(0);
+                    let points = kpi
+                        .points
+                        .clone()
+                        .unwrap_or_else(|| def.scale.favourable.clone());
+                    let mut codes = BTreeSet::new();
+                    for p in points {
+                        if p < def.scale.min || p > def.scale.max {
+                            self.problem_at(
+                                &kpi.id,
+                                "kpis.points",
+                                format!("{p} is outside the scale"),
+                            );
+                        } else {
+                            codes.insert(p - def.scale.min + 1);
+                        }
+                    }
+                    KpiMeasure::Share {
+                        item,
+                        codes: codes.into_iter().collect(),
+                    }
+                }
+                KpiKind::Mean => {
+                    if kpi.points.is_some() {
+                        self.problem_at(
+                            &kpi.id,
+                            "kpis.points",
+                            "`points` belongs to `share` KPIs".into(),
+                        );
+                    }
+                    if let Some(d) = &kpi.dimension {
+                        let composite = self
+                            .lookup(dims, d, "kpis.dimension", "dimension")
+                            .unwrap_or(0);
+                        KpiMeasure::CompositeMean { composite }
+                    } else {
+                        let refs: Vec<&Spanned<String>> = match &kpi.item {
+                            Some(i) => vec![i],
+                            None => kpi.items.iter().collect(),
+                        };
+                        let key = if kpi.item.is_some() {
+                            "kpis.item"
+                        } else {
+                            "kpis.items"
+                        };
+                        let list: Vec<usize> = refs
+                            .into_iter()
+                            .filter_map(|r| self.lookup(items, r, key, "item"))
+                            .collect();
+                        let min_answered = self.min_answered(kpi.min_answered, list.len(), &kpi.id);
+                        composites.push(Composite {
+                            items: list,
+                            min_answered,
+                        });
+                        KpiMeasure::CompositeMean {
+                            composite: composites.len() - 1,
+                        }
+                    }
+                }
+            };
+            measures.push(measure);
+            for (key, yv) in [("kpis.baseline", &kpi.baseline), ("kpis.target", &kpi.target)] {
+                if let Some(yv) = yv {
+                    let ok = match kpi.kind {
+                        KpiKind::Share => (0.0..=1.0).contains(&yv.value),
+                        KpiKind::Mean => {
+                            (f64::from(def.scale.min)..=f64::from(def.scale.max)).contains(&yv.value)
+                        }
+                    };
+                    if !ok {
+                        self.problem_at(
+                            &kpi.id,
+                            key,
+                            format!(
+                                "value {} is outside the KPI's range (shares are fractions 0..1)",
+                                yv.value
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        measures
+    }
+
+    fn resolve_segments(
+        &mut self,
+        def: &SurveyDefinition,
+        segs: &HashMap<String, usize>,
+    ) -> Vec<Option<usize>> {
+        let parents: Vec<Option<usize>> = def
+            .segments
+            .iter()
+            .map(|s| {
+                s.parent
+                    .as_ref()
+                    .and_then(|p| self.lookup(segs, p, "segments.parent", "segment"))
+            })
+            .collect();
+        // A chain of parents must end: walk at most n steps.
+        for (i, seg) in def.segments.iter().enumerate() {
+            let mut at = parents[i];
+            let mut steps = 0;
+            while let Some(p) = at {
+                steps += 1;
+                if p == i || steps > parents.len() {
+                    self.problem_at(
+                        &seg.id,
+                        "segments.parent",
+                        "parents form a cycle".into(),
+                    );
+                    break;
+                }
+                at = parents[p];
+            }
+        }
+        parents
+    }
+
+    fn resolve_multi(&mut self, def: &SurveyDefinition) -> Vec<Option<usize>> {
+        let mut nones = Vec::new();
+        for m in &def.multi_select {
+            let options = self.index_ids("multi_select.options", m.options.iter().map(|o| &o.id));
+            if m.options.is_empty() {
+                self.problem_at(&m.id, "multi_select.options", "no options".into());
+            }
+            if m.max_picks == Some(0) {
+                self.problem_at(&m.id, "multi_select.max_picks", "must be at least 1".into());
+            }
+            if m.storage == MultiStorage::Delimited {
+                for o in &m.options {
+                    if o.code.is_none() {
+                        self.problem_at(
+                            &o.id,
+                            "multi_select.options.code",
+                            "storage `delimited` needs a code for every option".into(),
+                        );
+                    }
+                }
+            }
+            nones.push(m.none_option.as_ref().and_then(|n| {
+                self.lookup(&options, n, "multi_select.none_option", "option")
+            }));
+        }
+        nones
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[survey]
+id = "t"
+ja = "テスト"
+en = "Test"
+
+[wave]
+year = 2023
+label = "R5"
+
+[data]
+file = "r.csv"
+
+[[dimensions]]
+id = "d1"
+ja = "領域"
+en = "Dim"
+
+[[items]]
+id = "q1"
+column = "Q1"
+ja = "設問1"
+en = "Q1"
+dimension = "d1"
+
+[[items]]
+id = "q2"
+column = "Q2"
+ja = "設問2"
+en = "Q2"
+dimension = "d1"
+reverse = true
+
+[[items]]
+id = "q3"
+column = "Q3"
+ja = "設問3"
+en = "Q3"
+dimension = "d1"
+"#;
+
+    fn load(text: &str) -> Result<Survey, DefinitionError> {
+        Survey::from_toml(text, Path::new("survey.toml"))
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = load(MINIMAL).unwrap();
+        assert_eq!(s.points(), 5);
+        assert_eq!(s.min_group_size(), 5);
+        // 3 items: half rounded up is 2.
+        assert_eq!(s.composites[0].min_answered, 2);
+        assert_eq!(s.flipped(1, 1), 5);
+        assert_eq!(s.flipped(1, 4), 2);
+        assert_eq!(s.flipped(0, 4), 4);
+        assert!(s.is_favourable(4) && s.is_unfavourable(2) && !s.is_favourable(3));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = MINIMAL.replace("reverse = true", "reversed = true");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("reversed"), "{err}");
+        assert!(err.contains("line 32"), "{err}");
+    }
+
+    #[test]
+    fn bad_reference_names_key_and_line() {
+        let text = MINIMAL.replace("dimension = \"d1\"\nreverse", "dimension = \"d9\"\nreverse");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("items.dimension"), "{err}");
+        assert!(err.contains("unknown dimension `d9`"), "{err}");
+        assert!(err.contains("line 31"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_columns_are_problems() {
+        let text = MINIMAL.replace("id = \"q3\"\ncolumn = \"Q3\"", "id = \"q2\"\ncolumn = \"Q2\"");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("duplicate id `q2`"), "{err}");
+        assert!(err.contains("column `Q2` is used by both"), "{err}");
+    }
+
+    #[test]
+    fn share_kpi_defaults_to_favourable_points() {
+        let text = format!(
+            "{MINIMAL}\n[[kpis]]\nid = \"k\"\nja = \"k\"\nen = \"k\"\nkind = \"share\"\nitem = \"q1\"\n"
+        );
+        let s = load(&text).unwrap();
+        assert_eq!(
+            s.kpi_measures[0],
+            KpiMeasure::Share {
+                item: 0,
+                codes: vec![4, 5]
+            }
+        );
+    }
+
+    #[test]
+    fn segment_cycle_is_a_problem() {
+        let text = format!(
+            "{MINIMAL}\n[[segments]]\nid = \"a\"\ncolumn = \"A\"\nja = \"a\"\nen = \"a\"\nparent = \"b\"\n\
+             [[segments]]\nid = \"b\"\ncolumn = \"B\"\nja = \"b\"\nen = \"b\"\nparent = \"a\"\n"
+        );
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("cycle"), "{err}");
+    }
+}

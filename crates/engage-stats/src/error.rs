@@ -1,0 +1,11 @@
+//! The one error type of the statistics crate.
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatsError {
+    #[error("needs at least {needed} observations, got {got}")]
+    TooFew { needed: u64, got: u64 },
+    #[error("confidence level must be in (0, 1)")]
+    BadLevel,
+    #[error("input has no variance")]
+    NoVariance,
+}

@@ -1,0 +1,64 @@
+//! Confidence intervals: Student's t for means, Wilson (no continuity correction) for shares.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::StatsError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// Two-sided critical value of Student's t: `scipy.stats.t.ppf(1 - (1 - level) / 2, df)`.
+pub fn t_critical(level: f64, df: f64) -> Result<f64, StatsError> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(StatsError::BadLevel);
+    }
+    if df.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return Err(StatsError::TooFew { needed: 2, got: 1 });
+    }
+    let t = StudentsT::new(0.0, 1.0, df).expect("df > 0 checked");
+    Ok(t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+}
+
+/// Two-sided standard normal critical value: `scipy.stats.norm.ppf(1 - (1 - level) / 2)`.
+pub fn z_critical(level: f64) -> Result<f64, StatsError> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(StatsError::BadLevel);
+    }
+    let n = Normal::new(0.0, 1.0).expect("standard normal");
+    Ok(n.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+}
+
+/// Interval for a mean: mean ± t(level, n-1) · sd / √n.
+pub fn mean_ci(mean: f64, sd: f64, n: u64, level: f64) -> Result<Interval, StatsError> {
+    if n < 2 {
+        return Err(StatsError::TooFew { needed: 2, got: n });
+    }
+    let half = t_critical(level, (n - 1) as f64)? * sd / (n as f64).sqrt();
+    Ok(Interval {
+        lower: mean - half,
+        upper: mean + half,
+    })
+}
+
+/// Wilson score interval without continuity correction, as
+/// `statsmodels.stats.proportion.proportion_confint(count, n, method="wilson")`.
+pub fn wilson_ci(count: u64, n: u64, level: f64) -> Result<Interval, StatsError> {
+    if n == 0 {
+        return Err(StatsError::TooFew { needed: 1, got: 0 });
+    }
+    let z = z_critical(level)?;
+    let n_f = n as f64;
+    let p = count as f64 / n_f;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n_f;
+    let centre = (p + z2 / (2.0 * n_f)) / denom;
+    let half = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
+    Ok(Interval {
+        lower: (centre - half).max(0.0),
+        upper: (centre + half).min(1.0),
+    })
+}

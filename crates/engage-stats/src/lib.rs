@@ -1,0 +1,17 @@
+//! Pure statistics over numbers already aggregated: no I/O, no polars, no survey types.
+//! Every function here is checked against SciPy/statsmodels/pingouin values in `tests/`.
+
+mod descriptive;
+mod error;
+mod intervals;
+mod rank;
+mod reliability;
+
+pub use descriptive::{pearson, MeanSummary, Moments};
+pub use error::StatsError;
+pub use intervals::{mean_ci, t_critical, wilson_ci, z_critical, Interval};
+pub use rank::rank_descending_min;
+pub use reliability::{cronbach_alpha_from_covariance, cronbach_alpha_listwise};
+
+/// Confidence level used throughout reports.
+pub const CONFIDENCE: f64 = 0.95;
