@@ -1,1 +1,33 @@
-fn main() {}
+//! `engage`: staff engagement survey analytics from the command line.
+//!
+//! Only this crate knows clap and anyhow; each subcommand lives in `cmd/` with its own `Args`
+//! and `run`, and resolves its flags into a plan before doing any work.
+
+mod cmd;
+mod exit;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "engage", version, about = "Staff engagement survey analytics", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a survey: writes report.json, report.xlsx and CSV tables.
+    Report(cmd::report::Args),
+    /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
+    Generate(cmd::generate::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Report(args) => cmd::report::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
+    };
+    std::process::exit(exit::code(outcome));
+}

@@ -1,1 +1,14 @@
-//! placeholder
+//! Reads response files into the compact layout that aggregation works on ([`ResponseTable`]),
+//! checking every cell and accounting for every row: read = accepted + rejected.
+//!
+//! Architecture invariant: this crate is the only one that opens response files.
+
+mod error;
+mod headers;
+mod layout;
+mod read_csv;
+mod values;
+
+pub use error::IngestError;
+pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSING_SEGMENT};
+pub use read_csv::{read_responses, FileAccount, Ingested, Problem, RejectedRow};

@@ -13,7 +13,11 @@ pub struct DefinitionProblem {
 
 impl fmt::Display for DefinitionProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, key `{}`: {}", self.line, self.key, self.message)
+        write!(
+            f,
+            "line {}, key `{}`: {}",
+            self.line, self.key, self.message
+        )
     }
 }
 

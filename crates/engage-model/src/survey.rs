@@ -148,11 +148,17 @@ impl Survey {
     }
 
     pub fn is_favourable(&self, code: u8) -> bool {
-        self.definition.scale.favourable.contains(&self.value_of(code))
+        self.definition
+            .scale
+            .favourable
+            .contains(&self.value_of(code))
     }
 
     pub fn is_unfavourable(&self, code: u8) -> bool {
-        self.definition.scale.unfavourable.contains(&self.value_of(code))
+        self.definition
+            .scale
+            .unfavourable
+            .contains(&self.value_of(code))
     }
 
     pub fn survey_label(&self) -> Label {
@@ -365,10 +371,20 @@ impl Checker<'_> {
             }
         };
         for item in &def.items {
-            claim(self, &item.column, format!("item `{}`", item.id.get_ref()), &item.id);
+            claim(
+                self,
+                &item.column,
+                format!("item `{}`", item.id.get_ref()),
+                &item.id,
+            );
         }
         for seg in &def.segments {
-            claim(self, &seg.column, format!("segment `{}`", seg.id.get_ref()), &seg.id);
+            claim(
+                self,
+                &seg.column,
+                format!("segment `{}`", seg.id.get_ref()),
+                &seg.id,
+            );
         }
         for m in &def.multi_select {
             match m.storage {
@@ -448,7 +464,9 @@ impl Checker<'_> {
                         measures.push(KpiMeasure::CompositeMean { composite: 0 });
                         continue;
                     };
-                    let item = self.lookup(items, item_ref, "kpis.item", "item").unwrap_or(0);
+                    let item = self
+                        .lookup(items, item_ref, "kpis.item", "item")
+                        .unwrap_or(0);
                     let points = kpi
                         .points
                         .clone()
@@ -509,13 +527,15 @@ impl Checker<'_> {
                 }
             };
             measures.push(measure);
-            for (key, yv) in [("kpis.baseline", &kpi.baseline), ("kpis.target", &kpi.target)] {
+            for (key, yv) in [
+                ("kpis.baseline", &kpi.baseline),
+                ("kpis.target", &kpi.target),
+            ] {
                 if let Some(yv) = yv {
                     let ok = match kpi.kind {
                         KpiKind::Share => (0.0..=1.0).contains(&yv.value),
-                        KpiKind::Mean => {
-                            (f64::from(def.scale.min)..=f64::from(def.scale.max)).contains(&yv.value)
-                        }
+                        KpiKind::Mean => (f64::from(def.scale.min)..=f64::from(def.scale.max))
+                            .contains(&yv.value),
                     };
                     if !ok {
                         self.problem_at(
@@ -554,11 +574,7 @@ impl Checker<'_> {
             while let Some(p) = at {
                 steps += 1;
                 if p == i || steps > parents.len() {
-                    self.problem_at(
-                        &seg.id,
-                        "segments.parent",
-                        "parents form a cycle".into(),
-                    );
+                    self.problem_at(&seg.id, "segments.parent", "parents form a cycle".into());
                     break;
                 }
                 at = parents[p];
@@ -588,9 +604,11 @@ impl Checker<'_> {
                     }
                 }
             }
-            nones.push(m.none_option.as_ref().and_then(|n| {
-                self.lookup(&options, n, "multi_select.none_option", "option")
-            }));
+            nones.push(
+                m.none_option
+                    .as_ref()
+                    .and_then(|n| self.lookup(&options, n, "multi_select.none_option", "option")),
+            );
         }
         nones
     }
@@ -677,7 +695,10 @@ dimension = "d1"
 
     #[test]
     fn duplicate_ids_and_columns_are_problems() {
-        let text = MINIMAL.replace("id = \"q3\"\ncolumn = \"Q3\"", "id = \"q2\"\ncolumn = \"Q2\"");
+        let text = MINIMAL.replace(
+            "id = \"q3\"\ncolumn = \"Q3\"",
+            "id = \"q2\"\ncolumn = \"Q2\"",
+        );
         let err = load(&text).unwrap_err().to_string();
         assert!(err.contains("duplicate id `q2`"), "{err}");
         assert!(err.contains("column `Q2` is used by both"), "{err}");

@@ -33,7 +33,9 @@ impl Moments {
     }
 
     pub fn summary(&self, level: f64) -> Result<MeanSummary, StatsError> {
-        let mean = self.mean().ok_or(StatsError::TooFew { needed: 1, got: 0 })?;
+        let mean = self
+            .mean()
+            .ok_or(StatsError::TooFew { needed: 1, got: 0 })?;
         let sd = self.variance().map(f64::sqrt);
         let ci = match sd {
             Some(sd) => Some(mean_ci(mean, sd, self.n, level)?),

@@ -67,9 +67,24 @@ fn one_value_has_a_mean_but_no_spread() {
 #[test]
 fn critical_values() {
     // scipy.stats.t.ppf(0.975, 9), scipy.stats.t.ppf(0.975, 3689), scipy.stats.norm.ppf(0.975)
-    tol::close(t_critical(0.95, 9.0).unwrap(), 2.2621571628540993, tol::QUANTILE, "t 9");
-    tol::close(t_critical(0.95, 3689.0).unwrap(), 1.9606072581996532, tol::QUANTILE, "t 3689");
-    tol::close(z_critical(0.95).unwrap(), 1.959963984540054, tol::QUANTILE, "z");
+    tol::close(
+        t_critical(0.95, 9.0).unwrap(),
+        2.2621571628540993,
+        tol::QUANTILE,
+        "t 9",
+    );
+    tol::close(
+        t_critical(0.95, 3689.0).unwrap(),
+        1.9606072581996532,
+        tol::QUANTILE,
+        "t 3689",
+    );
+    tol::close(
+        z_critical(0.95).unwrap(),
+        1.959963984540054,
+        tol::QUANTILE,
+        "z",
+    );
     assert!(t_critical(1.5, 3.0).is_err());
 }
 
@@ -85,8 +100,18 @@ fn wilson_intervals_match_statsmodels() {
     ];
     for (c, n, lo, hi) in cases {
         let ci = wilson_ci(c, n, 0.95).unwrap();
-        tol::close(ci.lower, lo, tol::QUANTILE, &format!("wilson({c},{n}) lower"));
-        tol::close(ci.upper, hi, tol::QUANTILE, &format!("wilson({c},{n}) upper"));
+        tol::close(
+            ci.lower,
+            lo,
+            tol::QUANTILE,
+            &format!("wilson({c},{n}) lower"),
+        );
+        tol::close(
+            ci.upper,
+            hi,
+            tol::QUANTILE,
+            &format!("wilson({c},{n}) upper"),
+        );
     }
     assert!(wilson_ci(0, 0, 0.95).is_err());
 }
@@ -110,9 +135,31 @@ fn pearson_r() {
 #[test]
 fn cronbach_alpha_listwise_matches_pingouin() {
     // pingouin.cronbach_alpha(df, nan_policy="listwise"), pingouin 0.5.5; df in reference.py
-    let q1 = [Some(4.), Some(5.), Some(3.), Some(2.), Some(4.), Some(5.), Some(3.), None, Some(4.), Some(2.)];
+    let q1 = [
+        Some(4.),
+        Some(5.),
+        Some(3.),
+        Some(2.),
+        Some(4.),
+        Some(5.),
+        Some(3.),
+        None,
+        Some(4.),
+        Some(2.),
+    ];
     let q2 = [4., 4., 3., 2., 5., 5., 2., 3., 4., 1.];
-    let q3 = [Some(3.), Some(5.), Some(2.), Some(1.), Some(4.), Some(4.), Some(3.), Some(3.), None, Some(2.)];
+    let q3 = [
+        Some(3.),
+        Some(5.),
+        Some(2.),
+        Some(1.),
+        Some(4.),
+        Some(4.),
+        Some(3.),
+        Some(3.),
+        None,
+        Some(2.),
+    ];
     let q4 = [5., 4., 3., 2., 4., 5., 2., 4., 4., 2.];
     let rows: Vec<Vec<Option<f64>>> = (0..10)
         .map(|i| vec![q1[i], Some(q2[i]), q3[i], Some(q4[i])])

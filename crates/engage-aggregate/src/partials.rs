@@ -1,0 +1,164 @@
+//! Integer partial aggregates and their merge.
+
+use engage_model::Survey;
+use serde::{Deserialize, Serialize};
+
+/// Counts of each answer code of one item: index 0 missing, `1..=points` the scale points,
+/// `points + 1` not applicable. Raw codes: reverse keying is applied when figures are derived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCounts {
+    pub by_code: Vec<u64>,
+}
+
+impl ItemCounts {
+    pub fn missing(&self) -> u64 {
+        self.by_code[0]
+    }
+    pub fn not_applicable(&self) -> u64 {
+        *self.by_code.last().expect("at least missing and n/a slots")
+    }
+    /// Counts of the scale points, code 1 first.
+    pub fn points(&self) -> &[u64] {
+        &self.by_code[1..self.by_code.len() - 1]
+    }
+    pub fn valid(&self) -> u64 {
+        self.points().iter().sum()
+    }
+}
+
+/// Respondent scores of a composite, each score being (sum of flipped codes) / (items answered),
+/// stored multiplied by `scale` (the LCM of 1..=items) so that they are integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CompositeSums {
+    pub n: u64,
+    pub sum: i128,
+    pub sum_sq: i128,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiCounts {
+    /// Respondents who answered the question: the base of every share.
+    pub base: u64,
+    pub options: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPartial {
+    pub respondents: u64,
+    pub items: Vec<ItemCounts>,
+    pub composites: Vec<CompositeSums>,
+    pub multi: Vec<MultiCounts>,
+}
+
+impl GroupPartial {
+    pub fn empty(survey: &Survey) -> Self {
+        let points = usize::from(survey.points());
+        GroupPartial {
+            respondents: 0,
+            items: survey
+                .definition
+                .items
+                .iter()
+                .map(|_| ItemCounts {
+                    by_code: vec![0; points + 2],
+                })
+                .collect(),
+            composites: vec![CompositeSums::default(); survey.composites.len()],
+            multi: survey
+                .definition
+                .multi_select
+                .iter()
+                .map(|q| MultiCounts {
+                    base: 0,
+                    options: vec![0; q.options.len()],
+                })
+                .collect(),
+        }
+    }
+
+    pub fn merge(&mut self, other: &GroupPartial) {
+        self.respondents += other.respondents;
+        for (a, b) in self.items.iter_mut().zip(&other.items) {
+            for (x, y) in a.by_code.iter_mut().zip(&b.by_code) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.composites.iter_mut().zip(&other.composites) {
+            a.n += b.n;
+            a.sum += b.sum;
+            a.sum_sq += b.sum_sq;
+        }
+        for (a, b) in self.multi.iter_mut().zip(&other.multi) {
+            a.base += b.base;
+            for (x, y) in a.options.iter_mut().zip(&b.options) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// The groups of one cut: the whole organisation (`segment: None`, one group) or one segment
+/// (one group per level code, level 0 being the missing value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutPartial {
+    pub segment: Option<usize>,
+    pub groups: Vec<GroupPartial>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partials {
+    pub cuts: Vec<CutPartial>,
+}
+
+impl Partials {
+    /// Empty partials shaped for `survey`, with `levels[s]` groups for segment `s`.
+    pub fn empty(survey: &Survey, levels: &[usize]) -> Self {
+        let mut cuts = vec![CutPartial {
+            segment: None,
+            groups: vec![GroupPartial::empty(survey)],
+        }];
+        for (s, &n) in levels.iter().enumerate() {
+            cuts.push(CutPartial {
+                segment: Some(s),
+                groups: vec![GroupPartial::empty(survey); n],
+            });
+        }
+        Partials { cuts }
+    }
+
+    pub fn merge(&mut self, other: &Partials) {
+        for (a, b) in self.cuts.iter_mut().zip(&other.cuts) {
+            for (x, y) in a.groups.iter_mut().zip(&b.groups) {
+                x.merge(y);
+            }
+        }
+    }
+
+    pub fn overall(&self) -> &GroupPartial {
+        &self.cuts[0].groups[0]
+    }
+}
+
+/// LCM of 1..=items: multiplying a mean of up to `items` integers by it gives an integer.
+pub fn composite_scale(items: usize) -> i128 {
+    fn gcd(a: i128, b: i128) -> i128 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    (1..=items.max(1) as i128).fold(1, |l, k| l / gcd(l, k) * k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::composite_scale;
+
+    #[test]
+    fn lcm_by_hand() {
+        assert_eq!(composite_scale(1), 1);
+        assert_eq!(composite_scale(4), 12);
+        assert_eq!(composite_scale(6), 60);
+    }
+}

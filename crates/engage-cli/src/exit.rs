@@ -1,0 +1,21 @@
+//! Exit codes, documented in README.md. 2 is left to clap for usage errors.
+
+/// Everything worked (rejected rows are warnings unless `--strict`).
+pub const OK: i32 = 0;
+/// Could not go on: unreadable or invalid input, or an output that could not be written.
+pub const FAILURE: i32 = 1;
+/// The work finished, but `--strict` was given and rows were rejected.
+pub const STRICT_PROBLEMS: i32 = 3;
+
+/// What a subcommand reports back: its own exit code, or an error to print.
+pub type Outcome = anyhow::Result<i32>;
+
+pub fn code(outcome: Outcome) -> i32 {
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            FAILURE
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The compact column layout: answers as `u8` codes, segments as dictionary codes, multi-select
+//! picks as bitsets. Built once by ingest; aggregation only reads it.
+
+use std::collections::HashMap;
+
+/// Dictionary code of a missing segment value (未回答): a group of its own in every cut.
+pub const MISSING_SEGMENT: u32 = 0;
+
+#[derive(Debug, Clone, Default)]
+pub struct ResponseTable {
+    pub n_rows: usize,
+    /// One column per item, codes as in [`engage_model::CODE_MISSING`] and friends.
+    pub items: Vec<Vec<u8>>,
+    pub segments: Vec<SegmentColumn>,
+    pub multi: Vec<MultiColumn>,
+}
+
+/// One level of a segment. `key` is unique within the segment: for a nested segment it is the
+/// parent's key and the value joined by " / ", since section names repeat across bureaus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentLevel {
+    pub key: String,
+    pub value: String,
+    /// Code of the parent segment's level, for nested segments.
+    pub parent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SegmentColumn {
+    /// Per row: index into `levels`; `levels[0]` is the missing value.
+    pub codes: Vec<u32>,
+    pub levels: Vec<SegmentLevel>,
+}
+
+impl SegmentColumn {
+    pub fn new() -> Self {
+        SegmentColumn {
+            codes: Vec::new(),
+            levels: vec![SegmentLevel {
+                key: String::new(),
+                value: String::new(),
+                parent: None,
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MultiColumn {
+    /// Per row: bit `o` set when option `o` was picked (at most 64 options).
+    pub picks: Vec<u64>,
+    /// Per row: whether the question was answered (the base of every share).
+    pub answered: Vec<bool>,
+}
+
+/// Builds a segment dictionary while rows arrive; levels are put in display order at the end.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentBuilder {
+    pub column: SegmentColumn,
+    lookup: HashMap<String, u32>,
+}
+
+impl SegmentBuilder {
+    pub fn new() -> Self {
+        SegmentBuilder {
+            column: SegmentColumn::new(),
+            lookup: HashMap::new(),
+        }
+    }
+
+    pub fn code(&mut self, value: &str, parent: Option<(u32, &str)>) -> u32 {
+        if value.is_empty() {
+            return MISSING_SEGMENT;
+        }
+        let key = match parent {
+            Some((_, parent_key)) if !parent_key.is_empty() => format!("{parent_key} / {value}"),
+            _ => value.to_string(),
+        };
+        if let Some(&c) = self.lookup.get(&key) {
+            return c;
+        }
+        let c = self.column.levels.len() as u32;
+        self.column.levels.push(SegmentLevel {
+            key: key.clone(),
+            value: value.to_string(),
+            parent: parent.map(|(p, _)| p),
+        });
+        self.lookup.insert(key, c);
+        c
+    }
+
+    pub fn key(&self, code: u32) -> &str {
+        &self.column.levels[code as usize].key
+    }
+
+    /// Puts levels in display order (declared order, then by key) so that output does not
+    /// depend on row order; returns the old-to-new code map for children to follow.
+    pub fn finish(&mut self, declared: Option<&[String]>, parent_map: Option<&[u32]>) -> Vec<u32> {
+        let levels = std::mem::take(&mut self.column.levels);
+        let rank = |l: &SegmentLevel| {
+            declared
+                .and_then(|d| d.iter().position(|v| *v == l.value))
+                .unwrap_or(usize::MAX)
+        };
+        let mut order: Vec<usize> = (1..levels.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (la, lb) = (&levels[a], &levels[b]);
+            let pa = la.parent.map(|p| parent_map.map_or(p, |m| m[p as usize]));
+            let pb = lb.parent.map(|p| parent_map.map_or(p, |m| m[p as usize]));
+            pa.cmp(&pb)
+                .then(rank(la).cmp(&rank(lb)))
+                .then(la.key.cmp(&lb.key))
+        });
+        let mut remap = vec![0u32; levels.len()];
+        let mut new_levels = vec![levels[0].clone()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u32 + 1;
+            let mut level = levels[old].clone();
+            level.parent = level
+                .parent
+                .map(|p| parent_map.map_or(p, |m| m[p as usize]));
+            new_levels.push(level);
+        }
+        for c in self.column.codes.iter_mut() {
+            *c = remap[*c as usize];
+        }
+        self.column.levels = new_levels;
+        self.lookup.clear();
+        remap
+    }
+}

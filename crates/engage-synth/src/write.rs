@@ -1,0 +1,381 @@
+//! Writing a drawn sample: the survey definition that describes it, and the responses as CSV
+//! (UTF-8 with BOM, as survey tools export for Excel) or Parquet (zstd, 131,072-row groups).
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray, UInt8Array};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::content::{
+    ItemText, AGE_BANDS, BUREAUS, DIMENSIONS, EMPLOYMENT, GENDERS, GRADES, KPI_ITEM, MINDSET_ITEM,
+    REFORM_PRIORITIES, SERVICE_YEARS, WORK_ISSUES, WORK_ISSUES_NONE,
+};
+use crate::model::{age_label, Sample, MISSING, NOT_APPLICABLE};
+use crate::wave::WaveSpec;
+use crate::SynthError;
+
+/// The Parquet encoding of a "not applicable" answer; declared in the definition.
+const NOT_APPLICABLE_CODE: u8 = 99;
+const ROW_GROUP: usize = 131_072;
+
+fn all_items() -> Vec<&'static ItemText> {
+    DIMENSIONS
+        .iter()
+        .flat_map(|d| d.items.iter())
+        .chain([&KPI_ITEM, &MINDSET_ITEM])
+        .collect()
+}
+
+fn item_column(j: usize) -> String {
+    format!("Q{:02}", j + 1)
+}
+
+fn work_column(o: usize) -> String {
+    format!("Q{:02}_{:02}", all_items().len() + 1, o + 1)
+}
+
+fn priority_column() -> String {
+    format!("Q{:02}", all_items().len() + 2)
+}
+
+/// Header row of the response file.
+pub fn header() -> Vec<String> {
+    let mut h: Vec<String> = [
+        "回答者ID",
+        "局区",
+        "所属",
+        "年齢",
+        "職層",
+        "雇用形態",
+        "性別",
+        "勤続年数",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    h.extend((0..all_items().len()).map(item_column));
+    h.extend((0..=WORK_ISSUES.len()).map(work_column));
+    h.push(priority_column());
+    h
+}
+
+fn quote_list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The survey definition (TOML) describing the files this crate writes.
+pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
+    let mut t = String::new();
+    let w = &mut t;
+    let _ = writeln!(
+        w,
+        "# Synthetic Kumamoto City staff survey, wave {} ({}), written by `engage generate`.",
+        spec.label, spec.year
+    );
+    let _ = writeln!(
+        w,
+        "# Answers come from a calibrated latent-factor model; see docs/fixtures.md.\n"
+    );
+    let _ = writeln!(w, "[survey]\nid = \"kumamoto-staff-{}\"\nja = \"熊本市 職員満足度調査・市役所改革職員アンケート\"\nen = \"Kumamoto City staff satisfaction survey and reform questionnaire\"\n", spec.year);
+    let _ = writeln!(
+        w,
+        "[wave]\nyear = {}\nlabel = \"{}\"\nfielded = \"{}\"\n",
+        spec.year, spec.label, spec.fielded
+    );
+    let _ = writeln!(
+        w,
+        "[data]\nfile = \"{data_file}\"\nrespondent_id = \"回答者ID\"\n"
+    );
+    let _ = writeln!(
+        w,
+        "[scale]\nmin = 1\nmax = 5\nfavourable = [4, 5]\nunfavourable = [1, 2]\nlabels = ["
+    );
+    for (v, ja, en) in [
+        (1, "そう思わない", "Disagree"),
+        (2, "あまりそう思わない", "Tend to disagree"),
+        (3, "どちらともいえない", "Neither"),
+        (4, "ややそう思う", "Tend to agree"),
+        (5, "そう思う", "Agree"),
+    ] {
+        let _ = writeln!(w, "  {{ value = {v}, ja = \"{ja}\", en = \"{en}\" }},");
+    }
+    let _ = writeln!(w, "]\n");
+    let _ = writeln!(w, "[missing]\ncodes = [\"無回答\"]\nnot_applicable = [\"わからない\", \"{NOT_APPLICABLE_CODE}\"]\n");
+    let _ = writeln!(w, "[privacy]\nmin_group_size = 5\n");
+    for d in DIMENSIONS {
+        let _ = writeln!(
+            w,
+            "[[dimensions]]\nid = \"{}\"\nja = \"{}\"\nen = \"{}\"\n",
+            d.id, d.ja, d.en
+        );
+    }
+    let mut j = 0;
+    for d in DIMENSIONS {
+        for it in d.items {
+            let _ = writeln!(w, "[[items]]\nid = \"{}\"\ncolumn = \"{}\"\nja = \"{}\"\nen = \"{}\"\ndimension = \"{}\"", it.id, item_column(j), it.ja, it.en, d.id);
+            if it.reverse {
+                let _ = writeln!(w, "reverse = true");
+            }
+            let _ = writeln!(w);
+            j += 1;
+        }
+    }
+    for it in [&KPI_ITEM, &MINDSET_ITEM] {
+        let _ = writeln!(
+            w,
+            "[[items]]\nid = \"{}\"\ncolumn = \"{}\"\nja = \"{}\"\nen = \"{}\"\n",
+            it.id,
+            item_column(j),
+            it.ja,
+            it.en
+        );
+        j += 1;
+    }
+    let _ = writeln!(w, "[[kpis]]\nid = \"work_satisfaction\"\nja = \"職員の市役所で働くことへの満足度スコア\"\nen = \"Staff satisfaction with working at the city hall (score)\"\nkind = \"mean\"\nitem = \"{}\"\nbaseline = {{ year = 2023, value = 3.56 }}\ntarget = {{ year = 2027, value = 3.70 }}\n", KPI_ITEM.id);
+    let _ = writeln!(w, "[[kpis]]\nid = \"reform_mindset\"\nja = \"市役所改革により改革意識が変わったと感じる職員の割合\"\nen = \"Share of staff who feel the reform changed their mindset\"\nkind = \"share\"\nitem = \"{}\"\npoints = [4, 5]\nbaseline = {{ year = 2022, value = 0.81 }}\ntarget = {{ year = 2027, value = 0.90 }}\n", MINDSET_ITEM.id);
+    let bureaus: Vec<&str> = BUREAUS.iter().map(|b| b.0).collect();
+    let segments: [(&str, &str, &str, &str, Option<&[&str]>, Option<&str>); 7] = [
+        (
+            "bureau",
+            "局区",
+            "局区",
+            "Bureau / ward",
+            Some(&bureaus),
+            None,
+        ),
+        ("section", "所属", "所属", "Section", None, Some("bureau")),
+        ("age", "年齢", "年齢", "Age band", Some(AGE_BANDS), None),
+        ("grade", "職層", "職層", "Job grade", Some(GRADES), None),
+        (
+            "employment",
+            "雇用形態",
+            "雇用形態",
+            "Employment type",
+            Some(EMPLOYMENT),
+            None,
+        ),
+        ("gender", "性別", "性別", "Gender", Some(GENDERS), None),
+        (
+            "service",
+            "勤続年数",
+            "勤続年数",
+            "Years of service",
+            Some(SERVICE_YEARS),
+            None,
+        ),
+    ];
+    for (id, column, ja, en, values, parent) in segments {
+        let _ = writeln!(
+            w,
+            "[[segments]]\nid = \"{id}\"\ncolumn = \"{column}\"\nja = \"{ja}\"\nen = \"{en}\""
+        );
+        if let Some(p) = parent {
+            let _ = writeln!(w, "parent = \"{p}\"");
+        }
+        if let Some(v) = values {
+            let _ = writeln!(w, "values = [{}]", quote_list(v));
+        }
+        let _ = writeln!(w);
+    }
+    let _ = writeln!(w, "[[multi_select]]\nid = \"work_issues\"\nja = \"仕事の課題\"\nen = \"Work issues\"\nstorage = \"columns\"\nmax_picks = 3\nnone_option = \"none\"\nskipped_when = \"all_blank\"\noptions = [");
+    for (o, opt) in WORK_ISSUES.iter().chain([&WORK_ISSUES_NONE]).enumerate() {
+        let _ = writeln!(
+            w,
+            "  {{ id = \"{}\", ja = \"{}\", en = \"{}\", column = \"{}\" }},",
+            opt.id,
+            opt.ja,
+            opt.en,
+            work_column(o)
+        );
+    }
+    let _ = writeln!(w, "]\n");
+    let _ = writeln!(w, "[[multi_select]]\nid = \"reform_priorities\"\nja = \"市役所改革の更なる推進のために重要なこと\"\nen = \"What matters most for further reform\"\nstorage = \"delimited\"\ncolumn = \"{}\"\nseparator = \";\"\nmax_picks = 3\noptions = [", priority_column());
+    for (o, opt) in REFORM_PRIORITIES.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "  {{ id = \"{}\", ja = \"{}\", en = \"{}\", code = \"{}\" }},",
+            opt.id,
+            opt.ja,
+            opt.en,
+            o + 1
+        );
+    }
+    let _ = writeln!(w, "]");
+    t
+}
+
+/// The text cells of one row, in [`header`] order.
+fn row_cells(s: &Sample, row: usize) -> Vec<String> {
+    let mut cells: Vec<String> = (0..8).map(|c| row_cells_segment(s, row, c)).collect();
+    for (j, column) in s.answers.iter().enumerate() {
+        cells.push(match raw_answer(column[row], j) {
+            None => String::new(),
+            Some(NOT_APPLICABLE) => "わからない".into(),
+            Some(v) => v.to_string(),
+        });
+    }
+    push_work_cells(&mut cells, s.work_issues[row]);
+    cells.push(match s.priorities[row] {
+        None => String::new(),
+        Some(bits) => (0..REFORM_PRIORITIES.len())
+            .filter(|o| bits >> o & 1 == 1)
+            .map(|o| (o + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(";"),
+    });
+    cells
+}
+
+fn push_work_cells(cells: &mut Vec<String>, picks: Option<u32>) {
+    let none = WORK_ISSUES.len();
+    for o in 0..=none {
+        cells.push(match picks {
+            None => String::new(),
+            Some(0) => u8::from(o == none).to_string(),
+            Some(bits) => (bits >> o & 1).to_string(),
+        });
+    }
+}
+
+/// The stored answer: reverse-keyed items are written as respondents answered them.
+fn raw_answer(positive: u8, item: usize) -> Option<u8> {
+    match positive {
+        MISSING => None,
+        NOT_APPLICABLE => Some(NOT_APPLICABLE),
+        v if all_items()[item].reverse => Some(6 - v),
+        v => Some(v),
+    }
+}
+
+pub fn write_csv(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    let io = |source| SynthError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = BufWriter::new(File::create(path).map_err(io)?);
+    file.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(file);
+    let csv_err = |e: csv::Error| SynthError::Write {
+        path: path.to_path_buf(),
+        source: e.into(),
+    };
+    writer.write_record(header()).map_err(csv_err)?;
+    for row in 0..sample.n {
+        writer
+            .write_record(row_cells(sample, row))
+            .map_err(csv_err)?;
+    }
+    writer.flush().map_err(io)?;
+    Ok(())
+}
+
+pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    let names = header();
+    let mut fields = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let is_text = i < 8 || i == names.len() - 1;
+        let dtype = if is_text {
+            DataType::Utf8
+        } else {
+            DataType::UInt8
+        };
+        fields.push(Field::new(name, dtype, true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .build();
+    let file = File::create(path).map_err(|source| SynthError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(SynthError::Parquet)?;
+    let n_items = sample.answers.len();
+    for start in (0..sample.n).step_by(ROW_GROUP) {
+        let rows = start..(start + ROW_GROUP).min(sample.n);
+        let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
+            Arc::new(rows.clone().map(f).collect::<StringArray>())
+        };
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for c in 0..8 {
+            columns.push(text(&|r| {
+                let cell = row_cells_segment(sample, r, c);
+                (!cell.is_empty()).then_some(cell)
+            }));
+        }
+        for j in 0..n_items {
+            let col: UInt8Array = rows
+                .clone()
+                .map(|r| {
+                    raw_answer(sample.answers[j][r], j).map(|v| {
+                        if v == NOT_APPLICABLE {
+                            NOT_APPLICABLE_CODE
+                        } else {
+                            v
+                        }
+                    })
+                })
+                .collect();
+            columns.push(Arc::new(col));
+        }
+        for o in 0..=WORK_ISSUES.len() {
+            let col: UInt8Array = rows
+                .clone()
+                .map(|r| {
+                    sample.work_issues[r].map(|bits| {
+                        if bits == 0 {
+                            u8::from(o == WORK_ISSUES.len())
+                        } else {
+                            (bits >> o & 1) as u8
+                        }
+                    })
+                })
+                .collect();
+            columns.push(Arc::new(col));
+        }
+        columns.push(text(&|r| {
+            sample.priorities[r].map(|bits| {
+                (0..REFORM_PRIORITIES.len())
+                    .filter(|o| bits >> o & 1 == 1)
+                    .map(|o| (o + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+        }));
+        let batch = RecordBatch::try_new(schema.clone(), columns)
+            .map_err(|e| SynthError::Arrow(e.to_string()))?;
+        writer.write(&batch).map_err(SynthError::Parquet)?;
+    }
+    writer.close().map_err(SynthError::Parquet)?;
+    Ok(())
+}
+
+/// One of the first eight (identity and segment) cells of a row.
+fn row_cells_segment(s: &Sample, row: usize, c: usize) -> String {
+    let b = s.bureau[row] as usize;
+    match c {
+        0 => format!("R{:07}", row + 1),
+        1 => BUREAUS[b].0.to_string(),
+        2 => s.sections[b][s.section[row] as usize].clone(),
+        3 => age_label(s.age[row]).to_string(),
+        4 => GRADES[s.grade[row] as usize].to_string(),
+        5 => EMPLOYMENT[s.employment[row] as usize].to_string(),
+        6 => GENDERS[s.gender[row] as usize].to_string(),
+        _ => SERVICE_YEARS[s.service[row] as usize].to_string(),
+    }
+}
