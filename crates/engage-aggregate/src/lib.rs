@@ -8,6 +8,7 @@ mod partials;
 mod pass;
 
 pub use partials::{
-    composite_scale, CompositeSums, CutPartial, GroupPartial, ItemCounts, MultiCounts, Partials,
+    composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,
+    Partials,
 };
 pub use pass::{aggregate, aggregate_rows, aggregate_sequential};

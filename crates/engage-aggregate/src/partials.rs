@@ -97,11 +97,22 @@ impl GroupPartial {
     }
 }
 
+/// Names one group of a cut. `key` is unique in the cut (nested segments prefix the parent's
+/// key); `value` is what the respondent wrote, empty for the missing-value group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLevel {
+    pub key: String,
+    pub value: String,
+    /// Index of the parent segment's group, for nested segments.
+    pub parent: Option<usize>,
+}
+
 /// The groups of one cut: the whole organisation (`segment: None`, one group) or one segment
 /// (one group per level code, level 0 being the missing value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CutPartial {
     pub segment: Option<usize>,
+    pub levels: Vec<GroupLevel>,
     pub groups: Vec<GroupPartial>,
 }
 
@@ -111,23 +122,32 @@ pub struct Partials {
 }
 
 impl Partials {
-    /// Empty partials shaped for `survey`, with `levels[s]` groups for segment `s`.
-    pub fn empty(survey: &Survey, levels: &[usize]) -> Self {
+    /// Empty partials shaped for `survey`, with the groups `levels[s]` for segment `s`.
+    pub fn empty(survey: &Survey, levels: &[Vec<GroupLevel>]) -> Self {
+        let overall = GroupLevel {
+            key: String::new(),
+            value: String::new(),
+            parent: None,
+        };
         let mut cuts = vec![CutPartial {
             segment: None,
+            levels: vec![overall],
             groups: vec![GroupPartial::empty(survey)],
         }];
-        for (s, &n) in levels.iter().enumerate() {
+        for (s, l) in levels.iter().enumerate() {
             cuts.push(CutPartial {
                 segment: Some(s),
-                groups: vec![GroupPartial::empty(survey); n],
+                levels: l.clone(),
+                groups: vec![GroupPartial::empty(survey); l.len()],
             });
         }
         Partials { cuts }
     }
 
+    /// Adds `other`'s counts. Both must come from the same survey and the same group levels.
     pub fn merge(&mut self, other: &Partials) {
         for (a, b) in self.cuts.iter_mut().zip(&other.cuts) {
+            debug_assert_eq!(a.levels, b.levels, "partials over different groups");
             for (x, y) in a.groups.iter_mut().zip(&b.groups) {
                 x.merge(y);
             }

@@ -5,13 +5,26 @@ use engage_ingest::ResponseTable;
 use engage_model::{Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
 use rayon::prelude::*;
 
-use crate::partials::{composite_scale, Partials};
+use crate::partials::{composite_scale, GroupLevel, Partials};
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
 
-fn levels(table: &ResponseTable) -> Vec<usize> {
-    table.segments.iter().map(|s| s.levels.len()).collect()
+fn levels(table: &ResponseTable) -> Vec<Vec<GroupLevel>> {
+    table
+        .segments
+        .iter()
+        .map(|s| {
+            s.levels
+                .iter()
+                .map(|l| GroupLevel {
+                    key: l.key.clone(),
+                    value: l.value.clone(),
+                    parent: l.parent.map(|p| p as usize),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Aggregates all rows in parallel on the current rayon pool.

@@ -1,1 +1,34 @@
-//! placeholder
+//! Writes a [`engage_report::Report`] to files: `report.json`, `report.xlsx` (one sheet per
+//! table) and one UTF-8-with-BOM CSV per table. The tables are built once ([`tables`]) and
+//! rendered by each writer, so the workbook and the CSVs can never disagree.
+//!
+//! Architecture invariant: this crate writes only what the report holds; withheld figures are
+//! already absent from it, so no writer can leak them.
+
+mod csv_out;
+mod json;
+mod rejects;
+mod tables;
+mod xlsx;
+
+use std::path::PathBuf;
+
+pub use csv_out::write_csv_tables;
+pub use json::write_json;
+pub use rejects::write_rejects;
+pub use tables::{tables, Cell, Column, Kind, Lang, Table};
+pub use xlsx::write_workbook;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the workbook {path}: {message}")]
+    Xlsx { path: PathBuf, message: String },
+    #[error("cannot serialise the report: {0}")]
+    Json(#[from] serde_json::Error),
+}

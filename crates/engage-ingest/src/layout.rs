@@ -69,11 +69,11 @@ impl SegmentBuilder {
     }
 
     pub fn code(&mut self, value: &str, parent: Option<(u32, &str)>) -> u32 {
-        if value.is_empty() {
-            return MISSING_SEGMENT;
-        }
+        // A missing value is one group, except under a known parent: sections left blank in
+        // two bureaus are two groups, so that each bureau's sections still add up to it.
         let key = match parent {
             Some((_, parent_key)) if !parent_key.is_empty() => format!("{parent_key} / {value}"),
+            _ if value.is_empty() => return MISSING_SEGMENT,
             _ => value.to_string(),
         };
         if let Some(&c) = self.lookup.get(&key) {

@@ -1,1 +1,13 @@
-//! placeholder
+//! From partial aggregates to the report: every published figure, its interval, KPI progress,
+//! and which groups are withheld for anonymity. Pure: no file is read or written here.
+
+mod build;
+mod figures;
+mod model;
+mod suppression;
+
+pub use build::{build_report, Provenance};
+pub use engage_stats::Interval;
+pub use figures::{item_figures, kpi_value, score_figures};
+pub use model::*;
+pub use suppression::{decide, Decisions};

@@ -1,7 +1,201 @@
-//! `engage report` (filled in below).
-use crate::exit::{Outcome, OK};
+//! `engage report`: definition + responses -> report.json, report.xlsx and CSV tables.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use engage_export::Lang;
+use engage_ingest::{file_sha256, Ingested};
+use engage_model::Survey;
+use engage_report::{DataFile, InputFile, Provenance, Report};
+
+use crate::exit::{Outcome, OK, STRICT_PROBLEMS};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Ja,
+    En,
+}
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_args: Args) -> Outcome {
+#[command(
+    after_help = "Examples:\n  engage report fixtures/kumamoto-2023/survey.toml --out out/kumamoto-2023\n  engage report survey.toml --data bureau-a.csv --data bureau-b.csv --out out/2023 --lang en\n\nExit codes: 0 done (rejected rows are warnings), 1 cannot go on, 2 usage error,\n3 done but rows were rejected and --strict was given."
+)]
+pub struct Args {
+    /// The survey definition (TOML).
+    survey: PathBuf,
+    /// Response file(s); default: the file named in the definition. Repeat for several files.
+    #[arg(long)]
+    data: Vec<PathBuf>,
+    /// Folder for the publishable outputs.
+    #[arg(long)]
+    out: PathBuf,
+    /// Language of labels and sheet names.
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: LangArg,
+    /// Treat any rejected row as a failure (exit code 3).
+    #[arg(long)]
+    strict: bool,
+    /// Where rejected rows go (raw answers: never inside --out). Default: OUT-private/rejects.csv.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Worker threads for aggregation (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// Everything resolved before any work starts.
+struct Plan {
+    survey: Survey,
+    data: Vec<PathBuf>,
+    out: PathBuf,
+    rejects: PathBuf,
+    lang: Lang,
+    strict: bool,
+    threads: Option<usize>,
+}
+
+fn plan(args: Args) -> anyhow::Result<Plan> {
+    let survey = Survey::load(&args.survey)?;
+    let data = if args.data.is_empty() {
+        vec![survey.data_path()]
+    } else {
+        args.data
+    };
+    let rejects = args.rejects.unwrap_or_else(|| default_rejects(&args.out));
+    if is_inside(&rejects, &args.out) {
+        bail!(
+            "the rejects file {} would be inside the publishable folder {}; it holds raw answers, so give --rejects a path outside it",
+            rejects.display(),
+            args.out.display()
+        );
+    }
+    Ok(Plan {
+        survey,
+        data,
+        out: args.out,
+        rejects,
+        lang: match args.lang {
+            LangArg::Ja => Lang::Ja,
+            LangArg::En => Lang::En,
+        },
+        strict: args.strict,
+        threads: args.threads,
+    })
+}
+
+/// `out/kumamoto-2023` -> `out/kumamoto-2023-private/rejects.csv`.
+fn default_rejects(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    out.with_file_name(format!("{name}-private"))
+        .join("rejects.csv")
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn is_inside(path: &Path, dir: &Path) -> bool {
+    absolute(path).starts_with(absolute(dir))
+}
+
+pub fn run(args: Args) -> Outcome {
+    let plan = plan(args)?;
+    let ingested = engage_ingest::read_responses(&plan.survey, &plan.data)?;
+    print_accounting(&ingested);
+    if !ingested.rejected.is_empty() {
+        engage_export::write_rejects(&ingested.rejected, &plan.rejects)?;
+        eprintln!(
+            "rejected rows written to {} (raw answers: keep it out of published folders)",
+            plan.rejects.display()
+        );
+    }
+    let report = analyse(&plan, &ingested)?;
+    write_outputs(&report, &plan)?;
+    if plan.strict && ingested.rows_rejected() > 0 {
+        eprintln!(
+            "--strict: {} row(s) were rejected",
+            ingested.rows_rejected()
+        );
+        return Ok(STRICT_PROBLEMS);
+    }
     Ok(OK)
+}
+
+fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
+    let partials = match plan.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .context("cannot start the worker threads")?
+            .install(|| engage_aggregate::aggregate(&plan.survey, &ingested.table)),
+        None => engage_aggregate::aggregate(&plan.survey, &ingested.table),
+    };
+    let provenance = Provenance {
+        definition: InputFile {
+            path: plan.survey.path.display().to_string(),
+            sha256: file_sha256(&plan.survey.path)?,
+        },
+        data: ingested
+            .accounts
+            .iter()
+            .map(|a| DataFile {
+                path: a.path.clone(),
+                sha256: a.sha256.clone(),
+                rows_read: a.rows_read,
+                rows_accepted: a.rows_accepted,
+                rows_rejected: a.rows_rejected,
+            })
+            .collect(),
+        problems: ingested.problems.len(),
+        unused_columns: ingested.unused_columns.clone(),
+    };
+    Ok(engage_report::build_report(
+        &plan.survey,
+        &partials,
+        provenance,
+    ))
+}
+
+fn print_accounting(ingested: &Ingested) {
+    for a in &ingested.accounts {
+        eprintln!(
+            "{}: {} rows read = {} accepted + {} rejected",
+            a.path, a.rows_read, a.rows_accepted, a.rows_rejected
+        );
+    }
+    const SHOWN: usize = 10;
+    for p in ingested.problems.iter().take(SHOWN) {
+        eprintln!("warning: {p}");
+    }
+    if ingested.problems.len() > SHOWN {
+        eprintln!(
+            "warning: ... and {} more problems (all are in the rejects file)",
+            ingested.problems.len() - SHOWN
+        );
+    }
+    if !ingested.unused_columns.is_empty() {
+        eprintln!(
+            "note: columns not used by the definition: {}",
+            ingested.unused_columns.join(", ")
+        );
+    }
+}
+
+fn write_outputs(report: &Report, plan: &Plan) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&plan.out)
+        .with_context(|| format!("cannot create {}", plan.out.display()))?;
+    engage_export::write_json(report, &plan.out.join("report.json"))?;
+    let tables = engage_export::tables(report, plan.lang);
+    engage_export::write_workbook(&tables, &plan.out.join("report.xlsx"), plan.lang)?;
+    let csvs = engage_export::write_csv_tables(&tables, &plan.out)?;
+    eprintln!(
+        "wrote report.json, report.xlsx and {} CSV tables to {}",
+        csvs.len(),
+        plan.out.display()
+    );
+    Ok(())
 }

@@ -1,0 +1,15 @@
+//! `report.json`: the report as documented in docs/report-json.md.
+
+use std::path::Path;
+
+use engage_report::Report;
+
+use crate::ExportError;
+
+pub fn write_json(report: &Report, path: &Path) -> Result<(), ExportError> {
+    let text = serde_json::to_string_pretty(report)?;
+    std::fs::write(path, text + "\n").map_err(|source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,41 @@
+//! The rejects file: every rejected row exactly as read, with the file, the spreadsheet row
+//! number and the reasons in front. It holds raw answers, so it is written outside the
+//! publishable output folder (the CLI enforces that).
+
+use std::path::Path;
+
+use engage_ingest::RejectedRow;
+
+use crate::ExportError;
+
+pub fn write_rejects(rejected: &[RejectedRow], path: &Path) -> Result<(), ExportError> {
+    let io = |source: std::io::Error| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut bytes: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut bytes);
+        let mut last_header: Option<&Vec<String>> = None;
+        for r in rejected {
+            // A header line before the first row and whenever the source file's header changes.
+            if last_header != Some(&r.header) {
+                let mut h = vec!["source_file".to_string(), "row".into(), "reasons".into()];
+                h.extend(r.header.iter().cloned());
+                w.write_record(&h).map_err(|e| io(e.into()))?;
+                last_header = Some(&r.header);
+            }
+            let mut record = vec![r.file.clone(), r.row.to_string(), r.reasons.join(" | ")];
+            record.extend(r.raw.iter().cloned());
+            w.write_record(&record).map_err(|e| io(e.into()))?;
+        }
+        w.flush().map_err(io)?;
+    }
+    std::fs::write(path, bytes).map_err(io)
+}

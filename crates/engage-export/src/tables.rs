@@ -1,0 +1,511 @@
+//! The report as flat tables in tidy long form: one row per figure, stable column keys, labels in
+//! the chosen language. Both the workbook and the CSV writer render these.
+
+use engage_model::Label;
+use engage_report::{ItemFigures, KpiValue, Report, ScoreFigures};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// How a number is shown in the workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A mean or score: two decimals.
+    Mean,
+    /// A fraction shown as a percentage with one decimal.
+    Share,
+    /// Anything else: three decimals.
+    Plain,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(u64),
+    Number(f64, Kind),
+    Bool(bool),
+    /// No figure exists (e.g. no baseline was given).
+    Empty,
+    /// A figure exists but is withheld for anonymity.
+    Withheld,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: &'static str,
+    pub label: Label,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// File and sheet key, e.g. `dimensions`.
+    pub name: &'static str,
+    pub title: Label,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn col(key: &'static str, ja: &str, en: &str) -> Column {
+    Column {
+        key,
+        label: Label::new(ja, en),
+    }
+}
+
+fn text(label: &Label, lang: Lang) -> Cell {
+    Cell::Text(label.get(lang.code()).to_string())
+}
+
+fn opt(v: Option<f64>, kind: Kind, withheld: bool) -> Cell {
+    match (withheld, v) {
+        (true, _) => Cell::Withheld,
+        (false, Some(v)) => Cell::Number(v, kind),
+        (false, None) => Cell::Empty,
+    }
+}
+
+fn count(v: Option<u64>, withheld: bool) -> Cell {
+    match (withheld, v) {
+        (true, _) => Cell::Withheld,
+        (false, Some(v)) => Cell::Int(v),
+        (false, None) => Cell::Empty,
+    }
+}
+
+/// Columns shared by every mean-type figure.
+fn score_columns() -> Vec<Column> {
+    vec![
+        col("n", "回答数", "n"),
+        col("mean", "平均", "Mean"),
+        col("sd", "標準偏差", "SD"),
+        col("ci_lower", "95%信頼区間 下限", "95% CI lower"),
+        col("ci_upper", "95%信頼区間 上限", "95% CI upper"),
+        col("favourable", "肯定的回答率", "Favourable"),
+        col("neutral", "中立回答率", "Neutral"),
+        col("unfavourable", "否定的回答率", "Unfavourable"),
+        col("withheld", "非公表", "Withheld"),
+    ]
+}
+
+struct Score {
+    n: u64,
+    mean: f64,
+    sd: Option<f64>,
+    ci: Option<engage_report::Interval>,
+    shares: [f64; 3],
+}
+
+impl From<&ScoreFigures> for Score {
+    fn from(f: &ScoreFigures) -> Self {
+        Score {
+            n: f.n,
+            mean: f.mean,
+            sd: f.sd,
+            ci: f.ci,
+            shares: [f.favourable, f.neutral, f.unfavourable],
+        }
+    }
+}
+
+impl From<&ItemFigures> for Score {
+    fn from(f: &ItemFigures) -> Self {
+        Score {
+            n: f.n,
+            mean: f.mean,
+            sd: f.sd,
+            ci: f.ci,
+            shares: [f.favourable, f.neutral, f.unfavourable],
+        }
+    }
+}
+
+fn score_cells(s: Option<Score>, withheld: bool) -> Vec<Cell> {
+    let s = s.as_ref();
+    vec![
+        count(s.map(|s| s.n), withheld),
+        opt(s.map(|s| s.mean), Kind::Mean, withheld),
+        opt(s.and_then(|s| s.sd), Kind::Mean, withheld),
+        opt(s.and_then(|s| s.ci).map(|c| c.lower), Kind::Mean, withheld),
+        opt(s.and_then(|s| s.ci).map(|c| c.upper), Kind::Mean, withheld),
+        opt(s.map(|s| s.shares[0]), Kind::Share, withheld),
+        opt(s.map(|s| s.shares[1]), Kind::Share, withheld),
+        opt(s.map(|s| s.shares[2]), Kind::Share, withheld),
+        Cell::Bool(withheld),
+    ]
+}
+
+fn kpi_value_cells(v: Option<&KpiValue>, share: bool, withheld: bool) -> Vec<Cell> {
+    let kind = if share { Kind::Share } else { Kind::Mean };
+    vec![
+        count(v.map(|v| v.n), withheld),
+        opt(v.map(|v| v.value), kind, withheld),
+        opt(v.and_then(|v| v.ci).map(|c| c.lower), kind, withheld),
+        opt(v.and_then(|v| v.ci).map(|c| c.upper), kind, withheld),
+        opt(v.and_then(|v| v.gap_to_target), kind, withheld),
+        opt(v.and_then(|v| v.progress), Kind::Share, withheld),
+    ]
+}
+
+fn kpi_value_columns() -> Vec<Column> {
+    vec![
+        col("n", "回答数", "n"),
+        col("value", "値", "Value"),
+        col("ci_lower", "95%信頼区間 下限", "95% CI lower"),
+        col("ci_upper", "95%信頼区間 上限", "95% CI upper"),
+        col("gap_to_target", "目標までの差", "Gap to target"),
+        col(
+            "progress",
+            "進捗率（基準値→目標値）",
+            "Progress (baseline to target)",
+        ),
+    ]
+}
+
+/// All tables of a report, in workbook order.
+pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
+    vec![
+        kpi_table(report, lang),
+        dimension_table(report, lang),
+        item_table(report, lang),
+        segment_table(report, lang),
+        multi_select_table(report, lang),
+        quality_table(report),
+    ]
+}
+
+fn kpi_table(report: &Report, lang: Lang) -> Table {
+    let mut columns = vec![
+        col("kpi_id", "指標ID", "KPI id"),
+        col("kpi", "指標", "KPI"),
+        col("kind", "種別", "Kind"),
+    ];
+    columns.extend(kpi_value_columns());
+    columns.extend([
+        col("baseline_year", "基準年度", "Baseline year"),
+        col("baseline", "基準値", "Baseline"),
+        col("target_year", "目標年度", "Target year"),
+        col("target", "目標値", "Target"),
+        col("withheld", "非公表", "Withheld"),
+    ]);
+    let rows = report
+        .kpis
+        .iter()
+        .map(|k| {
+            let share = k.kind == engage_model::KpiKind::Share;
+            let kind = if share { Kind::Share } else { Kind::Mean };
+            let kind_label = if share {
+                Label::new("割合", "share")
+            } else {
+                Label::new("平均", "mean")
+            };
+            let mut row = vec![
+                Cell::Text(k.id.clone()),
+                text(&k.label, lang),
+                text(&kind_label, lang),
+            ];
+            row.extend(kpi_value_cells(k.value.as_ref(), share, k.withheld));
+            row.extend([
+                k.baseline.map_or(Cell::Empty, |b| Cell::Int(b.year as u64)),
+                k.baseline
+                    .map_or(Cell::Empty, |b| Cell::Number(b.value, kind)),
+                k.target.map_or(Cell::Empty, |t| Cell::Int(t.year as u64)),
+                k.target
+                    .map_or(Cell::Empty, |t| Cell::Number(t.value, kind)),
+                Cell::Bool(k.withheld),
+            ]);
+            row
+        })
+        .collect();
+    Table {
+        name: "kpis",
+        title: Label::new("検証指標", "KPIs"),
+        columns,
+        rows,
+    }
+}
+
+fn dimension_table(report: &Report, lang: Lang) -> Table {
+    let mut columns = vec![
+        col("dimension_id", "領域ID", "Dimension id"),
+        col("dimension", "領域", "Dimension"),
+        col("items", "設問数", "Items"),
+    ];
+    columns.extend(score_columns());
+    let rows = report
+        .dimensions
+        .iter()
+        .map(|d| {
+            let mut row = vec![
+                Cell::Text(d.id.clone()),
+                text(&d.label, lang),
+                Cell::Int(d.items.len() as u64),
+            ];
+            row.extend(score_cells(d.figures.as_ref().map(Score::from), d.withheld));
+            row
+        })
+        .collect();
+    Table {
+        name: "dimensions",
+        title: Label::new("領域別", "Dimensions"),
+        columns,
+        rows,
+    }
+}
+
+fn item_table(report: &Report, lang: Lang) -> Table {
+    let scale = &report.survey.scale;
+    let mut columns = vec![
+        col("item_id", "設問ID", "Item id"),
+        col("item", "設問", "Item"),
+        col("dimension_id", "領域ID", "Dimension id"),
+        col("reverse", "逆転項目", "Reverse-keyed"),
+    ];
+    columns.extend(score_columns());
+    const POINT_KEYS: [&str; 11] = [
+        "count_1", "count_2", "count_3", "count_4", "count_5", "count_6", "count_7", "count_8",
+        "count_9", "count_10", "count_11",
+    ];
+    let points = usize::from(scale.max - scale.min + 1).min(POINT_KEYS.len());
+    for (p, key) in POINT_KEYS.iter().enumerate().take(points) {
+        let v = scale.min as usize + p;
+        columns.push(Column {
+            key,
+            label: Label::new(&format!("回答数（{v}）"), &format!("Count of {v}")),
+        });
+    }
+    columns.push(col("missing", "無回答", "Missing"));
+    columns.push(col(
+        "not_applicable",
+        "該当しない・わからない",
+        "Not applicable",
+    ));
+    let rows = report
+        .items
+        .iter()
+        .map(|i| {
+            let mut row = vec![
+                Cell::Text(i.id.clone()),
+                text(&i.label, lang),
+                i.dimension.clone().map_or(Cell::Empty, Cell::Text),
+                Cell::Bool(i.reverse),
+            ];
+            row.extend(score_cells(i.figures.as_ref().map(Score::from), i.withheld));
+            for p in 0..points {
+                row.push(count(
+                    i.figures.as_ref().map(|f| f.counts[p].count),
+                    i.withheld,
+                ));
+            }
+            row.push(count(i.figures.as_ref().map(|f| f.missing), i.withheld));
+            row.push(count(
+                i.figures.as_ref().map(|f| f.not_applicable),
+                i.withheld,
+            ));
+            row
+        })
+        .collect();
+    Table {
+        name: "items",
+        title: Label::new("設問別", "Items"),
+        columns,
+        rows,
+    }
+}
+
+fn segment_table(report: &Report, lang: Lang) -> Table {
+    let mut columns = vec![
+        col("segment_id", "区分ID", "Segment id"),
+        col("segment", "区分", "Segment"),
+        col("group_key", "グループキー", "Group key"),
+        col("group", "グループ", "Group"),
+        col("respondents", "回答者数", "Respondents"),
+        col("suppression", "非公表の理由", "Suppression"),
+        col("measure_type", "指標の種類", "Measure type"),
+        col("measure_id", "指標ID", "Measure id"),
+        col("measure", "指標", "Measure"),
+    ];
+    columns.extend(score_columns());
+    let dim_labels: Vec<(&str, &Label)> = report
+        .dimensions
+        .iter()
+        .map(|d| (d.id.as_str(), &d.label))
+        .collect();
+    let mut rows = Vec::new();
+    for seg in &report.segments {
+        for g in &seg.groups {
+            let suppression = match g.suppression {
+                Some(engage_report::Suppression::Primary) => {
+                    Label::new("回答者数が最小公表人数未満", "primary")
+                }
+                Some(engage_report::Suppression::Complementary) => {
+                    Label::new("他グループからの逆算防止", "complementary")
+                }
+                None => Label::new("", ""),
+            };
+            let head = |kind: Label, id: &str, label: &Label| {
+                vec![
+                    Cell::Text(seg.id.clone()),
+                    text(&seg.label, lang),
+                    Cell::Text(g.key.clone()),
+                    text(&g.label, lang),
+                    count(g.respondents, g.suppressed),
+                    text(&suppression, lang),
+                    text(&kind, lang),
+                    Cell::Text(id.to_string()),
+                    text(label, lang),
+                ]
+            };
+            for (k, kpi) in g.kpis.iter().enumerate() {
+                let mut row = head(
+                    Label::new("検証指標", "kpi"),
+                    &kpi.id,
+                    &report.kpis[k].label,
+                );
+                let share = report.kpis[k].kind == engage_model::KpiKind::Share;
+                let v = kpi.value.as_ref();
+                let kind = if share { Kind::Share } else { Kind::Mean };
+                row.extend([
+                    count(v.map(|v| v.n), kpi.withheld),
+                    opt(v.map(|v| v.value), kind, kpi.withheld),
+                    Cell::Empty,
+                    opt(v.and_then(|v| v.ci).map(|c| c.lower), kind, kpi.withheld),
+                    opt(v.and_then(|v| v.ci).map(|c| c.upper), kind, kpi.withheld),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Bool(kpi.withheld),
+                ]);
+                rows.push(row);
+            }
+            for (d, dim) in g.dimensions.iter().enumerate() {
+                let mut row = head(Label::new("領域", "dimension"), &dim.id, dim_labels[d].1);
+                row.extend(score_cells(
+                    dim.figures.as_ref().map(Score::from),
+                    dim.withheld,
+                ));
+                rows.push(row);
+            }
+            for (i, item) in g.items.iter().enumerate() {
+                let mut row = head(Label::new("設問", "item"), &item.id, &report.items[i].label);
+                row.extend(score_cells(
+                    item.figures.as_ref().map(Score::from),
+                    item.withheld,
+                ));
+                rows.push(row);
+            }
+        }
+    }
+    Table {
+        name: "segments",
+        title: Label::new("区分別", "Segments"),
+        columns,
+        rows,
+    }
+}
+
+fn multi_select_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("question_id", "設問ID", "Question id"),
+        col("question", "設問", "Question"),
+        col("base", "回答者数（母数）", "Base"),
+        col("rank", "順位", "Rank"),
+        col("option_id", "選択肢ID", "Option id"),
+        col("option", "選択肢", "Option"),
+        col("count", "選択数", "Count"),
+        col("share", "選択率", "Share"),
+        col("ci_lower", "95%信頼区間 下限", "95% CI lower"),
+        col("ci_upper", "95%信頼区間 上限", "95% CI upper"),
+        col("withheld", "非公表", "Withheld"),
+    ];
+    let mut rows = Vec::new();
+    for q in &report.multi_select {
+        if q.withheld {
+            rows.push(vec![
+                Cell::Text(q.id.clone()),
+                text(&q.label, lang),
+                Cell::Withheld,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Withheld,
+                Cell::Withheld,
+                Cell::Withheld,
+                Cell::Withheld,
+                Cell::Bool(true),
+            ]);
+            continue;
+        }
+        let mut options: Vec<_> = q.options.iter().collect();
+        options.sort_by_key(|o| (o.rank, o.exclusive));
+        for o in options {
+            rows.push(vec![
+                Cell::Text(q.id.clone()),
+                text(&q.label, lang),
+                count(q.base, false),
+                Cell::Int(u64::from(o.rank)),
+                Cell::Text(o.id.clone()),
+                text(&o.label, lang),
+                Cell::Int(o.count),
+                Cell::Number(o.share, Kind::Share),
+                Cell::Number(o.ci.lower, Kind::Share),
+                Cell::Number(o.ci.upper, Kind::Share),
+                Cell::Bool(false),
+            ]);
+        }
+    }
+    Table {
+        name: "multi_select",
+        title: Label::new("複数選択", "Multi-select"),
+        columns,
+        rows,
+    }
+}
+
+fn quality_table(report: &Report) -> Table {
+    let columns = vec![
+        col("file", "ファイル", "File"),
+        col("sha256", "SHA-256", "SHA-256"),
+        col("rows_read", "読込行数", "Rows read"),
+        col("rows_accepted", "採用行数", "Rows accepted"),
+        col("rows_rejected", "除外行数", "Rows rejected"),
+    ];
+    let mut rows: Vec<Vec<Cell>> = report
+        .inputs
+        .data
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::Text(d.path.clone()),
+                Cell::Text(d.sha256.clone()),
+                Cell::Int(d.rows_read as u64),
+                Cell::Int(d.rows_accepted as u64),
+                Cell::Int(d.rows_rejected as u64),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::Text("(total)".into()),
+        Cell::Empty,
+        Cell::Int(report.responses.read as u64),
+        Cell::Int(report.responses.accepted as u64),
+        Cell::Int(report.responses.rejected as u64),
+    ]);
+    Table {
+        name: "data_quality",
+        title: Label::new("データ品質", "Data quality"),
+        columns,
+        rows,
+    }
+}

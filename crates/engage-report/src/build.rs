@@ -1,0 +1,323 @@
+//! Assembles the [`Report`] from a survey, its partials and the ingest accounting.
+
+use engage_aggregate::{GroupPartial, Partials};
+use engage_model::{Label, Survey};
+use engage_stats::{rank_descending_min, wilson_ci, CONFIDENCE};
+
+use crate::figures::{item_figures, kpi_value, score_figures};
+use crate::model::*;
+use crate::suppression::decide;
+
+/// What the report says about its inputs; filled in by the caller that read them.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub definition: InputFile,
+    pub data: Vec<DataFile>,
+    pub problems: usize,
+    pub unused_columns: Vec<String>,
+}
+
+/// Counts figures withheld for too few contributors inside published groups.
+struct Withholding {
+    min: u64,
+    figures_withheld: usize,
+}
+
+impl Withholding {
+    /// `Some(figures)` when at least the minimum contributed, else counted as withheld.
+    fn check<T>(&mut self, figures: Option<T>, n: impl Fn(&T) -> u64) -> (bool, Option<T>) {
+        match figures {
+            Some(f) if n(&f) >= self.min => (false, Some(f)),
+            Some(_) => {
+                self.figures_withheld += 1;
+                (true, None)
+            }
+            None => (false, None),
+        }
+    }
+}
+
+pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance) -> Report {
+    let def = &survey.definition;
+    let min = survey.min_group_size();
+    let decisions = decide(partials, &survey.segment_parents, min);
+    let mut w = Withholding {
+        min: u64::from(min),
+        figures_withheld: 0,
+    };
+    let overall = partials.overall();
+    let overall_withheld = decisions[0][0].is_some();
+
+    let kpis = def
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, kpi)| {
+            let value = kpi_value(survey, k, overall, kpi.baseline, kpi.target)
+                .filter(|_| !overall_withheld);
+            let (withheld, value) = w.check(value, |v| v.n);
+            KpiFigure {
+                id: kpi.id.get_ref().clone(),
+                label: Label::new(&kpi.ja, &kpi.en),
+                kind: kpi.kind,
+                interval_method: match kpi.kind {
+                    engage_model::KpiKind::Mean => "t",
+                    engage_model::KpiKind::Share => "wilson",
+                },
+                baseline: kpi.baseline,
+                target: kpi.target,
+                withheld: withheld || overall_withheld,
+                value,
+            }
+        })
+        .collect();
+
+    let dimensions = def
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| {
+            let figures = score_figures(survey, d, overall).filter(|_| !overall_withheld);
+            let (withheld, figures) = w.check(figures, |f| f.n);
+            DimensionFigure {
+                id: dim.id.get_ref().clone(),
+                label: Label::new(&dim.ja, &dim.en),
+                items: survey.composites[d]
+                    .items
+                    .iter()
+                    .map(|&i| def.items[i].id.get_ref().clone())
+                    .collect(),
+                min_answered: survey.composites[d].min_answered,
+                withheld: withheld || overall_withheld,
+                figures,
+            }
+        })
+        .collect();
+
+    let items = def
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let figures = item_figures(survey, i, &overall.items[i]).filter(|_| !overall_withheld);
+            let (withheld, figures) = w.check(figures, |f| f.n);
+            ItemFigure {
+                id: item.id.get_ref().clone(),
+                label: Label::new(&item.ja, &item.en),
+                dimension: item.dimension.as_ref().map(|d| d.get_ref().clone()),
+                reverse: item.reverse,
+                withheld: withheld || overall_withheld,
+                figures,
+            }
+        })
+        .collect();
+
+    let mut primary = 0;
+    let mut complementary = 0;
+    let mut segments = Vec::new();
+    for (c, cut) in partials.cuts.iter().enumerate() {
+        let Some(s) = cut.segment else { continue };
+        let seg = &def.segments[s];
+        let parent_cut = survey.segment_parents[s]
+            .and_then(|p| partials.cuts.iter().find(|pc| pc.segment == Some(p)));
+        let mut groups = Vec::new();
+        for (g, level) in cut.levels.iter().enumerate() {
+            let group = &cut.groups[g];
+            if group.respondents == 0 {
+                continue;
+            }
+            let suppression = decisions[c][g];
+            match suppression {
+                Some(Suppression::Primary) => primary += 1,
+                Some(Suppression::Complementary) => complementary += 1,
+                None => {}
+            }
+            groups.push(group_report(
+                survey,
+                level,
+                parent_cut.map(|pc| &pc.levels),
+                group,
+                suppression,
+                &mut w,
+            ));
+        }
+        segments.push(SegmentReport {
+            id: seg.id.get_ref().clone(),
+            label: Label::new(&seg.ja, &seg.en),
+            parent: seg.parent.as_ref().map(|p| p.get_ref().clone()),
+            groups,
+        });
+    }
+
+    let multi_select = def
+        .multi_select
+        .iter()
+        .enumerate()
+        .map(|(q, question)| {
+            let counts = &overall.multi[q];
+            let withheld = overall_withheld || counts.base < u64::from(min);
+            if withheld {
+                w.figures_withheld += 1;
+            }
+            let ranks = rank_descending_min(&counts.options);
+            let options = if withheld || counts.base == 0 {
+                Vec::new()
+            } else {
+                question
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(o, option)| OptionFigure {
+                        id: option.id.get_ref().clone(),
+                        label: Label::new(&option.ja, &option.en),
+                        exclusive: survey.none_options[q] == Some(o),
+                        count: counts.options[o],
+                        share: counts.options[o] as f64 / counts.base as f64,
+                        ci: wilson_ci(counts.options[o], counts.base, CONFIDENCE)
+                            .expect("base > 0"),
+                        rank: ranks[o],
+                    })
+                    .collect()
+            };
+            MultiSelectFigure {
+                id: question.id.get_ref().clone(),
+                label: Label::new(&question.ja, &question.en),
+                max_picks: question.max_picks,
+                base: (!withheld).then_some(counts.base),
+                skipped: (!withheld).then_some(overall.respondents - counts.base),
+                withheld,
+                options,
+            }
+        })
+        .collect();
+
+    let read: usize = provenance.data.iter().map(|d| d.rows_read).sum();
+    let accepted: usize = provenance.data.iter().map(|d| d.rows_accepted).sum();
+    let rejected: usize = provenance.data.iter().map(|d| d.rows_rejected).sum();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        engine: Engine {
+            name: "engage".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        survey: SurveyInfo {
+            id: def.survey.id.clone(),
+            title: survey.survey_label(),
+            wave: def.wave.clone(),
+            scale: ScaleInfo {
+                min: def.scale.min,
+                max: def.scale.max,
+                favourable: def.scale.favourable.clone(),
+                unfavourable: def.scale.unfavourable.clone(),
+                labels: def
+                    .scale
+                    .labels
+                    .iter()
+                    .map(|l| PointInfo {
+                        value: l.value,
+                        label: Label::new(&l.ja, &l.en),
+                    })
+                    .collect(),
+            },
+            min_group_size: min,
+            confidence_level: CONFIDENCE,
+        },
+        inputs: Inputs {
+            definition: provenance.definition,
+            data: provenance.data,
+        },
+        responses: Responses {
+            read,
+            accepted,
+            rejected,
+            problems: provenance.problems,
+            unused_columns: provenance.unused_columns,
+        },
+        kpis,
+        dimensions,
+        items,
+        segments,
+        multi_select,
+        suppression: SuppressionSummary {
+            min_group_size: min,
+            groups_withheld_primary: primary,
+            groups_withheld_complementary: complementary,
+            figures_withheld: w.figures_withheld,
+        },
+    }
+}
+
+fn group_report(
+    survey: &Survey,
+    level: &engage_aggregate::GroupLevel,
+    parent_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
+    group: &GroupPartial,
+    suppression: Option<Suppression>,
+    w: &mut Withholding,
+) -> GroupReport {
+    let def = &survey.definition;
+    let label = if level.value.is_empty() {
+        Label::new("未回答", "No answer")
+    } else {
+        Label::new(&level.value, &level.value)
+    };
+    let parent_key = level
+        .parent
+        .and_then(|p| parent_levels.map(|l| l[p].key.clone()));
+    let suppressed = suppression.is_some();
+    let kpis = def
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, kpi)| {
+            let value =
+                kpi_value(survey, k, group, kpi.baseline, kpi.target).filter(|_| !suppressed);
+            let (withheld, value) = w.check(value, |v| v.n);
+            GroupKpi {
+                id: kpi.id.get_ref().clone(),
+                withheld: withheld || suppressed,
+                value,
+            }
+        })
+        .collect();
+    let dimensions = def
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| {
+            let figures = score_figures(survey, d, group).filter(|_| !suppressed);
+            let (withheld, figures) = w.check(figures, |f| f.n);
+            GroupScore {
+                id: dim.id.get_ref().clone(),
+                withheld: withheld || suppressed,
+                figures,
+            }
+        })
+        .collect();
+    let items = def
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let figures = item_figures(survey, i, &group.items[i]).filter(|_| !suppressed);
+            let (withheld, figures) = w.check(figures, |f| f.n);
+            GroupItem {
+                id: item.id.get_ref().clone(),
+                withheld: withheld || suppressed,
+                figures,
+            }
+        })
+        .collect();
+    GroupReport {
+        key: level.key.clone(),
+        value: level.value.clone(),
+        label,
+        parent_key,
+        suppressed,
+        suppression,
+        respondents: (!suppressed).then_some(group.respondents),
+        kpis,
+        dimensions,
+        items,
+    }
+}

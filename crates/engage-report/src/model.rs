@@ -1,0 +1,267 @@
+//! The report: every figure `engage` publishes, as serialised to `report.json` and documented
+//! field by field in `docs/report-json.md`. Shares are fractions 0..1. A withheld figure
+//! carries `withheld: true` and no numbers at all (not even its count).
+
+use engage_model::{Label, Wave};
+use engage_stats::Interval;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub engine: Engine,
+    pub survey: SurveyInfo,
+    pub inputs: Inputs,
+    pub responses: Responses,
+    pub kpis: Vec<KpiFigure>,
+    pub dimensions: Vec<DimensionFigure>,
+    pub items: Vec<ItemFigure>,
+    pub segments: Vec<SegmentReport>,
+    pub multi_select: Vec<MultiSelectFigure>,
+    pub suppression: SuppressionSummary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Engine {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleInfo {
+    pub min: u8,
+    pub max: u8,
+    pub favourable: Vec<u8>,
+    pub unfavourable: Vec<u8>,
+    pub labels: Vec<PointInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PointInfo {
+    pub value: u8,
+    pub label: Label,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyInfo {
+    pub id: String,
+    pub title: Label,
+    pub wave: Wave,
+    pub scale: ScaleInfo,
+    pub min_group_size: u32,
+    pub confidence_level: f64,
+}
+
+/// Where the numbers came from: file names and SHA-256 of their bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub definition: InputFile,
+    pub data: Vec<DataFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataFile {
+    pub path: String,
+    pub sha256: String,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+}
+
+/// Row accounting over all files: `read == accepted + rejected`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Responses {
+    pub read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Cell or row problems found (a rejected row may have several).
+    pub problems: usize,
+    /// Columns in the data that the definition does not use.
+    pub unused_columns: Vec<String>,
+}
+
+/// Mean-type figures of a dimension, a KPI or a group's score. `sd` and `ci` need n ≥ 2.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScoreFigures {
+    pub n: u64,
+    pub mean: f64,
+    pub sd: Option<f64>,
+    pub ci: Option<Interval>,
+    /// Favourable, neutral and unfavourable shares, pooled over the item answers.
+    pub favourable: f64,
+    pub neutral: f64,
+    pub unfavourable: f64,
+}
+
+/// Count of one scale point, as answered (before reverse keying).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PointCount {
+    pub value: u8,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ItemFigures {
+    /// Valid answers (scale points only).
+    pub n: u64,
+    /// Mean in the scored direction: reverse-keyed items flipped as min + max − x.
+    pub mean: f64,
+    pub sd: Option<f64>,
+    pub ci: Option<Interval>,
+    pub favourable: f64,
+    pub neutral: f64,
+    pub unfavourable: f64,
+    /// Answers per scale point as ticked by respondents.
+    pub counts: Vec<PointCount>,
+    pub missing: u64,
+    pub not_applicable: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionFigure {
+    pub id: String,
+    pub label: Label,
+    pub items: Vec<String>,
+    pub min_answered: usize,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub figures: Option<ScoreFigures>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemFigure {
+    pub id: String,
+    pub label: Label,
+    pub dimension: Option<String>,
+    pub reverse: bool,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub figures: Option<ItemFigures>,
+}
+
+/// Progress of a KPI from its baseline towards its target.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiValue {
+    pub n: u64,
+    pub value: f64,
+    pub ci: Option<Interval>,
+    /// target − value: how much is still to gain (negative once the target is passed).
+    pub gap_to_target: Option<f64>,
+    /// (value − baseline) / (target − baseline): 0 at the baseline, 1 at the target.
+    pub progress: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiFigure {
+    pub id: String,
+    pub label: Label,
+    pub kind: engage_model::KpiKind,
+    /// How the value's interval was made: "t" (Student's t) or "wilson".
+    pub interval_method: &'static str,
+    pub baseline: Option<engage_model::YearValue>,
+    pub target: Option<engage_model::YearValue>,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub value: Option<KpiValue>,
+}
+
+/// A group's figures: only the numbers, labels live at the top level.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupKpi {
+    pub id: String,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub value: Option<KpiValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupScore {
+    pub id: String,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub figures: Option<ScoreFigures>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupItem {
+    pub id: String,
+    pub withheld: bool,
+    #[serde(flatten)]
+    pub figures: Option<ItemFigures>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Suppression {
+    /// Fewer respondents than `min_group_size`.
+    Primary,
+    /// Withheld so that a primary group cannot be recovered by subtraction.
+    Complementary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    /// Unique within the segment; nested segments prefix the parent's key ("政策局 / 企画課").
+    pub key: String,
+    /// The group's value as written in the data; empty for the missing-value group.
+    pub value: String,
+    pub label: Label,
+    pub parent_key: Option<String>,
+    pub suppressed: bool,
+    pub suppression: Option<Suppression>,
+    /// Respondents in the group; withheld (null) when suppressed.
+    pub respondents: Option<u64>,
+    pub kpis: Vec<GroupKpi>,
+    pub dimensions: Vec<GroupScore>,
+    pub items: Vec<GroupItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentReport {
+    pub id: String,
+    pub label: Label,
+    pub parent: Option<String>,
+    pub groups: Vec<GroupReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionFigure {
+    pub id: String,
+    pub label: Label,
+    pub exclusive: bool,
+    pub count: u64,
+    pub share: f64,
+    pub ci: Interval,
+    /// 1 for the most picked; ties share the smallest rank (1, 2, 2, 4).
+    pub rank: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiSelectFigure {
+    pub id: String,
+    pub label: Label,
+    pub max_picks: Option<usize>,
+    /// Respondents who answered the question: the denominator of every share.
+    pub base: Option<u64>,
+    /// Accepted respondents who skipped it.
+    pub skipped: Option<u64>,
+    pub withheld: bool,
+    pub options: Vec<OptionFigure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuppressionSummary {
+    pub min_group_size: u32,
+    pub groups_withheld_primary: usize,
+    pub groups_withheld_complementary: usize,
+    /// Figures withheld inside published groups because too few respondents contributed.
+    pub figures_withheld: usize,
+}
