@@ -29,10 +29,16 @@ fn levels(table: &ResponseTable) -> Vec<Vec<GroupLevel>> {
 
 /// Aggregates all rows in parallel on the current rayon pool.
 pub fn aggregate(survey: &Survey, table: &ResponseTable) -> Partials {
+    aggregate_chunked(survey, table, CHUNK_ROWS)
+}
+
+/// Aggregates in parallel tasks of `chunk_rows` rows (tests use small chunks to exercise merging).
+pub fn aggregate_chunked(survey: &Survey, table: &ResponseTable, chunk_rows: usize) -> Partials {
     let levels = levels(table);
+    let chunk_rows = chunk_rows.max(1);
     let chunks: Vec<(usize, usize)> = (0..table.n_rows)
-        .step_by(CHUNK_ROWS)
-        .map(|s| (s, (s + CHUNK_ROWS).min(table.n_rows)))
+        .step_by(chunk_rows)
+        .map(|s| (s, (s + chunk_rows).min(table.n_rows)))
         .collect();
     chunks
         .into_par_iter()

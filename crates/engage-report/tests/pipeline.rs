@@ -1,0 +1,144 @@
+//! The whole path (definition -> ingest -> aggregate -> report) on `data/tiny.csv`, against
+//! figures computed independently by `reference/pipeline.py` (pandas + SciPy 1.14.1 +
+//! statsmodels 0.14.4; output committed as `reference/pipeline-output.txt`).
+
+use std::path::Path;
+
+use engage_model::Survey;
+use engage_report::{build_report, Provenance, Report, Suppression};
+
+fn close(actual: f64, expected: f64, what: &str) {
+    // Inverse-CDF values differ in the last digits between statrs and SciPy.
+    assert!(
+        (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{what}: got {actual:.17}, expected {expected:.17}"
+    );
+}
+
+fn tiny_report() -> Report {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
+    assert_eq!(ingested.rows_read(), 14);
+    assert_eq!(ingested.rows_rejected(), 0, "{:?}", ingested.problems);
+    let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+    let provenance = Provenance {
+        definition: engage_report::InputFile { path: "tiny.toml".into(), sha256: String::new() },
+        data: vec![],
+        problems: 0,
+        unused_columns: vec![],
+    };
+    build_report(&survey, &partials, provenance)
+}
+
+#[test]
+fn dimension_scores_use_min_answered_and_reverse_keying() {
+    let r = tiny_report();
+    // d1: n=13 mean=3.6410256410256414 sd=1.1663613764176437 ci=(2.9362005153212194, 4.345850766730063)
+    let d1 = r.dimensions[0].figures.as_ref().unwrap();
+    assert_eq!(d1.n, 13);
+    close(d1.mean, 3.6410256410256414, "d1 mean");
+    close(d1.sd.unwrap(), 1.1663613764176437, "d1 sd");
+    close(d1.ci.unwrap().lower, 2.9362005153212194, "d1 ci lower");
+    close(d1.ci.unwrap().upper, 4.345850766730063, "d1 ci upper");
+    // pooled fav=0.6216216216216216 neutral=0.1891891891891892 unfav=0.1891891891891892 over 37
+    close(d1.favourable, 0.6216216216216216, "d1 favourable");
+    close(d1.neutral, 0.1891891891891892, "d1 neutral");
+    close(d1.unfavourable, 0.1891891891891892, "d1 unfavourable");
+    // d2: n=13 mean=3.6538461538461537 sd=1.0284416890093029 ci=(3.0323650611148283, 4.275327246577479)
+    let d2 = r.dimensions[1].figures.as_ref().unwrap();
+    assert_eq!(d2.n, 13);
+    close(d2.mean, 3.6538461538461537, "d2 mean");
+    close(d2.sd.unwrap(), 1.0284416890093029, "d2 sd");
+    close(d2.ci.unwrap().upper, 4.275327246577479, "d2 ci upper");
+    close(d2.favourable, 0.6, "d2 favourable");
+}
+
+#[test]
+fn reverse_item_mean_is_flipped_but_counts_are_as_answered() {
+    let r = tiny_report();
+    let q3 = r.items[2].figures.as_ref().unwrap();
+    // q3 (flipped): n=12 mean=3.5 sd=1.3142574813455419 ci=(2.6649606350088257, 4.335039364991174)
+    assert_eq!(q3.n, 12);
+    close(q3.mean, 3.5, "q3 mean");
+    close(q3.sd.unwrap(), 1.3142574813455419, "q3 sd");
+    close(q3.ci.unwrap().lower, 2.6649606350088257, "q3 ci lower");
+    // q3 raw counts 1..5: [3, 4, 2, 2, 1]; one わからない, one blank.
+    let counts: Vec<u64> = q3.counts.iter().map(|c| c.count).collect();
+    assert_eq!(counts, vec![3, 4, 2, 2, 1]);
+    assert_eq!((q3.missing, q3.not_applicable), (1, 1));
+    let q2 = r.items[1].figures.as_ref().unwrap();
+    // Q2 has "9", "無回答" and a blank: three missing.
+    assert_eq!((q2.n, q2.missing), (11, 3));
+}
+
+#[test]
+fn kpis_with_progress_and_wilson_share() {
+    let r = tiny_report();
+    let k = r.kpis[0].value.as_ref().unwrap();
+    // kpi satisfaction: n=14 mean=3.5714285714285716 ci=(2.902895233731643, 4.2399619091255)
+    assert_eq!(k.n, 14);
+    close(k.value, 3.5714285714285716, "kpi mean");
+    close(k.ci.unwrap().lower, 2.902895233731643, "kpi ci lower");
+    // Worked by hand: gap = 4.0 - 3.5714285714 = 0.4285714286; progress = 0.5714285714 / 1.0.
+    close(k.gap_to_target.unwrap(), 4.0 - 3.5714285714285716, "gap");
+    close(k.progress.unwrap(), 3.5714285714285716 - 3.0, "progress");
+    let s = r.kpis[1].value.as_ref().unwrap();
+    // q4_share: 8/13 wilson=(0.3552289151266569, 0.8229029220223744)
+    assert_eq!(s.n, 13);
+    close(s.value, 8.0 / 13.0, "share");
+    close(s.ci.unwrap().lower, 0.3552289151266569, "share ci lower");
+    close(s.ci.unwrap().upper, 0.8229029220223744, "share ci upper");
+    assert!(s.gap_to_target.is_none() && s.progress.is_none());
+}
+
+#[test]
+fn multi_select_base_counts_and_tied_ranks() {
+    let r = tiny_report();
+    let q = &r.multi_select[0];
+    // multi base 13 counts [6, 5, 5, 2] ranks [1, 2, 2, 4]
+    assert_eq!((q.base, q.skipped), (Some(13), Some(1)));
+    let counts: Vec<u64> = q.options.iter().map(|o| o.count).collect();
+    let ranks: Vec<u32> = q.options.iter().map(|o| o.rank).collect();
+    assert_eq!(counts, vec![6, 5, 5, 2]);
+    assert_eq!(ranks, vec![1, 2, 2, 4]);
+    // option 1: share=0.46153846153846156 wilson=(0.23206067809538303, 0.70856204285494)
+    close(q.options[0].share, 0.46153846153846156, "share a");
+    close(q.options[0].ci.lower, 0.23206067809538303, "ci a lower");
+    close(q.options[0].ci.upper, 0.70856204285494, "ci a upper");
+    // option 4: wilson=(0.04325817835808121, 0.42234631019482544)
+    close(q.options[3].ci.lower, 0.04325817835808121, "ci n lower");
+    assert!(q.options[3].exclusive);
+}
+
+#[test]
+fn small_group_and_its_complement_are_withheld() {
+    let r = tiny_report();
+    let dept = &r.segments[0];
+    let by_key = |k: &str| dept.groups.iter().find(|g| g.key == k).unwrap();
+    let (a, b, c) = (by_key("A"), by_key("B"), by_key("C"));
+    // B has 3 respondents (< 5): primary. C (5) is the smallest sibling left: withheld so that
+    // B cannot be recovered as total - A - C.
+    assert_eq!(b.suppression, Some(Suppression::Primary));
+    assert_eq!(c.suppression, Some(Suppression::Complementary));
+    assert_eq!(a.suppression, None);
+    for g in [b, c] {
+        assert!(g.respondents.is_none());
+        assert!(g.dimensions.iter().all(|d| d.withheld && d.figures.is_none()));
+        assert!(g.items.iter().all(|i| i.withheld && i.figures.is_none()));
+        assert!(g.kpis.iter().all(|k| k.withheld && k.value.is_none()));
+    }
+    // dept A d1: n=6 mean=3.6111111111111107 ci=(2.495728558407219, 4.726493663815003)
+    let d1 = a.dimensions[0].figures.as_ref().unwrap();
+    assert_eq!(d1.n, 6);
+    close(d1.mean, 3.6111111111111107, "A d1 mean");
+    close(d1.ci.unwrap().upper, 4.726493663815003, "A d1 ci upper");
+    // dept A kpi: n=6 mean=3.5
+    close(a.kpis[0].value.as_ref().unwrap().value, 3.5, "A kpi");
+    // Within A, item q5 has 4 valid answers (< 5): that figure alone is withheld, while
+    // q4 (5 valid answers) is published.
+    assert!(a.items[4].withheld && a.items[4].figures.is_none());
+    assert_eq!(a.items[3].figures.as_ref().unwrap().n, 5);
+    assert_eq!(r.suppression.groups_withheld_primary, 1);
+    assert_eq!(r.suppression.groups_withheld_complementary, 1);
+}

@@ -1,0 +1,55 @@
+"""Expected figures for tests/pipeline.rs, computed from tests/data/tiny.csv with pandas/SciPy/
+statsmodels, independently of engage. Versions: see engage-stats/tests/reference/requirements.txt.
+
+Definitions (docs/statistics.md): item figures over valid answers (missing codes 9/無回答 and
+わからない excluded); reverse items flipped as 6 - x; a respondent's dimension score is the mean of
+answered items when at least ceil(k/2) are answered; SD with ddof=1; t intervals; Wilson intervals;
+favourable = share of 4-5 pooled over the dimension's item answers; multi-select base = respondents
+with a non-blank answer; ranks = rankdata(-count, method="min").
+"""
+import math
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+df = pd.read_csv("../data/tiny.csv", dtype=str, encoding="utf-8")
+def num(c):
+    return pd.to_numeric(df[c].where(~df[c].isin(["9", "無回答", "わからない"])), errors="coerce")
+items = {c: num(c) for c in ["Q1", "Q2", "Q3", "Q4", "Q5", "K"]}
+items["Q3"] = 6 - items["Q3"]
+
+def mean_fig(x, name):
+    x = x.dropna()
+    m, sd = x.mean(), x.std(ddof=1)
+    lo, hi = stats.t.interval(0.95, len(x) - 1, loc=m, scale=stats.sem(x))
+    print(f"{name}: n={len(x)} mean={m!r} sd={sd!r} ci=({lo!r}, {hi!r})")
+
+def score(cols, rows=slice(None)):
+    m = pd.DataFrame({c: items[c] for c in cols})[rows]
+    need = math.ceil(len(cols) / 2)
+    return m.mean(axis=1).where(m.notna().sum(axis=1) >= need)
+
+def fav(cols, rows=slice(None)):
+    v = pd.concat([items[c][rows] for c in cols]).dropna()
+    print(f"  pooled fav={(v >= 4).mean()!r} neutral={(v == 3).mean()!r} unfav={(v <= 2).mean()!r} over {len(v)}")
+
+mean_fig(score(["Q1", "Q2", "Q3"]), "d1"); fav(["Q1", "Q2", "Q3"])
+mean_fig(score(["Q4", "Q5"]), "d2"); fav(["Q4", "Q5"])
+mean_fig(items["Q3"], "q3 (flipped)")
+print("  q3 raw counts 1..5:", [int((num("Q3") == v).sum()) for v in range(1, 6)])
+mean_fig(items["K"], "kpi satisfaction")
+q4 = items["Q4"].dropna()
+c = int((q4 >= 4).sum())
+print(f"q4_share: {c}/{len(q4)} = {c/len(q4)!r} wilson={proportion_confint(c, len(q4), method='wilson')}")
+
+m = df["M"].dropna()
+base = len(m)
+counts = [int(m.str.split(";").apply(lambda s: str(o) in s).sum()) for o in range(1, 5)]
+print("multi base", base, "counts", counts, "ranks", stats.rankdata([-x for x in counts], method="min").tolist())
+for o, cnt in enumerate(counts):
+    print(f"  option {o+1}: share={cnt/base!r} wilson={proportion_confint(cnt, base, method='wilson')}")
+
+a = df["部署"] == "A"
+mean_fig(score(["Q1", "Q2", "Q3"], a), "dept A d1")
+mean_fig(items["K"][a], "dept A kpi")

@@ -1,0 +1,188 @@
+//! Suppression rules on organisation trees: hand-worked cases and properties over random trees.
+
+use std::path::Path;
+
+use engage_aggregate::{GroupLevel, GroupPartial, Partials};
+use engage_model::Survey;
+use engage_report::{decide, Decisions, Suppression};
+use proptest::prelude::*;
+
+const DEFINITION: &str = r#"
+[survey]
+id = "t"
+ja = "t"
+en = "t"
+[wave]
+year = 2023
+label = "R5"
+[data]
+file = "x.csv"
+[[items]]
+id = "q"
+column = "Q"
+ja = "q"
+en = "q"
+[[segments]]
+id = "bureau"
+column = "B"
+ja = "局"
+en = "Bureau"
+[[segments]]
+id = "section"
+column = "S"
+ja = "課"
+en = "Section"
+parent = "bureau"
+[[segments]]
+id = "age"
+column = "A"
+ja = "年齢"
+en = "Age"
+"#;
+
+fn survey() -> Survey {
+    Survey::from_toml(DEFINITION, Path::new("t.toml")).unwrap()
+}
+
+fn level(key: String, parent: Option<usize>) -> GroupLevel {
+    GroupLevel { value: key.clone(), key, parent }
+}
+
+/// Partials with only respondent counts: `sections[b]` are the section sizes of bureau b+1
+/// (level 0 is the missing value and stays empty), `ages` the age-band sizes.
+fn partials(survey: &Survey, sections: &[Vec<u64>], ages: &[u64]) -> Partials {
+    let mut bureau_levels = vec![level(String::new(), None)];
+    let mut section_levels = vec![level(String::new(), None)];
+    for (b, secs) in sections.iter().enumerate() {
+        bureau_levels.push(level(format!("B{b}"), None));
+        for s in 0..secs.len() {
+            section_levels.push(level(format!("B{b} / S{s}"), Some(b + 1)));
+        }
+    }
+    let mut age_levels = vec![level(String::new(), None)];
+    age_levels.extend((0..ages.len()).map(|a| level(format!("A{a}"), None)));
+    let mut p = Partials::empty(survey, &[bureau_levels, section_levels, age_levels]);
+    let set = |g: &mut GroupPartial, n: u64| g.respondents = n;
+    let total: u64 = sections.iter().flatten().sum();
+    set(&mut p.cuts[0].groups[0], total);
+    let mut s_index = 1;
+    for (b, secs) in sections.iter().enumerate() {
+        set(&mut p.cuts[1].groups[b + 1], secs.iter().sum());
+        for &n in secs {
+            set(&mut p.cuts[2].groups[s_index], n);
+            s_index += 1;
+        }
+    }
+    for (a, &n) in ages.iter().enumerate() {
+        set(&mut p.cuts[3].groups[a + 1], n);
+    }
+    p
+}
+
+fn status(d: &Decisions, cut: usize, group: usize) -> Option<Suppression> {
+    d[cut][group]
+}
+
+#[test]
+fn one_small_section_takes_its_smallest_sibling_with_it() {
+    let s = survey();
+    // Bureau B0: sections of 3, 12 and 8. The 3 is primary; 8 is withheld so that 3 cannot be
+    // recovered as 23 - 12 - 8. Bureau B1 is untouched.
+    let p = partials(&s, &[vec![3, 12, 8], vec![20, 30]], &[40, 33]);
+    let d = decide(&p, &s.segment_parents, 5);
+    assert_eq!(status(&d, 2, 1), Some(Suppression::Primary));
+    assert_eq!(status(&d, 2, 3), Some(Suppression::Complementary));
+    assert_eq!(status(&d, 2, 2), None);
+    assert_eq!(status(&d, 2, 4), None);
+    assert_eq!(status(&d, 1, 1), None);
+}
+
+#[test]
+fn two_tiny_sections_that_add_up_under_the_minimum_need_a_third() {
+    let s = survey();
+    // 1 + 2 = 3 < 5 could still be recovered as one small group: withhold the 6 as well.
+    let p = partials(&s, &[vec![1, 2, 6, 30]], &[39]);
+    let d = decide(&p, &s.segment_parents, 5);
+    let withheld: Vec<usize> = (1..=4).filter(|&g| d[2][g].is_some()).collect();
+    assert_eq!(withheld, vec![1, 2, 3]);
+}
+
+#[test]
+fn a_withheld_bureau_keeps_one_section_hidden() {
+    let s = survey();
+    // B0 has 4 people: primary, and so is its one section. B1 (9) is withheld to protect B0.
+    // B1's sections are 5 and 4: the 4 is primary, which already keeps B1 from being their
+    // published sum, so the 5 stays published (B0 + the hidden 4 = 8 is all one can derive).
+    let p = partials(&s, &[vec![4], vec![5, 4], vec![40]], &[53]);
+    let d = decide(&p, &s.segment_parents, 5);
+    assert_eq!(status(&d, 1, 1), Some(Suppression::Primary));
+    assert_eq!(status(&d, 1, 2), Some(Suppression::Complementary));
+    assert_eq!(status(&d, 2, 2), None);
+    assert_eq!(status(&d, 2, 3), Some(Suppression::Primary));
+
+    // With sections 6 and 7 instead, B1 (13) would be their sum: one must be withheld.
+    let p = partials(&s, &[vec![4], vec![6, 7], vec![40]], &[57]);
+    let d = decide(&p, &s.segment_parents, 5);
+    assert_eq!(status(&d, 1, 2), Some(Suppression::Complementary));
+    assert_eq!(status(&d, 2, 2), Some(Suppression::Complementary));
+    assert_eq!(status(&d, 2, 3), None);
+}
+
+fn check_invariants(p: &Partials, d: &Decisions, parents: &[Option<usize>], min: u64) -> Result<(), TestCaseError> {
+    // No group under the minimum is published.
+    for (c, cut) in p.cuts.iter().enumerate() {
+        for (g, group) in cut.groups.iter().enumerate() {
+            if group.respondents > 0 && group.respondents < min {
+                prop_assert!(d[c][g].is_some(), "cut {c} group {g} of {} published", group.respondents);
+            }
+        }
+    }
+    // Partitions: each segment's groups under their anchor.
+    for (c, cut) in p.cuts.iter().enumerate().skip(1) {
+        let seg = cut.segment.unwrap();
+        let parent_cut = parents[seg].map(|ps| p.cuts.iter().position(|x| x.segment == Some(ps)).unwrap());
+        let mut anchors: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
+        for (g, l) in cut.levels.iter().enumerate() {
+            if cut.groups[g].respondents == 0 {
+                continue;
+            }
+            let a = parent_cut.map_or((0, 0), |pc| (pc, l.parent.unwrap_or(0)));
+            anchors.entry(a).or_default().push(g);
+        }
+        for ((ac, ag), groups) in anchors {
+            let withheld: Vec<usize> = groups.iter().copied().filter(|&g| d[c][g].is_some()).collect();
+            let all_withheld = withheld.len() == groups.len();
+            if d[ac][ag].is_none() {
+                let total: u64 = withheld.iter().map(|&g| cut.groups[g].respondents).sum();
+                prop_assert!(
+                    withheld.is_empty() || all_withheld || (withheld.len() >= 2 && total >= min),
+                    "cut {c}: withheld {withheld:?} totalling {total} under a published anchor"
+                );
+            } else {
+                prop_assert!(!withheld.is_empty(), "cut {c}: withheld anchor is the sum of published children");
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn random_trees_satisfy_the_rules(
+        sections in prop::collection::vec(prop::collection::vec(0u64..30, 1..6), 1..8),
+        age_weights in prop::collection::vec(1u64..10, 1..6),
+        min in 3u64..11,
+    ) {
+        let s = survey();
+        let total: u64 = sections.iter().flatten().sum();
+        prop_assume!(total >= min);
+        // Split the same total over age bands in proportion to the weights.
+        let wsum: u64 = age_weights.iter().sum();
+        let mut ages: Vec<u64> = age_weights.iter().map(|w| total * w / wsum).collect();
+        let rest = total - ages.iter().sum::<u64>();
+        ages[0] += rest;
+        let p = partials(&s, &sections, &ages);
+        let d = decide(&p, &s.segment_parents, min as u32);
+        check_invariants(&p, &d, &s.segment_parents, min)?;
+    }
+}
