@@ -11,4 +11,4 @@ pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,
     Partials,
 };
-pub use pass::{aggregate, aggregate_rows, aggregate_sequential};
+pub use pass::{aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential};

@@ -69,7 +69,11 @@ fn table(rows: &[([u8; 3], u32, u64, bool)]) -> ResponseTable {
         segments: vec![SegmentColumn {
             codes: Vec::new(),
             levels: (0..4)
-                .map(|i| SegmentLevel { key: i.to_string(), value: i.to_string(), parent: None })
+                .map(|i| SegmentLevel {
+                    key: i.to_string(),
+                    value: i.to_string(),
+                    parent: None,
+                })
                 .collect(),
         }],
         multi: vec![MultiColumn::default()],
@@ -90,7 +94,10 @@ fn code() -> impl Strategy<Value = u8> {
 }
 
 fn rows() -> impl Strategy<Value = Vec<([u8; 3], u32, u64, bool)>> {
-    prop::collection::vec(([code(), code(), code()], 0u32..4, 0u64..4, any::<bool>()), 0..300)
+    prop::collection::vec(
+        ([code(), code(), code()], 0u32..4, 0u64..4, any::<bool>()),
+        0..300,
+    )
 }
 
 proptest! {
@@ -145,7 +152,11 @@ fn composite_sums_by_hand() {
     // Row 2: a=2, b=n/a, c=missing: 1 answered < ceil(3/2)=2, no score.
     // Row 3: a=1, b=4 (-> 2), c=3: score 2 -> scaled 12. Scale = lcm(1,2,3) = 6.
     let s = survey();
-    let t = table(&[([5, 1, 0], 1, 0, true), ([2, 255, 0], 1, 1, true), ([1, 4, 3], 2, 3, false)]);
+    let t = table(&[
+        ([5, 1, 0], 1, 0, true),
+        ([2, 255, 0], 1, 1, true),
+        ([1, 4, 3], 2, 3, false),
+    ]);
     let p = aggregate_sequential(&s, &t);
     let c = p.overall().composites[0];
     assert_eq!((c.n, c.sum, c.sum_sq), (2, 42, 30 * 30 + 12 * 12));

@@ -23,7 +23,10 @@ fn tiny_report() -> Report {
     assert_eq!(ingested.rows_rejected(), 0, "{:?}", ingested.problems);
     let partials = engage_aggregate::aggregate(&survey, &ingested.table);
     let provenance = Provenance {
-        definition: engage_report::InputFile { path: "tiny.toml".into(), sha256: String::new() },
+        definition: engage_report::InputFile {
+            path: "tiny.toml".into(),
+            sha256: String::new(),
+        },
         data: vec![],
         problems: 0,
         unused_columns: vec![],
@@ -124,7 +127,10 @@ fn small_group_and_its_complement_are_withheld() {
     assert_eq!(a.suppression, None);
     for g in [b, c] {
         assert!(g.respondents.is_none());
-        assert!(g.dimensions.iter().all(|d| d.withheld && d.figures.is_none()));
+        assert!(g
+            .dimensions
+            .iter()
+            .all(|d| d.withheld && d.figures.is_none()));
         assert!(g.items.iter().all(|i| i.withheld && i.figures.is_none()));
         assert!(g.kpis.iter().all(|k| k.withheld && k.value.is_none()));
     }

@@ -45,7 +45,11 @@ fn survey() -> Survey {
 }
 
 fn level(key: String, parent: Option<usize>) -> GroupLevel {
-    GroupLevel { value: key.clone(), key, parent }
+    GroupLevel {
+        value: key.clone(),
+        key,
+        parent,
+    }
 }
 
 /// Partials with only respondent counts: `sections[b]` are the section sizes of bureau b+1
@@ -128,20 +132,31 @@ fn a_withheld_bureau_keeps_one_section_hidden() {
     assert_eq!(status(&d, 2, 3), None);
 }
 
-fn check_invariants(p: &Partials, d: &Decisions, parents: &[Option<usize>], min: u64) -> Result<(), TestCaseError> {
+fn check_invariants(
+    p: &Partials,
+    d: &Decisions,
+    parents: &[Option<usize>],
+    min: u64,
+) -> Result<(), TestCaseError> {
     // No group under the minimum is published.
     for (c, cut) in p.cuts.iter().enumerate() {
         for (g, group) in cut.groups.iter().enumerate() {
             if group.respondents > 0 && group.respondents < min {
-                prop_assert!(d[c][g].is_some(), "cut {c} group {g} of {} published", group.respondents);
+                prop_assert!(
+                    d[c][g].is_some(),
+                    "cut {c} group {g} of {} published",
+                    group.respondents
+                );
             }
         }
     }
     // Partitions: each segment's groups under their anchor.
     for (c, cut) in p.cuts.iter().enumerate().skip(1) {
         let seg = cut.segment.unwrap();
-        let parent_cut = parents[seg].map(|ps| p.cuts.iter().position(|x| x.segment == Some(ps)).unwrap());
-        let mut anchors: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
+        let parent_cut =
+            parents[seg].map(|ps| p.cuts.iter().position(|x| x.segment == Some(ps)).unwrap());
+        let mut anchors: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
+            Default::default();
         for (g, l) in cut.levels.iter().enumerate() {
             if cut.groups[g].respondents == 0 {
                 continue;
@@ -150,7 +165,11 @@ fn check_invariants(p: &Partials, d: &Decisions, parents: &[Option<usize>], min:
             anchors.entry(a).or_default().push(g);
         }
         for ((ac, ag), groups) in anchors {
-            let withheld: Vec<usize> = groups.iter().copied().filter(|&g| d[c][g].is_some()).collect();
+            let withheld: Vec<usize> = groups
+                .iter()
+                .copied()
+                .filter(|&g| d[c][g].is_some())
+                .collect();
             let all_withheld = withheld.len() == groups.len();
             if d[ac][ag].is_none() {
                 let total: u64 = withheld.iter().map(|&g| cut.groups[g].respondents).sum();
@@ -159,7 +178,10 @@ fn check_invariants(p: &Partials, d: &Decisions, parents: &[Option<usize>], min:
                     "cut {c}: withheld {withheld:?} totalling {total} under a published anchor"
                 );
             } else {
-                prop_assert!(!withheld.is_empty(), "cut {c}: withheld anchor is the sum of published children");
+                prop_assert!(
+                    !withheld.is_empty(),
+                    "cut {c}: withheld anchor is the sum of published children"
+                );
             }
         }
     }
