@@ -448,13 +448,13 @@ fn multi_select_table(report: &Report, lang: Lang) -> Table {
             continue;
         }
         let mut options: Vec<_> = q.options.iter().collect();
-        options.sort_by_key(|o| (o.rank, o.exclusive));
+        options.sort_by_key(|o| (o.exclusive, o.rank));
         for o in options {
             rows.push(vec![
                 Cell::Text(q.id.clone()),
                 text(&q.label, lang),
                 count(q.base, false),
-                Cell::Int(u64::from(o.rank)),
+                o.rank.map_or(Cell::Empty, |r| Cell::Int(u64::from(r))),
                 Cell::Text(o.id.clone()),
                 text(&o.label, lang),
                 Cell::Int(o.count),

@@ -159,7 +159,16 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             if withheld {
                 w.figures_withheld += 1;
             }
-            let ranks = rank_descending_min(&counts.options);
+            // The exclusive "none" option is shown but not ranked among the real choices.
+            let none = survey.none_options[q];
+            let ranked: Vec<usize> = (0..question.options.len())
+                .filter(|&o| Some(o) != none)
+                .collect();
+            let ranked_counts: Vec<u64> = ranked.iter().map(|&o| counts.options[o]).collect();
+            let mut ranks = vec![None; question.options.len()];
+            for (&o, r) in ranked.iter().zip(rank_descending_min(&ranked_counts)) {
+                ranks[o] = Some(r);
+            }
             let options = if withheld || counts.base == 0 {
                 Vec::new()
             } else {
@@ -170,7 +179,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                     .map(|(o, option)| OptionFigure {
                         id: option.id.get_ref().clone(),
                         label: Label::new(&option.ja, &option.en),
-                        exclusive: survey.none_options[q] == Some(o),
+                        exclusive: none == Some(o),
                         count: counts.options[o],
                         share: counts.options[o] as f64 / counts.base as f64,
                         ci: wilson_ci(counts.options[o], counts.base, CONFIDENCE)

@@ -240,8 +240,9 @@ pub struct OptionFigure {
     pub count: u64,
     pub share: f64,
     pub ci: Interval,
-    /// 1 for the most picked; ties share the smallest rank (1, 2, 2, 4).
-    pub rank: u32,
+    /// 1 for the most picked; ties share the smallest rank (1, 2, 2, 4). The exclusive
+    /// "none" option has no rank.
+    pub rank: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]

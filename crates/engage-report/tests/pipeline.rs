@@ -102,9 +102,10 @@ fn multi_select_base_counts_and_tied_ranks() {
     // multi base 13 counts [6, 5, 5, 2] ranks [1, 2, 2, 4]
     assert_eq!((q.base, q.skipped), (Some(13), Some(1)));
     let counts: Vec<u64> = q.options.iter().map(|o| o.count).collect();
-    let ranks: Vec<u32> = q.options.iter().map(|o| o.rank).collect();
+    let ranks: Vec<Option<u32>> = q.options.iter().map(|o| o.rank).collect();
     assert_eq!(counts, vec![6, 5, 5, 2]);
-    assert_eq!(ranks, vec![1, 2, 2, 4]);
+    // rankdata gives [1, 2, 2, 4] over all four; the exclusive "none" option is not ranked.
+    assert_eq!(ranks, vec![Some(1), Some(2), Some(2), None]);
     // option 1: share=0.46153846153846156 wilson=(0.23206067809538303, 0.70856204285494)
     close(q.options[0].share, 0.46153846153846156, "share a");
     close(q.options[0].ci.lower, 0.23206067809538303, "ci a lower");
