@@ -1,0 +1,306 @@
+//! The real `engage` binary on the bundled fixture and on broken inputs: outputs, exit codes,
+//! messages, where raw answers go, and the workbook read back with calamine.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+
+fn engage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture_2023() -> String {
+    root()
+        .join("fixtures/kumamoto-2023/survey.toml")
+        .display()
+        .to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn report_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn report_on_the_fixture_writes_json_workbook_and_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = engage(&["report", &fixture_2023(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("3690 rows read = 3690 accepted + 0 rejected"),
+        "{}",
+        stderr(&o)
+    );
+    let json = report_json(&out);
+    assert_eq!(json["responses"]["read"], 3690);
+    assert_eq!(
+        json["inputs"]["data"][0]["sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert_eq!(json["engine"]["version"], env!("CARGO_PKG_VERSION"));
+    for name in [
+        "kpis",
+        "dimensions",
+        "items",
+        "segments",
+        "multi_select",
+        "data_quality",
+    ] {
+        let bytes = std::fs::read(out.join(format!("{name}.csv"))).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{name}.csv has no BOM");
+    }
+    // No rejects: no private folder appears.
+    assert!(!tmp.path().join("out-private").exists());
+
+    // The workbook read back equals report.json.
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(
+        names,
+        vec![
+            "検証指標",
+            "領域別",
+            "設問別",
+            "区分別",
+            "複数選択",
+            "データ品質"
+        ]
+    );
+    let dims = wb.worksheet_range("領域別").unwrap();
+    let header: Vec<String> = dims
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mean_col = header.iter().position(|h| h == "平均").unwrap();
+    for (r, row) in dims.rows().skip(1).enumerate() {
+        let Data::Float(mean) = row[mean_col] else {
+            panic!("mean is not a number: {:?}", row[mean_col])
+        };
+        assert_eq!(mean, json["dimensions"][r]["mean"].as_f64().unwrap());
+    }
+    // Withheld groups show a dash and no numbers in the segment sheet.
+    let seg = wb.worksheet_range("区分別").unwrap();
+    let header: Vec<String> = seg
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let (resp, n, mean) = (
+        header.iter().position(|h| h == "回答者数").unwrap(),
+        header.iter().position(|h| h == "回答数").unwrap(),
+        header.iter().position(|h| h == "平均").unwrap(),
+    );
+    let reason = header.iter().position(|h| h == "非公表の理由").unwrap();
+    let mut withheld_rows = 0;
+    for row in seg.rows().skip(1) {
+        if !row[reason].to_string().is_empty() {
+            withheld_rows += 1;
+            for c in [resp, n, mean] {
+                assert_eq!(row[c], Data::String("—".into()), "{row:?}");
+            }
+        }
+    }
+    assert!(withheld_rows > 0);
+}
+
+#[test]
+fn no_withheld_group_has_figures_in_any_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = engage(&[
+        "report",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    let min = json["survey"]["min_group_size"].as_u64().unwrap();
+    let mut withheld_keys = Vec::new();
+    for seg in json["segments"].as_array().unwrap() {
+        for g in seg["groups"].as_array().unwrap() {
+            if g["suppressed"].as_bool().unwrap() {
+                assert!(g["respondents"].is_null());
+                withheld_keys.push(g["key"].as_str().unwrap().to_string());
+                for list in ["kpis", "dimensions", "items"] {
+                    for f in g[list].as_array().unwrap() {
+                        assert!(
+                            f.get("n").is_none()
+                                && f.get("mean").is_none()
+                                && f.get("value").is_none(),
+                            "{f}"
+                        );
+                    }
+                }
+            } else {
+                assert!(g["respondents"].as_u64().unwrap() >= min);
+                for list in ["dimensions", "items"] {
+                    for f in g[list].as_array().unwrap() {
+                        if let Some(n) = f.get("n") {
+                            assert!(n.as_u64().unwrap() >= min, "{f}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(!withheld_keys.is_empty());
+    let mut rdr = csv::Reader::from_path(out.join("segments.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap()
+    };
+    let (key, n, mean, respondents) = (col("group_key"), col("n"), col("mean"), col("respondents"));
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        if withheld_keys.iter().any(|k| k == &rec[key]) {
+            assert!(
+                rec[n].is_empty() && rec[mean].is_empty() && rec[respondents].is_empty(),
+                "{rec:?}"
+            );
+        }
+    }
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names()[1], "Dimensions");
+    assert!(wb.worksheet_range("Segments").is_ok());
+}
+
+fn broken_copy(tmp: &Path) -> PathBuf {
+    let src = root().join("crates/engage-report/tests/data");
+    std::fs::copy(src.join("tiny.toml"), tmp.join("tiny.toml")).unwrap();
+    let csv = std::fs::read_to_string(src.join("tiny.csv"))
+        .unwrap()
+        .replace("3,A,5,5,1,5,5,5,4", "3,A,5,6,1,5,5,5,4");
+    std::fs::write(tmp.join("tiny.csv"), csv).unwrap();
+    tmp.join("tiny.toml")
+}
+
+#[test]
+fn rejected_rows_are_warnings_go_to_a_private_rejects_file_and_fail_under_strict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = broken_copy(tmp.path());
+    let out = tmp.path().join("pub");
+    let o = engage(&[
+        "report",
+        def.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("14 rows read = 13 accepted + 1 rejected"),
+        "{err}"
+    );
+    assert!(err.contains("row 4, column `Q2`, value `6`"), "{err}");
+    let rejects = tmp.path().join("pub-private/rejects.csv");
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert!(
+        text.contains("3,A,5,6,1,5,5,5,4") && text.contains("outside the scale"),
+        "{text}"
+    );
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.contains("reject"), "{name} in the publishable folder");
+    }
+    assert_eq!(report_json(&out)["responses"]["rejected"], 1);
+
+    let o = engage(&[
+        "report",
+        def.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+
+    let inside = out.join("rejects.csv");
+    let o = engage(&[
+        "report",
+        def.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--rejects",
+        inside.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("inside the publishable folder"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_definition_names_line_and_key_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = broken_copy(tmp.path());
+    let text = std::fs::read_to_string(&def)
+        .unwrap()
+        .replace("dimension = \"d2\"", "dimension = \"d9\"");
+    std::fs::write(&def, text).unwrap();
+    let o = engage(&[
+        "report",
+        def.to_str().unwrap(),
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 56, key `items.dimension`: unknown dimension `d9`"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_are_clap_exit_2() {
+    let o = engage(&["report"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn generate_writes_parquet_for_benchmarks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bench");
+    let o = engage(&[
+        "generate",
+        "--rows",
+        "5000",
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = std::fs::read(out.join("responses.parquet")).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    let def = std::fs::read_to_string(out.join("survey.toml")).unwrap();
+    assert!(def.contains("file = \"responses.parquet\""));
+}
