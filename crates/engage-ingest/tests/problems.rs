@@ -59,7 +59,7 @@ fn run(csv: &str) -> (Ingested, PathBuf, tempfile::TempDir) {
     let data = dir.path().join("responses.csv");
     std::fs::write(&data, csv).unwrap();
     let survey = Survey::load(&def).unwrap();
-    let ingested = read_responses(&survey, &[data.clone()]).unwrap();
+    let ingested = read_responses(&survey, std::slice::from_ref(&data)).unwrap();
     assert_eq!(
         ingested.rows_read(),
         ingested.rows_accepted() + ingested.rows_rejected()

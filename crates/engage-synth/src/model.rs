@@ -253,8 +253,8 @@ fn draw(spec: &WaveSpec, n: usize, seed: u64) -> (Sample, Latent) {
                     bureau_f[b][d] + extra + 0.95 * normal(&mut rng)
                 })
                 .collect();
-            for d in 0..n_dims {
-                latent.factors[d].push(f[d] as f32);
+            for (factor, value) in latent.factors.iter_mut().zip(&f) {
+                factor.push(*value as f32);
             }
 
             let mut item = 0;

@@ -74,6 +74,16 @@ fn quote_list(values: &[&str]) -> String {
         .join(", ")
 }
 
+/// id, column, Japanese, English, declared values, parent.
+type SegmentText<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a [&'a str]>,
+    Option<&'a str>,
+);
+
 /// The survey definition (TOML) describing the files this crate writes.
 pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
     let mut t = String::new();
@@ -145,7 +155,7 @@ pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
     let _ = writeln!(w, "[[kpis]]\nid = \"work_satisfaction\"\nja = \"職員の市役所で働くことへの満足度スコア\"\nen = \"Staff satisfaction with working at the city hall (score)\"\nkind = \"mean\"\nitem = \"{}\"\nbaseline = {{ year = 2023, value = 3.56 }}\ntarget = {{ year = 2027, value = 3.70 }}\n", KPI_ITEM.id);
     let _ = writeln!(w, "[[kpis]]\nid = \"reform_mindset\"\nja = \"市役所改革により改革意識が変わったと感じる職員の割合\"\nen = \"Share of staff who feel the reform changed their mindset\"\nkind = \"share\"\nitem = \"{}\"\npoints = [4, 5]\nbaseline = {{ year = 2022, value = 0.81 }}\ntarget = {{ year = 2027, value = 0.90 }}\n", MINDSET_ITEM.id);
     let bureaus: Vec<&str> = BUREAUS.iter().map(|b| b.0).collect();
-    let segments: [(&str, &str, &str, &str, Option<&[&str]>, Option<&str>); 7] = [
+    let segments: [SegmentText; 7] = [
         (
             "bureau",
             "局区",

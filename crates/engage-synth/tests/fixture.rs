@@ -286,8 +286,8 @@ fn overtime_is_picked_more_by_staff_low_on_welfare() {
         .position(|o| o.id.get_ref() == "overtime")
         .unwrap();
     let (mut low, mut high) = ((0u32, 0u32), (0u32, 0u32));
-    for row in 0..table.n_rows {
-        let (Some(score), true) = (s[row], table.multi[q].answered[row]) else {
+    for (row, score) in s.iter().enumerate() {
+        let (Some(score), true) = (*score, table.multi[q].answered[row]) else {
             continue;
         };
         let picked = u32::from(table.multi[q].picks[row] >> overtime & 1 == 1);
