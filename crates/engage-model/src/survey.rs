@@ -590,6 +590,14 @@ impl Checker<'_> {
             if m.options.is_empty() {
                 self.problem_at(&m.id, "multi_select.options", "no options".into());
             }
+            // Picks are stored as a 64-bit set per respondent.
+            if m.options.len() > 64 {
+                self.problem_at(
+                    &m.id,
+                    "multi_select.options",
+                    format!("{} options; at most 64 are supported", m.options.len()),
+                );
+            }
             if m.max_picks == Some(0) {
                 self.problem_at(&m.id, "multi_select.max_picks", "must be at least 1".into());
             }
