@@ -48,67 +48,55 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
     let overall = partials.overall();
     let overall_withheld = decisions[0][0].is_some();
 
+    // The whole organisation's figures go through the same withholding as any group's.
+    let whole = group_figures(survey, overall, overall_withheld, &mut w);
     let kpis = def
         .kpis
         .iter()
-        .enumerate()
-        .map(|(k, kpi)| {
-            let value = kpi_value(survey, k, overall, kpi.baseline, kpi.target)
-                .filter(|_| !overall_withheld);
-            let (withheld, value) = w.check(value, |v| v.n);
-            KpiFigure {
-                id: kpi.id.get_ref().clone(),
-                label: Label::new(&kpi.ja, &kpi.en),
-                kind: kpi.kind,
-                interval_method: match kpi.kind {
-                    engage_model::KpiKind::Mean => "t",
-                    engage_model::KpiKind::Share => "wilson",
-                },
-                baseline: kpi.baseline,
-                target: kpi.target,
-                withheld: withheld || overall_withheld,
-                value,
-            }
+        .zip(whole.kpis)
+        .map(|(kpi, figure)| KpiFigure {
+            id: figure.id,
+            label: Label::new(&kpi.ja, &kpi.en),
+            kind: kpi.kind,
+            interval_method: match kpi.kind {
+                engage_model::KpiKind::Mean => "t",
+                engage_model::KpiKind::Share => "wilson",
+            },
+            baseline: kpi.baseline,
+            target: kpi.target,
+            withheld: figure.withheld,
+            value: figure.value,
         })
         .collect();
-
     let dimensions = def
         .dimensions
         .iter()
+        .zip(whole.dimensions)
         .enumerate()
-        .map(|(d, dim)| {
-            let figures = score_figures(survey, d, overall).filter(|_| !overall_withheld);
-            let (withheld, figures) = w.check(figures, |f| f.n);
-            DimensionFigure {
-                id: dim.id.get_ref().clone(),
-                label: Label::new(&dim.ja, &dim.en),
-                items: survey.composites[d]
-                    .items
-                    .iter()
-                    .map(|&i| def.items[i].id.get_ref().clone())
-                    .collect(),
-                min_answered: survey.composites[d].min_answered,
-                withheld: withheld || overall_withheld,
-                figures,
-            }
+        .map(|(d, (dim, figure))| DimensionFigure {
+            id: figure.id,
+            label: Label::new(&dim.ja, &dim.en),
+            items: survey.composites[d]
+                .items
+                .iter()
+                .map(|&i| def.items[i].id.get_ref().clone())
+                .collect(),
+            min_answered: survey.composites[d].min_answered,
+            withheld: figure.withheld,
+            figures: figure.figures,
         })
         .collect();
-
     let items = def
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let figures = item_figures(survey, i, &overall.items[i]).filter(|_| !overall_withheld);
-            let (withheld, figures) = w.check(figures, |f| f.n);
-            ItemFigure {
-                id: item.id.get_ref().clone(),
-                label: Label::new(&item.ja, &item.en),
-                dimension: item.dimension.as_ref().map(|d| d.get_ref().clone()),
-                reverse: item.reverse,
-                withheld: withheld || overall_withheld,
-                figures,
-            }
+        .zip(whole.items)
+        .map(|(item, figure)| ItemFigure {
+            id: figure.id,
+            label: Label::new(&item.ja, &item.en),
+            dimension: item.dimension.as_ref().map(|d| d.get_ref().clone()),
+            reverse: item.reverse,
+            withheld: figure.withheld,
+            figures: figure.figures,
         })
         .collect();
 
@@ -256,24 +244,21 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
     }
 }
 
-fn group_report(
+/// KPI, dimension and item figures of one group, each withheld when the group is suppressed or
+/// when fewer than the minimum contributed to it.
+struct GroupFigures {
+    kpis: Vec<GroupKpi>,
+    dimensions: Vec<GroupScore>,
+    items: Vec<GroupItem>,
+}
+
+fn group_figures(
     survey: &Survey,
-    level: &engage_aggregate::GroupLevel,
-    parent_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
     group: &GroupPartial,
-    suppression: Option<Suppression>,
+    suppressed: bool,
     w: &mut Withholding,
-) -> GroupReport {
+) -> GroupFigures {
     let def = &survey.definition;
-    let label = if level.value.is_empty() {
-        Label::new("未回答", "No answer")
-    } else {
-        Label::new(&level.value, &level.value)
-    };
-    let parent_key = level
-        .parent
-        .and_then(|p| parent_levels.map(|l| l[p].key.clone()));
-    let suppressed = suppression.is_some();
     let kpis = def
         .kpis
         .iter()
@@ -317,6 +302,31 @@ fn group_report(
             }
         })
         .collect();
+    GroupFigures {
+        kpis,
+        dimensions,
+        items,
+    }
+}
+
+fn group_report(
+    survey: &Survey,
+    level: &engage_aggregate::GroupLevel,
+    parent_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
+    group: &GroupPartial,
+    suppression: Option<Suppression>,
+    w: &mut Withholding,
+) -> GroupReport {
+    let label = if level.value.is_empty() {
+        Label::new("未回答", "No answer")
+    } else {
+        Label::new(&level.value, &level.value)
+    };
+    let parent_key = level
+        .parent
+        .and_then(|p| parent_levels.map(|l| l[p].key.clone()));
+    let suppressed = suppression.is_some();
+    let figures = group_figures(survey, group, suppressed, w);
     GroupReport {
         key: level.key.clone(),
         value: level.value.clone(),
@@ -325,8 +335,8 @@ fn group_report(
         suppressed,
         suppression,
         respondents: (!suppressed).then_some(group.respondents),
-        kpis,
-        dimensions,
-        items,
+        kpis: figures.kpis,
+        dimensions: figures.dimensions,
+        items: figures.items,
     }
 }
