@@ -1,11 +1,11 @@
 //! Exit codes, documented in README.md. 2 is left to clap for usage errors.
 
-/// Everything worked (rejected rows are warnings unless `--strict`).
+/// Everything worked (problems are warnings unless `--strict`); `validate` found no problem.
 pub const OK: i32 = 0;
 /// Could not go on: unreadable or invalid input, or an output that could not be written.
 pub const FAILURE: i32 = 1;
-/// The work finished, but `--strict` was given and rows were rejected.
-pub const STRICT_PROBLEMS: i32 = 3;
+/// The data has problems: `validate` found some, or `report --strict` was given and found some.
+pub const PROBLEMS: i32 = 3;
 
 /// What a subcommand reports back: its own exit code, or an error to print.
 pub type Outcome = anyhow::Result<i32>;

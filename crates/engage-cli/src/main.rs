@@ -5,6 +5,7 @@
 
 mod cmd;
 mod exit;
+mod inputs;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Analyse a survey: writes report.json, report.xlsx and CSV tables.
     Report(cmd::report::Args),
+    /// Check the response files against the definition: problems and row accounting only.
+    Validate(cmd::validate::Args),
     /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
     Generate(cmd::generate::Args),
 }
@@ -27,6 +30,7 @@ fn main() {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Report(args) => cmd::report::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
         Command::Generate(args) => cmd::generate::run(args),
     };
     std::process::exit(exit::code(outcome));

@@ -57,6 +57,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         "segments",
         "multi_select",
         "data_quality",
+        "problems",
     ] {
         let bytes = std::fs::read(out.join(format!("{name}.csv"))).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{name}.csv has no BOM");
@@ -75,7 +76,8 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "設問別",
             "区分別",
             "複数選択",
-            "データ品質"
+            "データ品質",
+            "データの問題"
         ]
     );
     let dims = wb.worksheet_range("領域別").unwrap();

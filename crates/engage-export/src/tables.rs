@@ -182,6 +182,7 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         segment_table(report, lang),
         multi_select_table(report, lang),
         quality_table(report),
+        problem_table(report, lang),
     ]
 }
 
@@ -477,6 +478,7 @@ fn quality_table(report: &Report) -> Table {
     let columns = vec![
         col("file", "ファイル", "File"),
         col("sha256", "SHA-256", "SHA-256"),
+        col("format", "形式", "Format"),
         col("rows_read", "読込行数", "Rows read"),
         col("rows_accepted", "採用行数", "Rows accepted"),
         col("rows_rejected", "除外行数", "Rows rejected"),
@@ -489,6 +491,7 @@ fn quality_table(report: &Report) -> Table {
             vec![
                 Cell::Text(d.path.clone()),
                 Cell::Text(d.sha256.clone()),
+                Cell::Text(d.format.clone()),
                 Cell::Int(d.rows_read as u64),
                 Cell::Int(d.rows_accepted as u64),
                 Cell::Int(d.rows_rejected as u64),
@@ -498,6 +501,7 @@ fn quality_table(report: &Report) -> Table {
     rows.push(vec![
         Cell::Text("(total)".into()),
         Cell::Empty,
+        Cell::Empty,
         Cell::Int(report.responses.read as u64),
         Cell::Int(report.responses.accepted as u64),
         Cell::Int(report.responses.rejected as u64),
@@ -505,6 +509,46 @@ fn quality_table(report: &Report) -> Table {
     Table {
         name: "data_quality",
         title: Label::new("データ品質", "Data quality"),
+        columns,
+        rows,
+    }
+}
+
+/// Problems by kind and action: what the policy did, so a reader can judge the data.
+fn problem_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("problem_id", "問題ID", "Problem id"),
+        col("problem", "問題", "Problem"),
+        col("action", "処理", "Action"),
+        col("count", "件数", "Count"),
+    ];
+    let action = |a: &str| -> String {
+        let (ja, en) = match a {
+            "reject" => ("行を除外", "row rejected"),
+            "blank" => ("欠測として扱う", "cell treated as missing"),
+            _ => ("警告のみ", "warning only"),
+        };
+        match lang {
+            Lang::Ja => ja.into(),
+            Lang::En => en.into(),
+        }
+    };
+    let rows = report
+        .responses
+        .problem_counts
+        .iter()
+        .map(|t| {
+            vec![
+                Cell::Text(t.kind.clone()),
+                text(&t.label, lang),
+                Cell::Text(action(&t.action)),
+                Cell::Int(t.count as u64),
+            ]
+        })
+        .collect();
+    Table {
+        name: "problems",
+        title: Label::new("データの問題", "Data problems"),
         columns,
         rows,
     }

@@ -10,14 +10,32 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is not UTF-8 text (byte {offset}); save it as UTF-8 CSV, or as CP932 once that reader lands")]
-    NotUtf8 { path: PathBuf, offset: usize },
-    #[error("{path}, row {row}: the file is not valid CSV: {message}")]
-    Csv {
+    #[error("{path}: the text is neither UTF-8 nor CP932 (Shift_JIS); save it as UTF-8, or set `encoding` in [data]")]
+    UnknownEncoding { path: PathBuf },
+    #[error("{path}, row {row}: {message}")]
+    Encoding {
         path: PathBuf,
         row: usize,
         message: String,
     },
+    #[error("{path}: cannot tell the format from the extension `{extension}`; set `format` in [data] (csv, tsv, xlsx, xls, ods, parquet, arrow)")]
+    UnknownFormat { path: PathBuf, extension: String },
+    #[error("{path}: `header_row` is 1-based; row 0 does not exist")]
+    HeaderRowZero { path: PathBuf },
+    #[error("{path}: {message}")]
+    Spreadsheet { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Columnar { path: PathBuf, message: String },
+    #[error("{path}: column `{column}` has type {data_type}, which engage cannot read as answers (use integers, floats, booleans or strings)")]
+    UnsupportedColumn {
+        path: PathBuf,
+        column: String,
+        data_type: String,
+    },
+    #[error("no file matches `{pattern}`")]
+    NoMatch { pattern: String },
+    #[error("`{pattern}` is not a valid file pattern: {message}")]
+    BadPattern { pattern: String, message: String },
     #[error(
         "{path}: column `{column}` ({wanted_by}) is missing; closest headers found: {closest}"
     )]

@@ -3,22 +3,36 @@
 //!
 //! Architecture invariant: this crate is the only one that opens response files.
 
+mod columnar;
 mod error;
+mod files;
 mod headers;
 mod layout;
-mod read_csv;
+mod read;
+mod sheet;
+mod source;
+mod text;
 mod values;
 
 pub use error::IngestError;
+pub use files::expand_patterns;
 pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSING_SEGMENT};
-pub use read_csv::{read_responses, FileAccount, Ingested, Problem, RejectedRow};
+pub use read::{
+    read_responses, FileAccount, Ingested, Problem, ProblemCount, RejectedRow, FILE_COLUMN,
+};
+pub use source::{format_of, open as open_source, Record, RecordSource};
+pub use text::{detect as detect_encoding, encoding_name, sniff_delimiter};
+pub use values::{option_cell, AnswerMap, OptionMap};
 
-/// SHA-256 of a file's bytes, hex-encoded, for provenance.
+/// SHA-256 of a file's bytes, hex-encoded, for provenance; streamed, so large files are fine.
 pub fn file_sha256(path: &std::path::Path) -> Result<String, IngestError> {
     use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+    let read_err = |source| IngestError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
+    };
+    let mut file = std::fs::File::open(path).map_err(read_err)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(read_err)?;
+    Ok(format!("{:x}", hasher.finalize()))
 }

@@ -1,40 +1,92 @@
-//! Mapping one cell's text to an answer code, a segment value or multi-select picks.
+//! Mapping one cell's text to an answer code, a segment value or multi-select picks. Lookup
+//! tables are built once per run; cells are normalised (NFKC, trimmed) only when they are not
+//! plain ASCII, since ASCII text is already in NFKC form.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
 
 use engage_model::{
-    normalize_text, MultiSelect, MultiStorage, Survey, CODE_MISSING, CODE_NOT_APPLICABLE,
+    normalize_text, MultiSelect, ProblemKind, Survey, CODE_MISSING, CODE_NOT_APPLICABLE,
 };
 
-/// The item answer code of a cell, or why it cannot be one.
-pub fn answer_code(survey: &Survey, cell: &str) -> Result<u8, String> {
-    let text = normalize_text(cell);
-    let def = &survey.definition;
-    if text.is_empty() || def.missing.codes.iter().any(|c| normalize_text(c) == text) {
-        return Ok(CODE_MISSING);
+/// NFKC + trim, without allocating for ASCII cells (the common case: codes such as `4`).
+pub fn normalized(cell: &str) -> Cow<'_, str> {
+    if cell.is_ascii() {
+        Cow::Borrowed(cell.trim())
+    } else {
+        Cow::Owned(normalize_text(cell))
     }
-    if def
-        .missing
-        .not_applicable
-        .iter()
-        .any(|c| normalize_text(c) == text)
-    {
-        return Ok(CODE_NOT_APPLICABLE);
-    }
-    let (min, max) = (def.scale.min, def.scale.max);
-    if let Some(value) = parse_whole(&text) {
-        return if value >= i64::from(min) && value <= i64::from(max) {
-            Ok(survey.code_of(value as u8))
-        } else {
-            Err(format!("{value} is outside the scale {min}..{max}"))
-        };
-    }
-    for label in &def.scale.labels {
-        if normalize_text(&label.ja) == text
-            || normalize_text(&label.en).eq_ignore_ascii_case(&text)
-        {
-            return Ok(survey.code_of(label.value));
+}
+
+/// Why a cell could not be read: the problem kind and a sentence for the analyst.
+pub type CellError = (ProblemKind, String);
+
+/// Every text an item cell may hold, mapped to its code.
+pub struct AnswerMap {
+    min: u8,
+    max: u8,
+    /// Normalised missing codes, not-applicable codes and scale labels (English lower-cased).
+    words: HashMap<String, u8>,
+    /// Offset from scale value to code (`code = value - min + 1`).
+    offset: i64,
+}
+
+impl AnswerMap {
+    pub fn new(survey: &Survey) -> AnswerMap {
+        let def = &survey.definition;
+        let mut words = HashMap::new();
+        for label in &def.scale.labels {
+            words.insert(normalize_text(&label.ja), survey.code_of(label.value));
+            words.insert(
+                normalize_text(&label.en).to_lowercase(),
+                survey.code_of(label.value),
+            );
+        }
+        // Missing and not-applicable codes win over labels if someone declared both.
+        for code in &def.missing.not_applicable {
+            words.insert(normalize_text(code), CODE_NOT_APPLICABLE);
+        }
+        for code in &def.missing.codes {
+            words.insert(normalize_text(code), CODE_MISSING);
+        }
+        AnswerMap {
+            min: def.scale.min,
+            max: def.scale.max,
+            words,
+            offset: i64::from(def.scale.min) - 1,
         }
     }
-    Err("not a scale value, scale label, missing code or not-applicable code".into())
+
+    /// The answer code of a cell, or why it cannot be one.
+    pub fn code(&self, cell: &str) -> Result<u8, CellError> {
+        let text = normalized(cell);
+        if text.is_empty() {
+            return Ok(CODE_MISSING);
+        }
+        // Declared codes first: a survey may use "9" or "99" for "no answer".
+        if let Some(&code) = self.words.get(text.as_ref()) {
+            return Ok(code);
+        }
+        if let Some(value) = parse_whole(&text) {
+            return if value >= i64::from(self.min) && value <= i64::from(self.max) {
+                Ok((value - self.offset) as u8)
+            } else {
+                Err((
+                    ProblemKind::OutOfRange,
+                    format!("{value} is outside the scale {}..{}", self.min, self.max),
+                ))
+            };
+        }
+        if let Some(&code) = self.words.get(&text.to_lowercase()) {
+            return Ok(code);
+        }
+        Err((
+            ProblemKind::Unmappable,
+            "not a scale value, scale label, missing code or not-applicable code".into(),
+        ))
+    }
 }
 
 /// Whole numbers, also written as "4.0" by spreadsheets.
@@ -43,50 +95,88 @@ fn parse_whole(text: &str) -> Option<i64> {
         return Some(v);
     }
     let f: f64 = text.parse().ok()?;
-    (f.fract() == 0.0 && f.abs() < 1e9).then_some(f as i64)
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e9).then_some(f as i64)
 }
 
 /// A 0/1-style option cell: `Some(true)` picked, `Some(false)` explicitly not, `None` blank.
-pub fn option_cell(cell: &str) -> Result<Option<bool>, String> {
-    let text = normalize_text(cell);
-    match text.as_str() {
+pub fn option_cell(cell: &str) -> Result<Option<bool>, CellError> {
+    let text = normalized(cell);
+    match text.as_ref() {
         "" => Ok(None),
-        "1" | "1.0" | "○" | "◯" | "〇" | "●" | "✓" | "レ" | "x" | "X" | "TRUE" | "True"
-        | "true" | "yes" | "Yes" | "はい" => Ok(Some(true)),
-        "0" | "0.0" | "FALSE" | "False" | "false" | "no" | "No" | "いいえ" => Ok(Some(false)),
-        _ => Err("not a pick mark (1/0, ○/blank, TRUE/FALSE)".into()),
+        "1" | "1.0" | "○" | "◯" | "〇" | "●" | "✓" | "✔" | "レ" | "x" | "X" | "TRUE" | "True"
+        | "true" | "yes" | "Yes" | "YES" | "はい" => Ok(Some(true)),
+        "0" | "0.0" | "FALSE" | "False" | "false" | "no" | "No" | "NO" | "いいえ" | "×" | "-" => {
+            Ok(Some(false))
+        }
+        _ => Err((
+            ProblemKind::BadPickMark,
+            "not a pick mark (1/0, ○/blank, TRUE/FALSE)".into(),
+        )),
     }
 }
 
-/// Picks in a delimited cell (`1;3;5`, `業務量が多い、会議が多い`), matched on code or label.
-/// Returns the bitset, or the first token that matches no option.
-pub fn delimited_picks(question: &MultiSelect, cell: &str) -> Result<u64, String> {
-    debug_assert_eq!(question.storage, MultiStorage::Delimited);
-    let separators: Vec<char> = question
-        .separator
-        .as_deref()
-        .unwrap_or(";")
-        .chars()
-        .chain(['、', '，', '；'])
-        .collect();
-    let text = normalize_text(cell);
-    let mut bits = 0u64;
-    for token in text.split(|c| separators.contains(&c)) {
-        let token = token.trim();
-        if token.is_empty() {
-            continue;
-        }
-        let found = question.options.iter().position(|o| {
-            o.code.as_deref().map(normalize_text).as_deref() == Some(token)
-                || normalize_text(&o.ja) == token
-                || normalize_text(&o.en).eq_ignore_ascii_case(token)
+/// Options of a delimited question, by normalised code and label.
+pub struct OptionMap {
+    separators: Vec<char>,
+    lookup: HashMap<String, usize>,
+}
+
+impl OptionMap {
+    pub fn new(question: &MultiSelect) -> OptionMap {
+        // Cells are normalised before splitting, so full-width ；and ，arrive as ; and ,.
+        // A comma separates only when no option's label contains one.
+        let comma_free = question.options.iter().all(|o| {
+            !normalize_text(&o.ja).contains(',')
+                && !normalize_text(&o.en).contains(',')
+                && !o.code.as_deref().is_some_and(|c| c.contains(','))
         });
-        match found {
-            Some(o) => bits |= 1 << o,
-            None => return Err(format!("`{token}` is not an option")),
+        let mut separators: Vec<char> = question
+            .separator
+            .as_deref()
+            .unwrap_or(";")
+            .chars()
+            .nfkc()
+            .chain([';', '、'])
+            .collect();
+        if comma_free {
+            separators.push(',');
         }
+        let mut lookup = HashMap::new();
+        for (o, option) in question.options.iter().enumerate() {
+            lookup.insert(normalize_text(&option.en).to_lowercase(), o);
+            lookup.insert(normalize_text(&option.ja), o);
+            if let Some(code) = &option.code {
+                lookup.insert(normalize_text(code), o);
+            }
+        }
+        OptionMap { separators, lookup }
     }
-    Ok(bits)
+
+    /// Picks in a delimited cell (`1;3;5`, `業務量が多い、会議が多い`) as a bitset.
+    pub fn picks(&self, cell: &str) -> Result<u64, CellError> {
+        let text = normalized(cell);
+        let mut bits = 0u64;
+        for token in text.split(|c| self.separators.contains(&c)) {
+            let token = token.trim();
+            if token.is_empty() {
+                continue;
+            }
+            let found = self
+                .lookup
+                .get(token)
+                .or_else(|| self.lookup.get(&token.to_lowercase()));
+            match found {
+                Some(&o) => bits |= 1 << o,
+                None => {
+                    return Err((
+                        ProblemKind::UnknownOption,
+                        format!("`{token}` is not one of the question's options"),
+                    ))
+                }
+            }
+        }
+        Ok(bits)
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +189,8 @@ mod tests {
         assert_eq!(parse_whole("4.0"), Some(4));
         assert_eq!(parse_whole("4.5"), None);
         assert_eq!(parse_whole("abc"), None);
+        assert_eq!(parse_whole("NaN"), None);
+        assert_eq!(parse_whole("inf"), None);
     }
 
     #[test]
@@ -107,6 +199,12 @@ mod tests {
         assert_eq!(option_cell("１"), Ok(Some(true)));
         assert_eq!(option_cell(" "), Ok(None));
         assert_eq!(option_cell("FALSE"), Ok(Some(false)));
-        assert!(option_cell("2").is_err());
+        assert_eq!(option_cell("2").unwrap_err().0, ProblemKind::BadPickMark);
+    }
+
+    #[test]
+    fn ascii_cells_are_borrowed() {
+        assert!(matches!(normalized(" 4 "), Cow::Borrowed("4")));
+        assert_eq!(normalized("　４　"), "4");
     }
 }

@@ -1,10 +1,11 @@
-//! Deliberately broken response files: every problem names the file, the spreadsheet row and
-//! the column, the row goes to the rejects list, and read = accepted + rejected.
+//! Deliberately broken response files, one per kind of problem: every problem names the file,
+//! the spreadsheet row and the column; the policy decides the row's fate; and always
+//! read = accepted + rejected.
 
 use std::path::PathBuf;
 
 use engage_ingest::{read_responses, Ingested};
-use engage_model::Survey;
+use engage_model::{Action, ProblemKind, Survey};
 
 const DEFINITION: &str = r#"
 [survey]
@@ -53,9 +54,14 @@ options = [
 "#;
 
 fn run(csv: &str) -> (Ingested, PathBuf, tempfile::TempDir) {
+    run_with("", csv)
+}
+
+/// Runs with extra definition text (e.g. a `[validation]` table) appended.
+fn run_with(extra: &str, csv: &str) -> (Ingested, PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let def = dir.path().join("survey.toml");
-    std::fs::write(&def, DEFINITION).unwrap();
+    std::fs::write(&def, format!("{DEFINITION}\n{extra}")).unwrap();
     let data = dir.path().join("responses.csv");
     std::fs::write(&data, csv).unwrap();
     let survey = Survey::load(&def).unwrap();
@@ -68,7 +74,15 @@ fn run(csv: &str) -> (Ingested, PathBuf, tempfile::TempDir) {
 }
 
 fn problem_at(ingested: &Ingested, row: usize, column: Option<&str>) -> String {
-    let p = ingested
+    problem_of(ingested, row, column).to_string()
+}
+
+fn problem_of<'a>(
+    ingested: &'a Ingested,
+    row: usize,
+    column: Option<&str>,
+) -> &'a engage_ingest::Problem {
+    ingested
         .problems
         .iter()
         .find(|p| p.row == row && p.column.as_deref() == column)
@@ -77,8 +91,7 @@ fn problem_at(ingested: &Ingested, row: usize, column: Option<&str>) -> String {
                 "no problem at row {row} column {column:?}: {:?}",
                 ingested.problems
             )
-        });
-    p.to_string()
+        })
 }
 
 const HEADER: &str = "ID,局区,Q1,Q2,M\n";
@@ -150,7 +163,19 @@ fn none_option_with_others_and_too_many_picks() {
     ));
     assert!(problem_at(&ing, 2, Some("M")).contains("exclusive"));
     assert!(problem_at(&ing, 3, Some("M")).contains("3 picks"));
-    assert!(problem_at(&ing, 4, Some("M")).contains("`4` is not an option"));
+    assert!(problem_at(&ing, 4, Some("M")).contains("`4` is not one of the question's options"));
+    assert_eq!(
+        problem_of(&ing, 2, Some("M")).kind,
+        ProblemKind::NoneWithOthers
+    );
+    assert_eq!(
+        problem_of(&ing, 3, Some("M")).kind,
+        ProblemKind::TooManyPicks
+    );
+    assert_eq!(
+        problem_of(&ing, 4, Some("M")).kind,
+        ProblemKind::UnknownOption
+    );
     assert_eq!(ing.rows_rejected(), 3);
 }
 
@@ -191,14 +216,160 @@ fn missing_column_lists_the_closest_headers() {
 }
 
 #[test]
-fn non_utf8_file_is_a_clear_error() {
+fn blank_respondent_id() {
+    let (ing, _, _) = run(&format!("{HEADER},中央区,4,3,1\n"));
+    let p = problem_of(&ing, 2, Some("ID"));
+    assert_eq!((p.kind, p.action), (ProblemKind::BlankId, Action::Reject));
+    assert_eq!(ing.rows_rejected(), 1);
+}
+
+#[test]
+fn bad_pick_mark_in_option_columns() {
     let dir = tempfile::tempdir().unwrap();
     let def = dir.path().join("survey.toml");
-    std::fs::write(&def, DEFINITION).unwrap();
-    let data = dir.path().join("responses.csv");
-    // 中央区 in CP932.
-    std::fs::write(&data, b"ID,\x8b\xc7\x8b\xe6,Q1,Q2,M\n").unwrap();
+    std::fs::write(
+        &def,
+        r#"
+[survey]
+id = "t"
+ja = "t"
+en = "t"
+[wave]
+year = 2023
+label = "R5"
+[data]
+file = "r.csv"
+[[items]]
+id = "q1"
+column = "Q1"
+ja = "q1"
+en = "q1"
+[[multi_select]]
+id = "k"
+ja = "課題"
+en = "Issues"
+options = [
+  { id = "a", ja = "業務量が多い", en = "Workload", column = "K1" },
+  { id = "b", ja = "会議が多い", en = "Meetings", column = "K2" },
+]
+"#,
+    )
+    .unwrap();
+    let data = dir.path().join("r.csv");
+    std::fs::write(&data, "Q1,K1,K2\n4,○,\n4,TRUE,FALSE\n3,2,1\n").unwrap();
     let survey = Survey::load(&def).unwrap();
-    let err = read_responses(&survey, &[data]).unwrap_err().to_string();
-    assert!(err.contains("not UTF-8"), "{err}");
+    let ing = read_responses(&survey, &[data]).unwrap();
+    let p = problem_of(&ing, 4, Some("K1"));
+    assert_eq!(p.kind, ProblemKind::BadPickMark);
+    assert_eq!(p.value, "2");
+    assert_eq!((ing.rows_read(), ing.rows_accepted()), (3, 2));
+    assert_eq!(ing.table.multi[0].picks, vec![0b01, 0b01]);
+}
+
+#[test]
+fn straight_lining_is_flagged_and_kept_by_default() {
+    let extra = "[validation]\nstraight_lining_min_items = 2\n";
+    let (ing, _, _) = run_with(extra, &format!("{HEADER}1,中央区,4,4,1\n2,中央区,4,3,1\n"));
+    let p = problem_of(&ing, 2, None);
+    assert_eq!(
+        (p.kind, p.action),
+        (ProblemKind::StraightLining, Action::Warn)
+    );
+    assert!(
+        p.reason
+            .contains("all 2 answered items have the same answer (4)"),
+        "{p}"
+    );
+    assert_eq!((ing.rows_accepted(), ing.rows_rejected()), (2, 0));
+    assert_eq!(ing.problems.len(), 1);
+    // The default minimum is 10 items, so this 2-item survey is not checked without the key.
+    let (ing, _, _) = run(&format!("{HEADER}1,中央区,4,4,1\n"));
+    assert!(ing.problems.is_empty(), "{:?}", ing.problems);
+}
+
+#[test]
+fn policy_blank_warn_and_reject() {
+    let extra = r#"[validation]
+straight_lining = "reject"
+straight_lining_min_items = 2
+out_of_range = "blank"
+undeclared_segment = "warn"
+none_with_others = "blank"
+"#;
+    let csv = format!("{HEADER}1,中央区,4,7,1\n2,西区,4,3,1\n3,東区,4,3,1;9\n4,東区,5,5,2\n");
+    let (ing, _, _) = run_with(extra, &csv);
+    // Row 2: the 7 is blanked, the row kept with Q2 missing.
+    assert_eq!(problem_of(&ing, 2, Some("Q2")).action, Action::Blank);
+    // Row 3: 西区 kept as its own group, with a warning.
+    assert_eq!(problem_of(&ing, 3, Some("局区")).action, Action::Warn);
+    // Row 4: the question is treated as not answered.
+    assert_eq!(problem_of(&ing, 4, Some("M")).action, Action::Blank);
+    // Row 5: straight-lining set to reject.
+    assert_eq!(problem_of(&ing, 5, None).action, Action::Reject);
+    assert_eq!((ing.rows_accepted(), ing.rows_rejected()), (3, 1));
+    assert_eq!(ing.table.items[1], vec![0, 3, 3]);
+    let bureau = &ing.table.segments[0];
+    let values: Vec<&str> = bureau
+        .codes
+        .iter()
+        .map(|&c| bureau.levels[c as usize].value.as_str())
+        .collect();
+    assert_eq!(values, vec!["中央区", "西区", "東区"]);
+    assert_eq!(ing.table.multi[0].answered, vec![true, true, false]);
+    let counts = ing.problem_counts();
+    assert_eq!(counts.len(), 4);
+    assert!(counts.iter().all(|c| c.count == 1));
+}
+
+#[test]
+fn strict_turns_every_problem_into_a_rejection() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("survey.toml");
+    std::fs::write(
+        &def,
+        format!("{DEFINITION}\n[validation]\nstraight_lining_min_items = 2\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("responses.csv");
+    std::fs::write(&data, format!("{HEADER}1,中央区,4,4,1\n2,中央区,4,3,1\n")).unwrap();
+    let mut survey = Survey::load(&def).unwrap();
+    survey.policy.strict = true;
+    let ing = read_responses(&survey, &[data]).unwrap();
+    assert_eq!(problem_of(&ing, 2, None).action, Action::Reject);
+    assert_eq!((ing.rows_accepted(), ing.rows_rejected()), (1, 1));
+}
+
+#[test]
+fn impossible_policy_is_a_definition_error_with_its_line() {
+    let text = format!("{DEFINITION}\n[validation]\nout_of_range = \"warn\"\n");
+    let err = Survey::from_toml(&text, std::path::Path::new("s.toml"))
+        .unwrap_err()
+        .to_string();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("out_of_range"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!("line {line}")) && err.contains("choose reject or blank"),
+        "{err}"
+    );
+}
+
+#[test]
+fn blank_lines_keep_spreadsheet_row_numbers() {
+    // Row 3 is an empty line; the bad value is on spreadsheet row 4.
+    let (ing, _, _) = run(&format!("{HEADER}1,中央区,4,3,1\n\n2,中央区,4,8,1\n,,,,\n"));
+    assert!(problem_at(&ing, 4, Some("Q2")).contains("`8`"));
+    assert_eq!(ing.rows_read(), 2, "blank rows are not records");
+    // The same with CRLF line ends, blank lines before a last line without a newline.
+    let (ing, _, _) = run(&format!(
+        "{}1,中央区,4,3,1\r\n\r\n\r\n2,中央区,4,8,1",
+        HEADER.replace('\n', "\r\n")
+    ));
+    assert!(problem_at(&ing, 5, Some("Q2")).contains("`8`"));
+    assert_eq!(ing.rejected[0].raw, vec!["2", "中央区", "4", "8", "1"]);
+    // LF blank lines before a last line without a newline.
+    let (ing, _, _) = run(&format!("{HEADER}1,中央区,4,3,1\n\n\n2,中央区,4,8,1"));
+    assert!(problem_at(&ing, 5, Some("Q2")).contains("`8`"));
 }

@@ -27,6 +27,9 @@ pub struct SurveyDefinition {
     pub segments: Vec<Segment>,
     #[serde(default)]
     pub multi_select: Vec<MultiSelect>,
+    /// What each kind of data problem does to its row.
+    #[serde(default)]
+    pub validation: crate::Validation,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,11 +53,60 @@ pub struct Wave {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSource {
-    /// Response file, relative to the definition's folder.
+    /// Response file, relative to the definition's folder; may be a glob such as `bureaus/*.csv`.
     pub file: String,
     /// Column holding the respondent id; optional because many exports have none.
     #[serde(default)]
     pub respondent_id: Option<String>,
+    /// File format; default from the file extension.
+    #[serde(default)]
+    pub format: Option<DataFormat>,
+    /// Text encoding of CSV/TSV; default detected (BOM, then UTF-8, then CP932).
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
+    /// Worksheet of a spreadsheet, by name or 0-based index; default the first.
+    #[serde(default)]
+    pub sheet: Option<SheetRef>,
+    /// Spreadsheet row (1-based) that holds the headers; rows above it are skipped.
+    #[serde(default)]
+    pub header_row: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFormat {
+    Csv,
+    Tsv,
+    Xlsx,
+    Xls,
+    Ods,
+    Parquet,
+    /// Arrow IPC file (Feather v2).
+    Arrow,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum TextEncoding {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// Windows-31J / CP932, as Excel on Japanese Windows saves CSV (includes 髙 and ①).
+    #[serde(
+        rename = "cp932",
+        alias = "shift_jis",
+        alias = "windows-31j",
+        alias = "sjis"
+    )]
+    Cp932,
+    /// UTF-16 with a BOM, as Excel's "Unicode text".
+    #[serde(rename = "utf-16")]
+    Utf16,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum SheetRef {
+    Index(usize),
+    Name(String),
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -5,11 +5,14 @@ mod definition;
 mod error;
 mod normalize;
 mod survey;
+mod validation;
 
 pub use definition::{
-    Choice, DataSource, Dimension, Item, Kpi, KpiKind, MissingCodes, MultiSelect, MultiStorage,
-    PointLabel, Privacy, Scale, Segment, SkipRule, SurveyDefinition, SurveyMeta, Wave, YearValue,
+    Choice, DataFormat, DataSource, Dimension, Item, Kpi, KpiKind, MissingCodes, MultiSelect,
+    MultiStorage, PointLabel, Privacy, Scale, Segment, SheetRef, SkipRule, SurveyDefinition,
+    SurveyMeta, TextEncoding, Wave, YearValue,
 };
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;
 pub use survey::{Composite, KpiMeasure, Label, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
+pub use validation::{Action, Policy, ProblemKind, Validation};

@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::definition::{KpiKind, MultiStorage, SurveyDefinition};
 use crate::error::{DefinitionError, DefinitionProblem};
+use crate::validation::{Policy, ProblemKind};
 
 pub const CODE_MISSING: u8 = 0;
 pub const CODE_NOT_APPLICABLE: u8 = u8::MAX;
@@ -69,6 +70,8 @@ pub struct Survey {
     pub segment_parents: Vec<Option<usize>>,
     /// Per multi-select question, the index of its exclusive "none" option.
     pub none_options: Vec<Option<usize>>,
+    /// What each kind of data problem does to its row (`[validation]`, or `--strict`).
+    pub policy: Policy,
 }
 
 impl Survey {
@@ -306,6 +309,8 @@ impl Checker<'_> {
         let kpi_measures = self.resolve_kpis(&definition, &dims, &items, &mut composites);
         let segment_parents = self.resolve_segments(&definition, &segs);
         let none_options = self.resolve_multi(&definition);
+        self.check_validation(&definition);
+        let policy = Policy::new(&definition.validation);
 
         Survey {
             definition,
@@ -314,6 +319,35 @@ impl Checker<'_> {
             kpi_measures,
             segment_parents,
             none_options,
+            policy,
+        }
+    }
+
+    fn check_validation(&mut self, def: &SurveyDefinition) {
+        let v = &def.validation;
+        for kind in ProblemKind::ALL {
+            if let Some(action) = v.written(kind) {
+                let allowed = kind.allowed();
+                if !allowed.contains(action.get_ref()) {
+                    let names: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
+                    self.problem_at(
+                        action,
+                        &format!("validation.{}", kind.key()),
+                        format!(
+                            "`{}` is not possible for this problem; choose {}",
+                            action.get_ref().as_str(),
+                            names.join(" or ")
+                        ),
+                    );
+                }
+            }
+        }
+        if v.straight_lining_min_items.is_some_and(|n| n < 2) {
+            self.problem_in_section(
+                "validation",
+                "validation.straight_lining_min_items",
+                "must be at least 2".into(),
+            );
         }
     }
 

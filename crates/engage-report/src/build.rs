@@ -14,6 +14,7 @@ pub struct Provenance {
     pub definition: InputFile,
     pub data: Vec<DataFile>,
     pub problems: usize,
+    pub problem_counts: Vec<ProblemTally>,
     pub unused_columns: Vec<String>,
 }
 
@@ -228,6 +229,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             accepted,
             rejected,
             problems: provenance.problems,
+            problem_counts: provenance.problem_counts,
             unused_columns: provenance.unused_columns,
         },
         kpis,

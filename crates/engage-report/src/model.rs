@@ -71,6 +71,8 @@ pub struct InputFile {
 pub struct DataFile {
     pub path: String,
     pub sha256: String,
+    /// How the file was read, e.g. "csv, cp932, delimiter ','" or "xlsx, sheet `回答`".
+    pub format: String,
     pub rows_read: usize,
     pub rows_accepted: usize,
     pub rows_rejected: usize,
@@ -84,8 +86,36 @@ pub struct Responses {
     pub rejected: usize,
     /// Cell or row problems found (a rejected row may have several).
     pub problems: usize,
+    /// Problems by kind and by what they did to their rows.
+    pub problem_counts: Vec<ProblemTally>,
     /// Columns in the data that the definition does not use.
     pub unused_columns: Vec<String>,
+}
+
+/// How many problems of one kind were found, and what the policy did with them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProblemTally {
+    /// Key as in the definition's `[validation]` table, e.g. `out_of_range`.
+    pub kind: String,
+    pub label: Label,
+    /// `reject`, `blank` or `warn`.
+    pub action: String,
+    pub count: usize,
+}
+
+impl ProblemTally {
+    pub fn new(
+        kind: engage_model::ProblemKind,
+        action: engage_model::Action,
+        count: usize,
+    ) -> Self {
+        ProblemTally {
+            kind: kind.key().to_string(),
+            label: Label::new(kind.ja(), kind.en()),
+            action: action.as_str().to_string(),
+            count,
+        }
+    }
 }
 
 /// Mean-type figures of a dimension, a KPI or a group's score. `sd` and `ci` need n ≥ 2.

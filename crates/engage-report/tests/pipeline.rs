@@ -29,6 +29,7 @@ fn tiny_report() -> Report {
         },
         data: vec![],
         problems: 0,
+        problem_counts: vec![],
         unused_columns: vec![],
     };
     build_report(&survey, &partials, provenance)

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 
 pub use model::{calibrate, draw_calibrated, item_count, Calibration, Sample};
 pub use wave::{kumamoto_2023, kumamoto_2024, WaveSpec};
-pub use write::{definition_toml, header, write_csv, write_parquet};
+pub use write::{
+    definition_toml, header, write_arrow_ipc, write_csv, write_csv_encoded, write_parquet,
+    write_xlsx, CsvEncoding,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -25,6 +28,10 @@ pub enum SynthError {
     Parquet(#[source] parquet::errors::ParquetError),
     #[error("arrow: {0}")]
     Arrow(String),
+    #[error("xlsx: {0}")]
+    Xlsx(String),
+    #[error("text cannot be written in CP932: {0}")]
+    Unencodable(String),
     #[error("unknown wave `{0}` (known: kumamoto-2023, kumamoto-2024)")]
     UnknownWave(String),
 }

@@ -268,55 +268,91 @@ fn raw_answer(positive: u8, item: usize) -> Option<u8> {
     }
 }
 
+/// CSV text encodings the generator can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvEncoding {
+    /// UTF-8 with BOM and CRLF, as survey tools export for Excel.
+    Utf8Bom,
+    /// CP932 (Windows-31J) with CRLF and no BOM, as Excel on Japanese Windows saves "CSV".
+    Cp932,
+}
+
 pub fn write_csv(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    write_csv_encoded(sample, path, CsvEncoding::Utf8Bom)
+}
+
+pub fn write_csv_encoded(
+    sample: &Sample,
+    path: &Path,
+    encoding: CsvEncoding,
+) -> Result<(), SynthError> {
     let io = |source| SynthError::Write {
         path: path.to_path_buf(),
         source,
     };
     let mut file = BufWriter::new(File::create(path).map_err(io)?);
-    file.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(file);
-    let csv_err = |e: csv::Error| SynthError::Write {
-        path: path.to_path_buf(),
-        source: e.into(),
-    };
-    writer.write_record(header()).map_err(csv_err)?;
-    for row in 0..sample.n {
-        writer
-            .write_record(row_cells(sample, row))
-            .map_err(csv_err)?;
+    if encoding == CsvEncoding::Utf8Bom {
+        file.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     }
-    writer.flush().map_err(io)?;
+    // Each record is formatted as UTF-8 into a small buffer, then encoded.
+    let mut emit = |cells: &[String]| -> Result<(), SynthError> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let csv_err = |e: csv::Error| SynthError::Write {
+            path: path.to_path_buf(),
+            source: e.into(),
+        };
+        writer.write_record(cells).map_err(csv_err)?;
+        let utf8 = writer
+            .into_inner()
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        match encoding {
+            CsvEncoding::Utf8Bom => file.write_all(&utf8).map_err(io),
+            CsvEncoding::Cp932 => {
+                let text = String::from_utf8_lossy(&utf8);
+                let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+                if unmappable {
+                    return Err(SynthError::Unencodable(text.into_owned()));
+                }
+                file.write_all(&bytes).map_err(io)
+            }
+        }
+    };
+    emit(&header())?;
+    for row in 0..sample.n {
+        emit(&row_cells(sample, row))?;
+    }
+    file.flush().map_err(io)?;
     Ok(())
 }
 
-pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+fn arrow_schema() -> Arc<Schema> {
     let names = header();
-    let mut fields = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let is_text = i < 8 || i == names.len() - 1;
-        let dtype = if is_text {
-            DataType::Utf8
-        } else {
-            DataType::UInt8
-        };
-        fields.push(Field::new(name, dtype, true));
-    }
-    let schema = Arc::new(Schema::new(fields));
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP))
-        .build();
-    let file = File::create(path).map_err(|source| SynthError::Write {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut writer =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(SynthError::Parquet)?;
+    let fields: Vec<Field> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let is_text = i < 8 || i == names.len() - 1;
+            let dtype = if is_text {
+                DataType::Utf8
+            } else {
+                DataType::UInt8
+            };
+            Field::new(name, dtype, true)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// The sample as Arrow record batches of [`ROW_GROUP`] rows: text for identity, segments and
+/// the delimited question, UInt8 for answers (null = blank, 99 = not applicable).
+fn record_batches(
+    sample: &Sample,
+    schema: Arc<Schema>,
+) -> impl Iterator<Item = Result<RecordBatch, SynthError>> + '_ {
     let n_items = sample.answers.len();
-    for start in (0..sample.n).step_by(ROW_GROUP) {
+    (0..sample.n).step_by(ROW_GROUP).map(move |start| {
         let rows = start..(start + ROW_GROUP).min(sample.n);
         let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
             Arc::new(rows.clone().map(f).collect::<StringArray>())
@@ -367,11 +403,79 @@ pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
                     .join(";")
             })
         }));
-        let batch = RecordBatch::try_new(schema.clone(), columns)
-            .map_err(|e| SynthError::Arrow(e.to_string()))?;
-        writer.write(&batch).map_err(SynthError::Parquet)?;
+        RecordBatch::try_new(schema.clone(), columns).map_err(|e| SynthError::Arrow(e.to_string()))
+    })
+}
+
+pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    let schema = arrow_schema();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .build();
+    let file = File::create(path).map_err(|source| SynthError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(SynthError::Parquet)?;
+    for batch in record_batches(sample, schema) {
+        writer.write(&batch?).map_err(SynthError::Parquet)?;
     }
     writer.close().map_err(SynthError::Parquet)?;
+    Ok(())
+}
+
+/// Arrow IPC file format (Feather v2), uncompressed.
+pub fn write_arrow_ipc(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    let schema = arrow_schema();
+    let file = File::create(path).map_err(|source| SynthError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let arrow = |e: arrow_schema::ArrowError| SynthError::Arrow(e.to_string());
+    let mut writer =
+        arrow_ipc::writer::FileWriter::try_new(BufWriter::new(file), &schema).map_err(arrow)?;
+    for batch in record_batches(sample, schema.clone()) {
+        writer.write(&batch?).map_err(arrow)?;
+    }
+    writer.finish().map_err(arrow)?;
+    Ok(())
+}
+
+/// An Excel workbook as an analyst would keep it: the answers on sheet 回答 (numbers as
+/// numbers, blanks as empty cells) and a second sheet 注記 of notes that must be ignored.
+pub fn write_xlsx(sample: &Sample, path: &Path) -> Result<(), SynthError> {
+    use rust_xlsxwriter::Workbook;
+    let xlsx = |e: rust_xlsxwriter::XlsxError| SynthError::Xlsx(e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("回答").map_err(xlsx)?;
+    for (c, name) in header().iter().enumerate() {
+        sheet.write_string(0, c as u16, name).map_err(xlsx)?;
+    }
+    for row in 0..sample.n {
+        let r = row as u32 + 1;
+        for (c, cell) in row_cells(sample, row).iter().enumerate() {
+            let c = c as u16;
+            if cell.is_empty() {
+                continue;
+            }
+            match cell.parse::<f64>() {
+                // Identity and segment cells stay text even when they look like numbers.
+                Ok(v) if c >= 8 => sheet.write_number(r, c, v).map_err(xlsx)?,
+                _ => sheet.write_string(r, c, cell).map_err(xlsx)?,
+            };
+        }
+    }
+    let notes = book.add_worksheet().set_name("注記").map_err(xlsx)?;
+    notes
+        .write_string(
+            0,
+            0,
+            "合成データ（engage generate）。集計には使用しないこと。",
+        )
+        .map_err(xlsx)?;
+    book.save(path).map_err(xlsx)?;
     Ok(())
 }
 

@@ -36,12 +36,14 @@ fn load(name: &str) -> (Survey, ResponseTable, Report) {
             .map(|a| engage_report::DataFile {
                 path: a.path.clone(),
                 sha256: a.sha256.clone(),
+                format: a.format.clone(),
                 rows_read: a.rows_read,
                 rows_accepted: a.rows_accepted,
                 rows_rejected: a.rows_rejected,
             })
             .collect(),
         problems: 0,
+        problem_counts: vec![],
         unused_columns: vec![],
     };
     let report = build_report(&survey, &partials, provenance);

@@ -9,8 +9,15 @@ use crate::exit::{Outcome, OK};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
+    /// UTF-8 with BOM, CRLF (as survey tools export for Excel).
     Csv,
+    /// CP932 (Windows-31J), CRLF, no BOM (as Excel on Japanese Windows saves CSV).
+    CsvCp932,
+    /// Excel workbook: answers on sheet 回答, notes on a second sheet.
+    Xlsx,
     Parquet,
+    /// Arrow IPC file (Feather v2).
+    Arrow,
 }
 
 #[derive(clap::Args)]
@@ -38,13 +45,20 @@ pub fn run(args: Args) -> Outcome {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let data_file = match args.format {
-        Format::Csv => "responses.csv",
+        Format::Csv | Format::CsvCp932 => "responses.csv",
+        Format::Xlsx => "responses.xlsx",
         Format::Parquet => "responses.parquet",
+        Format::Arrow => "responses.arrow",
     };
     let data_path = args.out.join(data_file);
     match args.format {
         Format::Csv => engage_synth::write_csv(&sample, &data_path)?,
+        Format::CsvCp932 => {
+            engage_synth::write_csv_encoded(&sample, &data_path, engage_synth::CsvEncoding::Cp932)?
+        }
+        Format::Xlsx => engage_synth::write_xlsx(&sample, &data_path)?,
         Format::Parquet => engage_synth::write_parquet(&sample, &data_path)?,
+        Format::Arrow => engage_synth::write_arrow_ipc(&sample, &data_path)?,
     }
     let definition = args.out.join("survey.toml");
     std::fs::write(&definition, engage_synth::definition_toml(&spec, data_file))

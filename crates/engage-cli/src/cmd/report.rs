@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use engage_export::Lang;
-use engage_ingest::{file_sha256, Ingested};
+use engage_ingest::Ingested;
 use engage_model::Survey;
-use engage_report::{DataFile, InputFile, Provenance, Report};
+use engage_report::Report;
 
-use crate::exit::{Outcome, OK, STRICT_PROBLEMS};
+use crate::exit::{Outcome, OK, PROBLEMS};
+use crate::inputs::{data_paths, load_survey, print_accounting, provenance};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LangArg {
@@ -19,12 +20,13 @@ pub enum LangArg {
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  engage report fixtures/kumamoto-2023/survey.toml --out out/kumamoto-2023\n  engage report survey.toml --data bureau-a.csv --data bureau-b.csv --out out/2023 --lang en\n\nExit codes: 0 done (rejected rows are warnings), 1 cannot go on, 2 usage error,\n3 done but rows were rejected and --strict was given."
+    after_help = "Examples:\n  engage report fixtures/kumamoto-2023/survey.toml --out out/kumamoto-2023\n  engage report survey.toml --data bureau-a.csv --data bureau-b.csv --out out/2023 --lang en\n\nExit codes: 0 done (problems are warnings), 1 cannot go on, 2 usage error,\n3 done, but --strict was given and problems were found (their rows were rejected)."
 )]
 pub struct Args {
     /// The survey definition (TOML).
     survey: PathBuf,
-    /// Response file(s); default: the file named in the definition. Repeat for several files.
+    /// Response file(s) or patterns such as 'bureaus/*.csv'; default: the definition's file.
+    /// Repeat for several files.
     #[arg(long)]
     data: Vec<PathBuf>,
     /// Folder for the publishable outputs.
@@ -33,7 +35,7 @@ pub struct Args {
     /// Language of labels and sheet names.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
-    /// Treat any rejected row as a failure (exit code 3).
+    /// Every problem rejects its row, and any problem makes the run fail (exit code 3).
     #[arg(long)]
     strict: bool,
     /// Where rejected rows go (raw answers: never inside --out). Default: OUT-private/rejects.csv.
@@ -56,12 +58,8 @@ struct Plan {
 }
 
 fn plan(args: Args) -> anyhow::Result<Plan> {
-    let survey = Survey::load(&args.survey)?;
-    let data = if args.data.is_empty() {
-        vec![survey.data_path()]
-    } else {
-        args.data
-    };
+    let survey = load_survey(&args.survey, args.strict)?;
+    let data = data_paths(&survey, args.data);
     let rejects = args.rejects.unwrap_or_else(|| default_rejects(&args.out));
     if is_inside(&rejects, &args.out) {
         bail!(
@@ -105,7 +103,7 @@ fn is_inside(path: &Path, dir: &Path) -> bool {
 pub fn run(args: Args) -> Outcome {
     let plan = plan(args)?;
     let ingested = engage_ingest::read_responses(&plan.survey, &plan.data)?;
-    print_accounting(&ingested);
+    print_accounting(&ingested, 10);
     if !ingested.rejected.is_empty() {
         engage_export::write_rejects(&ingested.rejected, &plan.rejects)?;
         eprintln!(
@@ -115,12 +113,13 @@ pub fn run(args: Args) -> Outcome {
     }
     let report = analyse(&plan, &ingested)?;
     write_outputs(&report, &plan)?;
-    if plan.strict && ingested.rows_rejected() > 0 {
+    if plan.strict && !ingested.problems.is_empty() {
         eprintln!(
-            "--strict: {} row(s) were rejected",
+            "--strict: {} problem(s); {} row(s) rejected",
+            ingested.problems.len(),
             ingested.rows_rejected()
         );
-        return Ok(STRICT_PROBLEMS);
+        return Ok(PROBLEMS);
     }
     Ok(OK)
 }
@@ -134,55 +133,12 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
             .install(|| engage_aggregate::aggregate(&plan.survey, &ingested.table)),
         None => engage_aggregate::aggregate(&plan.survey, &ingested.table),
     };
-    let provenance = Provenance {
-        definition: InputFile {
-            path: plan.survey.path.display().to_string(),
-            sha256: file_sha256(&plan.survey.path)?,
-        },
-        data: ingested
-            .accounts
-            .iter()
-            .map(|a| DataFile {
-                path: a.path.clone(),
-                sha256: a.sha256.clone(),
-                rows_read: a.rows_read,
-                rows_accepted: a.rows_accepted,
-                rows_rejected: a.rows_rejected,
-            })
-            .collect(),
-        problems: ingested.problems.len(),
-        unused_columns: ingested.unused_columns.clone(),
-    };
+    let provenance = provenance(&plan.survey, ingested)?;
     Ok(engage_report::build_report(
         &plan.survey,
         &partials,
         provenance,
     ))
-}
-
-fn print_accounting(ingested: &Ingested) {
-    for a in &ingested.accounts {
-        eprintln!(
-            "{}: {} rows read = {} accepted + {} rejected",
-            a.path, a.rows_read, a.rows_accepted, a.rows_rejected
-        );
-    }
-    const SHOWN: usize = 10;
-    for p in ingested.problems.iter().take(SHOWN) {
-        eprintln!("warning: {p}");
-    }
-    if ingested.problems.len() > SHOWN {
-        eprintln!(
-            "warning: ... and {} more problems (all are in the rejects file)",
-            ingested.problems.len() - SHOWN
-        );
-    }
-    if !ingested.unused_columns.is_empty() {
-        eprintln!(
-            "note: columns not used by the definition: {}",
-            ingested.unused_columns.join(", ")
-        );
-    }
 }
 
 fn write_outputs(report: &Report, plan: &Plan) -> anyhow::Result<()> {

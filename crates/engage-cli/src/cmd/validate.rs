@@ -1,0 +1,67 @@
+//! `engage validate`: the data-quality report alone, without computing any figure.
+
+use std::path::PathBuf;
+
+use engage_model::ProblemKind;
+
+use crate::exit::{Outcome, OK, PROBLEMS};
+use crate::inputs::{data_paths, load_survey, print_accounting};
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  engage validate fixtures/kumamoto-2023/survey.toml\n  engage validate survey.toml --data 'bureaus/*.csv' --rejects private/rejects.csv\n\nExit codes: 0 no problem found, 1 input unusable (unreadable file, missing column,\ninvalid definition), 2 usage error, 3 problems found (listed above the exit)."
+)]
+pub struct Args {
+    /// The survey definition (TOML).
+    survey: PathBuf,
+    /// Response file(s) or patterns such as 'bureaus/*.csv'; default: the definition's file.
+    #[arg(long)]
+    data: Vec<PathBuf>,
+    /// Examples shown per kind of problem.
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
+    /// Judge as `report --strict` would: every problem rejects its row.
+    #[arg(long)]
+    strict: bool,
+    /// Also write the rows that would be rejected here (raw answers: keep it private).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let survey = load_survey(&args.survey, args.strict)?;
+    let data = data_paths(&survey, args.data);
+    let ingested = engage_ingest::read_responses(&survey, &data)?;
+    print_accounting(&ingested, 0);
+    for kind in ProblemKind::ALL {
+        let of_kind: Vec<_> = ingested
+            .problems
+            .iter()
+            .filter(|p| p.kind == kind)
+            .collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        eprintln!(
+            "\n{} / {} ({}): {}",
+            kind.ja(),
+            kind.en(),
+            kind.key(),
+            of_kind.len()
+        );
+        for p in of_kind.iter().take(args.examples) {
+            eprintln!("  {p}");
+        }
+    }
+    if let Some(path) = &args.rejects {
+        engage_export::write_rejects(&ingested.rejected, path)?;
+        eprintln!("rejected rows written to {}", path.display());
+    }
+    if ingested.problems.is_empty() {
+        eprintln!("no problems found");
+        Ok(OK)
+    } else {
+        eprintln!("\n{} problem(s) found", ingested.problems.len());
+        Ok(PROBLEMS)
+    }
+}

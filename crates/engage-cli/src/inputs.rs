@@ -1,0 +1,90 @@
+//! What `report` and `validate` share: which files to read, reading them, and telling the
+//! analyst what happened to every row.
+
+use std::path::PathBuf;
+
+use engage_ingest::Ingested;
+use engage_model::Survey;
+use engage_report::{DataFile, InputFile, ProblemTally, Provenance};
+
+/// Loads the definition; `--strict` makes every problem reject its row.
+pub fn load_survey(path: &std::path::Path, strict: bool) -> anyhow::Result<Survey> {
+    let mut survey = Survey::load(path)?;
+    survey.policy.strict = strict;
+    Ok(survey)
+}
+
+/// `--data` as given (patterns are expanded by ingest), else the definition's own file.
+pub fn data_paths(survey: &Survey, data: Vec<PathBuf>) -> Vec<PathBuf> {
+    if data.is_empty() {
+        vec![survey.data_path()]
+    } else {
+        data
+    }
+}
+
+/// Per-file accounting (always printed), then the first problems and unused columns.
+pub fn print_accounting(ingested: &Ingested, shown: usize) {
+    for a in &ingested.accounts {
+        eprintln!(
+            "{} ({}): {} rows read = {} accepted + {} rejected",
+            a.path, a.format, a.rows_read, a.rows_accepted, a.rows_rejected
+        );
+    }
+    if ingested.accounts.len() > 1 {
+        eprintln!(
+            "all files: {} rows read = {} accepted + {} rejected",
+            ingested.rows_read(),
+            ingested.rows_accepted(),
+            ingested.rows_rejected()
+        );
+    }
+    for c in ingested.problem_counts() {
+        eprintln!(
+            "problems: {} × {} ({})",
+            c.count,
+            c.kind.key(),
+            c.action.as_str()
+        );
+    }
+    for p in ingested.problems.iter().take(shown) {
+        eprintln!("  {p}");
+    }
+    if ingested.problems.len() > shown {
+        eprintln!("  ... and {} more", ingested.problems.len() - shown);
+    }
+    if !ingested.unused_columns.is_empty() {
+        eprintln!(
+            "note: columns not used by the definition: {}",
+            ingested.unused_columns.join(", ")
+        );
+    }
+}
+
+pub fn provenance(survey: &Survey, ingested: &Ingested) -> anyhow::Result<Provenance> {
+    Ok(Provenance {
+        definition: InputFile {
+            path: survey.path.display().to_string(),
+            sha256: engage_ingest::file_sha256(&survey.path)?,
+        },
+        data: ingested
+            .accounts
+            .iter()
+            .map(|a| DataFile {
+                path: a.path.clone(),
+                sha256: a.sha256.clone(),
+                format: a.format.clone(),
+                rows_read: a.rows_read,
+                rows_accepted: a.rows_accepted,
+                rows_rejected: a.rows_rejected,
+            })
+            .collect(),
+        problems: ingested.problems.len(),
+        problem_counts: ingested
+            .problem_counts()
+            .into_iter()
+            .map(|c| ProblemTally::new(c.kind, c.action, c.count))
+            .collect(),
+        unused_columns: ingested.unused_columns.clone(),
+    })
+}

@@ -1,0 +1,611 @@
+//! The row loop: every record of every file is either accepted into the [`ResponseTable`] or
+//! rejected with its reasons, never dropped; what a problem does follows the survey's policy.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use engage_model::{
+    normalize_text, Action, MultiStorage, ProblemKind, SkipRule, Survey, CODE_MISSING,
+    CODE_NOT_APPLICABLE,
+};
+
+use crate::files::expand_patterns;
+use crate::headers::HeaderIndex;
+use crate::layout::{MultiColumn, ResponseTable, SegmentBuilder};
+use crate::source::{self, Record};
+use crate::values::{normalized, option_cell, AnswerMap, OptionMap};
+use crate::IngestError;
+
+/// A segment may use the name of the file a row came from as its value, e.g. when each bureau
+/// sends its own file: `column = "@file"` (the file name without folder and extension).
+pub const FILE_COLUMN: &str = "@file";
+const FILE_INDEX: usize = usize::MAX;
+
+/// Rows read, accepted and rejected in one file, with its content hash for provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAccount {
+    pub path: String,
+    pub sha256: String,
+    /// How it was read, e.g. "csv, cp932, delimiter ','" or "xlsx, sheet `回答`".
+    pub format: String,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+}
+
+/// One problem in one cell (or row, when `column` is `None`). `row` is numbered as a
+/// spreadsheet shows it: with the header on row 1, the first record is row 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub row: usize,
+    pub column: Option<String>,
+    pub value: String,
+    pub kind: ProblemKind,
+    /// What it did to the row under the policy in force.
+    pub action: Action,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, row {}", self.file, self.row)?;
+        if let Some(c) = &self.column {
+            write!(f, ", column `{c}`")?;
+        }
+        if !self.value.is_empty() {
+            write!(f, ", value `{}`", self.value)?;
+        }
+        let effect = match self.action {
+            Action::Reject => "row rejected",
+            Action::Blank => "cell treated as missing",
+            Action::Warn => "row kept",
+        };
+        write!(f, ": {} [{}: {effect}]", self.reason, self.kind.key())
+    }
+}
+
+/// A rejected row exactly as read, for the rejects file (raw answers: never publish it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub file: String,
+    pub row: usize,
+    pub header: Vec<String>,
+    pub raw: Vec<String>,
+    pub reasons: Vec<String>,
+}
+
+/// Problems of one kind, by the action taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemCount {
+    pub kind: ProblemKind,
+    pub action: Action,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    pub table: ResponseTable,
+    pub accounts: Vec<FileAccount>,
+    pub problems: Vec<Problem>,
+    pub rejected: Vec<RejectedRow>,
+    /// Columns present in a file that the definition does not use.
+    pub unused_columns: Vec<String>,
+}
+
+impl Ingested {
+    pub fn rows_read(&self) -> usize {
+        self.accounts.iter().map(|a| a.rows_read).sum()
+    }
+    pub fn rows_accepted(&self) -> usize {
+        self.accounts.iter().map(|a| a.rows_accepted).sum()
+    }
+    pub fn rows_rejected(&self) -> usize {
+        self.accounts.iter().map(|a| a.rows_rejected).sum()
+    }
+
+    /// Problems counted by kind and action, in the order of [`ProblemKind::ALL`].
+    pub fn problem_counts(&self) -> Vec<ProblemCount> {
+        let mut counts: Vec<ProblemCount> = Vec::new();
+        for p in &self.problems {
+            match counts
+                .iter_mut()
+                .find(|c| c.kind == p.kind && c.action == p.action)
+            {
+                Some(c) => c.count += 1,
+                None => counts.push(ProblemCount {
+                    kind: p.kind,
+                    action: p.action,
+                    count: 1,
+                }),
+            }
+        }
+        counts.sort_by_key(|c| (c.kind, c.action as u8));
+        counts
+    }
+}
+
+/// Column positions of everything the definition reads, for one file.
+struct Columns {
+    items: Vec<usize>,
+    segments: Vec<usize>,
+    /// Per question: the option columns, or the one delimited column.
+    multi: Vec<Vec<usize>>,
+    respondent_id: Option<usize>,
+}
+
+impl Columns {
+    /// Positions of real columns used, for type checks of columnar files.
+    fn used(&self) -> Vec<usize> {
+        let mut used: Vec<usize> = self
+            .items
+            .iter()
+            .chain(&self.segments)
+            .chain(self.multi.iter().flatten())
+            .chain(&self.respondent_id)
+            .copied()
+            .filter(|&c| c != FILE_INDEX)
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    }
+}
+
+fn locate(survey: &Survey, path: &Path, headers: &mut HeaderIndex) -> Result<Columns, IngestError> {
+    let def = &survey.definition;
+    let items = def
+        .items
+        .iter()
+        .map(|i| headers.find(path, &i.column, &format!("item `{}`", i.id.get_ref())))
+        .collect::<Result<_, _>>()?;
+    let segments = def
+        .segments
+        .iter()
+        .map(|s| {
+            if s.column == FILE_COLUMN {
+                Ok(FILE_INDEX)
+            } else {
+                headers.find(path, &s.column, &format!("segment `{}`", s.id.get_ref()))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let mut multi = Vec::new();
+    for q in &def.multi_select {
+        let wanted = format!("question `{}`", q.id.get_ref());
+        let cols = match q.storage {
+            MultiStorage::Columns => q
+                .options
+                .iter()
+                .map(|o| headers.find(path, o.column.as_deref().unwrap_or_default(), &wanted))
+                .collect::<Result<_, _>>()?,
+            MultiStorage::Delimited => {
+                vec![headers.find(path, q.column.as_deref().unwrap_or_default(), &wanted)?]
+            }
+        };
+        multi.push(cols);
+    }
+    let respondent_id = match &def.data.respondent_id {
+        Some(c) => Some(headers.find(path, c, "data.respondent_id")?),
+        None => None,
+    };
+    Ok(Columns {
+        items,
+        segments,
+        multi,
+        respondent_id,
+    })
+}
+
+/// Segments ordered so that parents come before their children.
+fn segment_order(survey: &Survey) -> Vec<usize> {
+    let depth = |mut s: usize| {
+        let mut d = 0;
+        while let Some(p) = survey.segment_parents[s] {
+            d += 1;
+            s = p;
+        }
+        d
+    };
+    let mut order: Vec<usize> = (0..survey.segment_parents.len()).collect();
+    order.sort_by_key(|&s| depth(s));
+    order
+}
+
+/// Reads one or more response files (concatenated, patterns expanded) into the compact layout.
+pub fn read_responses(survey: &Survey, paths: &[PathBuf]) -> Result<Ingested, IngestError> {
+    let paths = expand_patterns(paths)?;
+    let mut reader = RowReader::new(survey);
+    for path in &paths {
+        reader.read_file(path)?;
+    }
+    Ok(reader.finish())
+}
+
+/// State that lives across files: lookups, seen ids, the growing table.
+struct RowReader<'s> {
+    survey: &'s Survey,
+    answers: AnswerMap,
+    options: Vec<Option<OptionMap>>,
+    declared: Vec<Option<HashSet<String>>>,
+    missing_words: HashSet<String>,
+    seen_ids: HashSet<String>,
+    segments: Vec<SegmentBuilder>,
+    order: Vec<usize>,
+    out: Ingested,
+}
+
+/// Problems of the row being read, and whether any of them rejects it.
+struct RowProblems<'a> {
+    survey: &'a Survey,
+    file: &'a str,
+    row: usize,
+    index: &'a HeaderIndex,
+    problems: Vec<Problem>,
+    reject: bool,
+}
+
+impl RowProblems<'_> {
+    fn flag(
+        &mut self,
+        kind: ProblemKind,
+        column: Option<usize>,
+        value: &str,
+        reason: String,
+    ) -> Action {
+        let action = self.survey.policy.action(kind);
+        self.reject |= action == Action::Reject;
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            row: self.row,
+            column: column.map(|c| {
+                if c == FILE_INDEX {
+                    FILE_COLUMN.to_string()
+                } else {
+                    self.index.name(c).to_string()
+                }
+            }),
+            value: value.to_string(),
+            kind,
+            action,
+            reason,
+        });
+        action
+    }
+}
+
+impl<'s> RowReader<'s> {
+    fn new(survey: &'s Survey) -> Self {
+        let def = &survey.definition;
+        let mut out = Ingested::default();
+        out.table.items = vec![Vec::new(); def.items.len()];
+        out.table.multi = vec![MultiColumn::default(); def.multi_select.len()];
+        RowReader {
+            survey,
+            answers: AnswerMap::new(survey),
+            options: def
+                .multi_select
+                .iter()
+                .map(|q| (q.storage == MultiStorage::Delimited).then(|| OptionMap::new(q)))
+                .collect(),
+            declared: def
+                .segments
+                .iter()
+                .map(|s| {
+                    s.values
+                        .as_ref()
+                        .map(|v| v.iter().map(|x| normalize_text(x)).collect())
+                })
+                .collect(),
+            missing_words: def
+                .missing
+                .codes
+                .iter()
+                .map(|m| normalize_text(m))
+                .collect(),
+            seen_ids: HashSet::new(),
+            segments: def.segments.iter().map(|_| SegmentBuilder::new()).collect(),
+            order: segment_order(survey),
+            out,
+        }
+    }
+
+    fn read_file(&mut self, path: &Path) -> Result<(), IngestError> {
+        let sha256 = crate::file_sha256(path)?;
+        let mut source = source::open(path, &self.survey.definition.data)?;
+        let header = source.header().to_vec();
+        if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
+            return Err(IngestError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut index = HeaderIndex::new(path, header.clone())?;
+        let cols = locate(self.survey, path, &mut index)?;
+        source.check_used_columns(&cols.used())?;
+        for u in index.unused() {
+            if !self.out.unused_columns.contains(&u) {
+                self.out.unused_columns.push(u);
+            }
+        }
+        let file = path.display().to_string();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut account = FileAccount {
+            path: file.clone(),
+            sha256,
+            format: source.description(),
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_rejected: 0,
+        };
+        let mut record = Record::default();
+        while let Some(row) = source.next_record(&mut record)? {
+            account.rows_read += 1;
+            let problems = RowProblems {
+                survey: self.survey,
+                file: &file,
+                row,
+                index: &index,
+                problems: Vec::new(),
+                reject: false,
+            };
+            if self.row(&record, &cols, &stem, problems, &header) {
+                account.rows_accepted += 1;
+            } else {
+                account.rows_rejected += 1;
+            }
+        }
+        self.out.accounts.push(account);
+        Ok(())
+    }
+
+    /// Reads one record; returns whether it was accepted.
+    fn row(
+        &mut self,
+        record: &Record,
+        cols: &Columns,
+        stem: &str,
+        mut rp: RowProblems<'_>,
+        header: &[String],
+    ) -> bool {
+        let survey = self.survey;
+        let def = &survey.definition;
+        let policy = &survey.policy;
+        let cell = |c: usize| {
+            if c == FILE_INDEX {
+                stem
+            } else {
+                record.get(c).unwrap_or("")
+            }
+        };
+
+        if record.len() != rp.index.len() {
+            rp.flag(
+                ProblemKind::RaggedRow,
+                None,
+                "",
+                format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    rp.index.len()
+                ),
+            );
+        }
+
+        let mut codes = Vec::with_capacity(cols.items.len());
+        for &c in &cols.items {
+            match self.answers.code(cell(c)) {
+                Ok(code) => codes.push(code),
+                Err((kind, reason)) => {
+                    rp.flag(kind, Some(c), cell(c), reason);
+                    codes.push(CODE_MISSING);
+                }
+            }
+        }
+
+        let mut segment_values: Vec<String> = Vec::with_capacity(cols.segments.len());
+        for (s, &c) in cols.segments.iter().enumerate() {
+            let mut value = normalized(cell(c)).into_owned();
+            if self.missing_words.contains(&value) {
+                value.clear();
+            }
+            if let (Some(allowed), false) = (&self.declared[s], value.is_empty()) {
+                if !allowed.contains(&value) {
+                    let action = rp.flag(
+                        ProblemKind::UndeclaredSegment,
+                        Some(c),
+                        cell(c),
+                        format!(
+                            "not one of the declared values of segment `{}`",
+                            def.segments[s].id.get_ref()
+                        ),
+                    );
+                    if action == Action::Blank {
+                        value.clear();
+                    }
+                }
+            }
+            segment_values.push(value);
+        }
+
+        let mut multi = Vec::with_capacity(cols.multi.len());
+        for (q, question) in def.multi_select.iter().enumerate() {
+            let (mut bits, any_cell) = match &self.options[q] {
+                None => {
+                    let mut bits = 0u64;
+                    let mut any = false;
+                    for (o, &c) in cols.multi[q].iter().enumerate() {
+                        match option_cell(cell(c)) {
+                            Ok(Some(picked)) => {
+                                any = true;
+                                if picked {
+                                    bits |= 1 << o;
+                                }
+                            }
+                            Ok(None) => {}
+                            Err((kind, reason)) => {
+                                rp.flag(kind, Some(c), cell(c), reason);
+                            }
+                        }
+                    }
+                    (bits, any)
+                }
+                Some(options) => {
+                    let c = cols.multi[q][0];
+                    match options.picks(cell(c)) {
+                        Ok(bits) => (bits, !normalized(cell(c)).is_empty()),
+                        Err((kind, reason)) => {
+                            rp.flag(kind, Some(c), cell(c), reason);
+                            (0, false)
+                        }
+                    }
+                }
+            };
+            let mut answered = match question.skipped_when {
+                SkipRule::AllBlank => any_cell,
+                SkipRule::NoPick => bits != 0,
+            };
+            let first_col = cols.multi[q][0];
+            if let Some(none) = survey.none_options[q] {
+                if bits & (1 << none) != 0 && bits != 1 << none {
+                    let action = rp.flag(
+                        ProblemKind::NoneWithOthers,
+                        Some(first_col),
+                        "",
+                        format!(
+                            "`{}` ({}) is exclusive but was picked with other options",
+                            question.options[none].id.get_ref(),
+                            question.options[none].ja
+                        ),
+                    );
+                    if action == Action::Blank {
+                        (bits, answered) = (0, false);
+                    }
+                }
+            }
+            if let Some(max) = question.max_picks {
+                let picked = bits.count_ones() as usize;
+                if picked > max {
+                    let action = rp.flag(
+                        ProblemKind::TooManyPicks,
+                        Some(first_col),
+                        "",
+                        format!(
+                            "{picked} picks in question `{}`, at most {max} allowed",
+                            question.id.get_ref()
+                        ),
+                    );
+                    if action == Action::Blank {
+                        (bits, answered) = (0, false);
+                    }
+                }
+            }
+            multi.push((bits, answered));
+        }
+
+        let mut respondent = None;
+        if let Some(c) = cols.respondent_id {
+            let id = normalized(cell(c)).into_owned();
+            if id.is_empty() {
+                rp.flag(
+                    ProblemKind::BlankId,
+                    Some(c),
+                    "",
+                    "respondent id is blank".into(),
+                );
+            } else if self.seen_ids.contains(&id) {
+                rp.flag(
+                    ProblemKind::DuplicateId,
+                    Some(c),
+                    cell(c),
+                    "duplicate respondent id (an earlier accepted row has it)".into(),
+                );
+            } else {
+                respondent = Some(id);
+            }
+        }
+
+        let no_answers = codes.iter().all(|&c| c == CODE_MISSING)
+            && multi.iter().all(|&(_, answered)| !answered);
+        if no_answers {
+            rp.flag(
+                ProblemKind::NoAnswers,
+                None,
+                "",
+                "the row has no answers at all".into(),
+            );
+        }
+
+        let mut points = codes
+            .iter()
+            .filter(|&&c| c != CODE_MISSING && c != CODE_NOT_APPLICABLE);
+        if let Some(&first) = points.clone().next() {
+            let answered = points.clone().count();
+            if answered >= policy.straight_lining_min_items.max(2) && points.all(|&c| c == first) {
+                rp.flag(
+                    ProblemKind::StraightLining,
+                    None,
+                    "",
+                    format!(
+                        "all {answered} answered items have the same answer ({})",
+                        survey.value_of(first)
+                    ),
+                );
+            }
+        }
+
+        if rp.reject {
+            self.out.rejected.push(RejectedRow {
+                file: rp.file.to_string(),
+                row: rp.row,
+                header: header.to_vec(),
+                raw: record.iter().map(str::to_string).collect(),
+                reasons: rp.problems.iter().map(|p| p.to_string()).collect(),
+            });
+            self.out.problems.extend(rp.problems);
+            return false;
+        }
+        self.out.problems.extend(rp.problems);
+        if let Some(id) = respondent {
+            self.seen_ids.insert(id);
+        }
+        for (column, code) in self.out.table.items.iter_mut().zip(codes) {
+            column.push(code);
+        }
+        for &s in &self.order {
+            let parent = survey.segment_parents[s].map(|p| {
+                let code = *self.segments[p]
+                    .column
+                    .codes
+                    .last()
+                    .expect("parent pushed first");
+                (code, self.segments[p].key(code).to_string())
+            });
+            let code = self.segments[s].code(
+                &segment_values[s],
+                parent.as_ref().map(|(c, k)| (*c, k.as_str())),
+            );
+            self.segments[s].column.codes.push(code);
+        }
+        for (column, (bits, answered)) in self.out.table.multi.iter_mut().zip(multi) {
+            column.picks.push(bits);
+            column.answered.push(answered);
+        }
+        self.out.table.n_rows += 1;
+        true
+    }
+
+    fn finish(mut self) -> Ingested {
+        let def = &self.survey.definition;
+        let mut remaps: Vec<Option<Vec<u32>>> = vec![None; self.segments.len()];
+        for &s in &self.order {
+            let parent_map = self.survey.segment_parents[s].and_then(|p| remaps[p].clone());
+            let declared_values = def.segments[s].values.as_deref();
+            remaps[s] = Some(self.segments[s].finish(declared_values, parent_map.as_deref()));
+        }
+        self.out.table.segments = self.segments.into_iter().map(|b| b.column).collect();
+        self.out
+    }
+}
