@@ -45,7 +45,14 @@ pub fn detect(prefix: &[u8], forced: Option<TextEncoding>) -> Option<Detected> {
         (Some(TextEncoding::Utf16), _) => detected(UTF_16LE, 0),
         (None, Some((e, n))) => detected(e, n),
         (None, None) => {
-            if is_utf8_prefix(prefix) {
+            // Valid UTF-8 with non-ASCII text before the first bad byte is a UTF-8 file with
+            // a foreign section (a pasted CP932 block): read it as UTF-8 so the bad row is
+            // reported, rather than garbling every Japanese cell as CP932.
+            let valid = match std::str::from_utf8(prefix) {
+                Ok(_) => prefix.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            if is_utf8_prefix(prefix) || !prefix[..valid].is_ascii() {
                 detected(UTF_8, 0)
             } else if decodes_cleanly(SHIFT_JIS, prefix) {
                 detected(SHIFT_JIS, 0)
@@ -389,6 +396,10 @@ mod tests {
         assert_eq!(detect(&sjis, None).unwrap().encoding, SHIFT_JIS);
         // Neither UTF-8 nor CP932 (0x80 alone, 0xA0 lead bytes).
         assert_eq!(detect(b"\x80\xFF\xFF", None), None);
+        // UTF-8 Japanese, then CP932 bytes: UTF-8, so that the bad row is reported.
+        let mut mixed = "局区\n".as_bytes().to_vec();
+        mixed.extend_from_slice(&sjis);
+        assert_eq!(detect(&mixed, None).unwrap().encoding, UTF_8);
         // A UTF-8 character cut by the sniff window is still UTF-8.
         let cut = &"局".as_bytes()[..2];
         assert_eq!(detect(cut, None).unwrap().encoding, UTF_8);
