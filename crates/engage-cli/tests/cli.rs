@@ -306,3 +306,68 @@ fn generate_writes_parquet_for_benchmarks() {
     let def = std::fs::read_to_string(out.join("survey.toml")).unwrap();
     assert!(def.contains("file = \"responses.parquet\""));
 }
+
+#[test]
+fn validate_exit_codes_clean_problems_unusable() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Clean: the bundled fixture.
+    let o = engage(&["validate", &fixture_2023()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no problems found"), "{}", stderr(&o));
+
+    // Problems: one out-of-range answer, counted by kind with an example naming the cell.
+    let def = broken_copy(tmp.path());
+    let o = engage(&["validate", def.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("範囲外の回答 / Answer outside the scale (out_of_range): 1"),
+        "{err}"
+    );
+    assert!(err.contains("row 4, column `Q2`, value `6`"), "{err}");
+    assert!(
+        err.contains("14 rows read = 13 accepted + 1 rejected"),
+        "{err}"
+    );
+
+    // Unusable: a data file that does not exist.
+    let o = engage(&[
+        "validate",
+        def.to_str().unwrap(),
+        "--data",
+        tmp.path().join("nothing-*.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no file matches"), "{}", stderr(&o));
+}
+
+#[test]
+fn report_accepts_a_pattern_and_stores_problem_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = broken_copy(tmp.path());
+    let out = tmp.path().join("pub");
+    let pattern = tmp.path().join("tiny*.csv");
+    let o = engage(&[
+        "report",
+        def.to_str().unwrap(),
+        "--data",
+        pattern.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    assert_eq!(
+        json["responses"]["problem_counts"][0],
+        serde_json::json!({
+            "kind": "out_of_range",
+            "label": {"ja": "範囲外の回答", "en": "Answer outside the scale"},
+            "action": "reject",
+            "count": 1
+        })
+    );
+    assert_eq!(
+        json["inputs"]["data"][0]["format"],
+        "csv, utf-8, delimiter ','"
+    );
+}

@@ -23,6 +23,26 @@ const BATCH_ROWS: usize = 64 * 1024;
 
 type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
 
+/// Runs a call into parquet/arrow-ipc, turning a panic into an error. Both crates assert on
+/// some corrupt inputs (found by `tests/fuzz.rs`); a damaged file must be reported, not crash
+/// the run.
+fn guarded<T>(
+    path: &Path,
+    call: impl FnOnce() -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown fault");
+        Err(IngestError::Columnar {
+            path: path.to_path_buf(),
+            message: format!("the file is damaged ({detail})"),
+        })
+    })
+}
+
 pub struct ColumnarSource {
     path: PathBuf,
     schema: SchemaRef,
@@ -38,6 +58,10 @@ pub struct ColumnarSource {
 
 impl ColumnarSource {
     pub fn parquet(path: &Path) -> Result<ColumnarSource, IngestError> {
+        guarded(path, || Self::open_parquet(path))
+    }
+
+    fn open_parquet(path: &Path) -> Result<ColumnarSource, IngestError> {
         let fail = |e: &dyn std::fmt::Display| IngestError::Columnar {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -58,6 +82,10 @@ impl ColumnarSource {
 
     /// An Arrow IPC file (Feather v2), or an Arrow IPC stream.
     pub fn arrow_ipc(path: &Path) -> Result<ColumnarSource, IngestError> {
+        guarded(path, || Self::open_arrow_ipc(path))
+    }
+
+    fn open_arrow_ipc(path: &Path) -> Result<ColumnarSource, IngestError> {
         let open = || {
             File::open(path).map_err(|source| IngestError::Read {
                 path: path.to_path_buf(),
@@ -224,7 +252,9 @@ impl RecordSource for ColumnarSource {
                     return Ok(Some(row));
                 }
             }
-            match self.batches.next() {
+            let path = self.path.clone();
+            let next = guarded(&path, || Ok(self.batches.next()))?;
+            match next {
                 None => return Ok(None),
                 Some(Ok(batch)) => {
                     self.batch = Some(batch);

@@ -52,7 +52,9 @@ pub fn detect(prefix: &[u8], forced: Option<TextEncoding>) -> Option<Detected> {
                 Ok(_) => prefix.len(),
                 Err(e) => e.valid_up_to(),
             };
-            if is_utf8_prefix(prefix) || !prefix[..valid].is_ascii() {
+            if let Some(utf16) = utf16_without_bom(prefix) {
+                detected(utf16, 0)
+            } else if is_utf8_prefix(prefix) || !prefix[..valid].is_ascii() {
                 detected(UTF_8, 0)
             } else if decodes_cleanly(SHIFT_JIS, prefix) {
                 detected(SHIFT_JIS, 0)
@@ -60,6 +62,30 @@ pub fn detect(prefix: &[u8], forced: Option<TextEncoding>) -> Option<Detected> {
                 None
             }
         }
+    }
+}
+
+/// UTF-16 saved without a BOM: Latin and digits leave a NUL in every other byte, which no
+/// real CSV has. Returns the byte order if at least a third of one parity is NUL.
+fn utf16_without_bom(prefix: &[u8]) -> Option<&'static Encoding> {
+    let n = prefix.len() / 2;
+    if n < 2 {
+        return None;
+    }
+    let nul_at = |parity: usize| {
+        prefix
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    if nul_at(1) * 3 >= n && nul_at(0) * 3 < n {
+        Some(UTF_16LE)
+    } else if nul_at(0) * 3 >= n && nul_at(1) * 3 < n {
+        Some(UTF_16BE)
+    } else {
+        None
     }
 }
 
@@ -116,6 +142,8 @@ pub struct DecodingReader<R> {
     /// terminated and line counting stays exact.
     last: Option<u8>,
     newline_added: bool,
+    /// The line terminator appended at the end if the text lacks one.
+    pub final_byte: u8,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -136,6 +164,7 @@ impl<R: Read> DecodingReader<R> {
             pending: None,
             last: None,
             newline_added: false,
+            final_byte: b'\n',
         }
     }
 
@@ -178,9 +207,9 @@ impl<R: Read> DecodingReader<R> {
                 message,
             ));
         }
-        if self.done && !self.newline_added && self.last.is_some_and(|b| b != b'\n') {
+        if self.done && !self.newline_added && self.last.is_some_and(|b| b != self.final_byte) {
             self.newline_added = true;
-            self.output[0] = b'\n';
+            self.output[0] = self.final_byte;
             self.output_start = 0;
             self.output_end = 1;
         }
@@ -270,13 +299,20 @@ impl TextSource {
             message: e.to_string(),
         })?;
         let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(first));
+        // Classic Mac files end lines with CR alone.
+        let terminator = if first.contains(&b'\n') || !first.contains(&b'\r') {
+            b'\n'
+        } else {
+            b'\r'
+        };
+        decoded.get_mut().final_byte = terminator;
         // Records end at LF only (a CR before it is stripped below), so that CRLF blank lines
         // come through as blank records and every consumed line is accounted for.
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
             .delimiter(delimiter)
-            .terminator(csv::Terminator::Any(b'\n'))
+            .terminator(csv::Terminator::Any(terminator))
             .from_reader(decoded);
         let shown = match delimiter {
             b'\t' => "tab".to_string(),
@@ -400,6 +436,17 @@ mod tests {
         let mut mixed = "局区\n".as_bytes().to_vec();
         mixed.extend_from_slice(&sjis);
         assert_eq!(detect(&mixed, None).unwrap().encoding, UTF_8);
+        // UTF-16 without BOM, both byte orders.
+        let le: Vec<u8> = "Q1,局区"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let be: Vec<u8> = "Q1,局区"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(detect(&le, None).unwrap().encoding, UTF_16LE);
+        assert_eq!(detect(&be, None).unwrap().encoding, UTF_16BE);
         // A UTF-8 character cut by the sniff window is still UTF-8.
         let cut = &"局".as_bytes()[..2];
         assert_eq!(detect(cut, None).unwrap().encoding, UTF_8);
