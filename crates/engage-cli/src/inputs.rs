@@ -50,7 +50,7 @@ pub fn print_accounting(ingested: &Ingested, shown: usize) {
     for p in ingested.problems.iter().take(shown) {
         eprintln!("  {p}");
     }
-    if ingested.problems.len() > shown {
+    if shown > 0 && ingested.problems.len() > shown {
         eprintln!("  ... and {} more", ingested.problems.len() - shown);
     }
     if !ingested.unused_columns.is_empty() {

@@ -53,6 +53,8 @@ pub struct ColumnarSource {
     offset: usize,
     /// Spreadsheet-style number of the next row.
     next_row: usize,
+    /// Row count from the file's metadata, when the format has one.
+    rows: Option<usize>,
     description: String,
 }
 
@@ -70,14 +72,17 @@ impl ColumnarSource {
             path: path.to_path_buf(),
             source,
         })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| fail(&e))?
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
+        let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
+        let reader = builder
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|e| fail(&e))?;
         use arrow_array::RecordBatchReader;
         let schema = reader.schema();
-        Ok(Self::new(path, schema, Box::new(reader), "parquet"))
+        let mut source = Self::new(path, schema, Box::new(reader), "parquet");
+        source.rows = rows;
+        Ok(source)
     }
 
     /// An Arrow IPC file (Feather v2), or an Arrow IPC stream.
@@ -124,6 +129,7 @@ impl ColumnarSource {
             batch: None,
             offset: 0,
             next_row: 2,
+            rows: None,
             description: kind.to_string(),
         }
     }
@@ -282,6 +288,10 @@ impl RecordSource for ColumnarSource {
             }
         }
         Ok(())
+    }
+
+    fn rows_hint(&self) -> Option<usize> {
+        self.rows
     }
 
     fn description(&self) -> String {

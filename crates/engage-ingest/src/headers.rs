@@ -10,33 +10,28 @@ use crate::IngestError;
 /// Header positions, found exactly first and then after NFKC normalisation and trimming.
 pub struct HeaderIndex {
     headers: Vec<String>,
-    exact: HashMap<String, usize>,
-    normalized: HashMap<String, usize>,
+    exact: HashMap<String, Vec<usize>>,
+    normalized: HashMap<String, Vec<usize>>,
     used: Vec<bool>,
 }
 
 impl HeaderIndex {
-    pub fn new(path: &Path, headers: Vec<String>) -> Result<Self, IngestError> {
-        let mut exact = HashMap::new();
-        let mut normalized = HashMap::new();
+    /// Duplicate headers are allowed until the definition asks for one of them: Excel exports
+    /// often end in several blank headers, or repeat a memo column nobody analyses.
+    pub fn new(headers: Vec<String>) -> Self {
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut normalized: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
-            if let Some(first) = exact.insert(h.clone(), i) {
-                return Err(IngestError::DuplicateHeader {
-                    path: path.to_path_buf(),
-                    column: h.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                });
-            }
-            normalized.entry(normalize_text(h)).or_insert(i);
+            exact.entry(h.clone()).or_default().push(i);
+            normalized.entry(normalize_text(h)).or_default().push(i);
         }
         let used = vec![false; headers.len()];
-        Ok(HeaderIndex {
+        HeaderIndex {
             headers,
             exact,
             normalized,
             used,
-        })
+        }
     }
 
     pub fn find(
@@ -48,14 +43,19 @@ impl HeaderIndex {
         let found = self
             .exact
             .get(column)
-            .or_else(|| self.normalized.get(&normalize_text(column)))
-            .copied();
-        match found {
-            Some(i) => {
+            .or_else(|| self.normalized.get(&normalize_text(column)));
+        match found.map(Vec::as_slice) {
+            Some(&[i]) => {
                 self.used[i] = true;
                 Ok(i)
             }
-            None => Err(IngestError::MissingColumn {
+            Some(&[first, second, ..]) => Err(IngestError::DuplicateHeader {
+                path: path.to_path_buf(),
+                column: self.headers[first].clone(),
+                first: first + 1,
+                second: second + 1,
+            }),
+            _ => Err(IngestError::MissingColumn {
                 path: path.to_path_buf(),
                 column: column.to_string(),
                 wanted_by: wanted_by.to_string(),
@@ -129,11 +129,24 @@ mod tests {
     #[test]
     fn finds_after_nfkc_and_suggests_closest() {
         let p = Path::new("f.csv");
-        let mut h = HeaderIndex::new(p, vec!["Ｑ１".into(), "Q2".into(), "所属".into()]).unwrap();
+        let mut h = HeaderIndex::new(vec!["Ｑ１".into(), "Q2".into(), "所属".into()]);
         assert_eq!(h.find(p, "Q1", "item q1").unwrap(), 0);
         let err = h.find(p, "Q3", "item q3").unwrap_err().to_string();
         assert!(err.contains("`Q3`") && err.contains("`Q2`"), "{err}");
         assert_eq!(h.unused(), vec!["Q2".to_string(), "所属".to_string()]);
+    }
+
+    #[test]
+    fn duplicates_fail_only_when_used() {
+        let p = Path::new("f.csv");
+        let headers = ["Q1", "メモ", "メモ", "", "", "Ｑ２", "Q2 "];
+        let mut h = HeaderIndex::new(headers.iter().map(|s| s.to_string()).collect());
+        assert_eq!(h.find(p, "Q1", "item q1").unwrap(), 0);
+        let err = h.find(p, "メモ", "segment memo").unwrap_err().to_string();
+        assert!(err.contains("columns 2 and 3"), "{err}");
+        // Two headers that both normalise to `Q2` are as ambiguous as two equal ones.
+        let err = h.find(p, "Q2", "item q2").unwrap_err().to_string();
+        assert!(err.contains("columns 6 and 7"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod columnar;
 mod error;
 mod files;
 mod headers;
+mod ids;
 mod layout;
 mod read;
 mod sheet;

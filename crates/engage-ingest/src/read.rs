@@ -11,6 +11,7 @@ use engage_model::{
 
 use crate::files::expand_patterns;
 use crate::headers::HeaderIndex;
+use crate::ids::SeenIds;
 use crate::layout::{MultiColumn, ResponseTable, SegmentBuilder};
 use crate::source::{self, Record};
 use crate::values::{normalized, option_cell, AnswerMap, OptionMap};
@@ -20,6 +21,8 @@ use crate::IngestError;
 /// sends its own file: `column = "@file"` (the file name without folder and extension).
 pub const FILE_COLUMN: &str = "@file";
 const FILE_INDEX: usize = usize::MAX;
+/// Most rows a file's own row count may reserve in advance (about 4 GB of table).
+const MAX_RESERVED_ROWS: usize = 50_000_000;
 
 /// Rows read, accepted and rejected in one file, with its content hash for provenance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +232,7 @@ struct RowReader<'s> {
     options: Vec<Option<OptionMap>>,
     declared: Vec<Option<HashSet<String>>>,
     missing_words: HashSet<String>,
-    seen_ids: HashSet<String>,
+    seen_ids: SeenIds,
     segments: Vec<SegmentBuilder>,
     order: Vec<usize>,
     out: Ingested,
@@ -303,10 +306,30 @@ impl<'s> RowReader<'s> {
                 .iter()
                 .map(|m| normalize_text(m))
                 .collect(),
-            seen_ids: HashSet::new(),
+            seen_ids: SeenIds::default(),
             segments: def.segments.iter().map(|_| SegmentBuilder::new()).collect(),
             order: segment_order(survey),
             out,
+        }
+    }
+
+    /// Sizes the table and the id set for `rows` more rows at once: growing by doubling would
+    /// hold the old and the new id table together. Only an optimisation, so a refused
+    /// allocation (a damaged file's absurd row count) is ignored and growth stays ordinary.
+    fn reserve_rows(&mut self, rows: usize) {
+        let table = &mut self.out.table;
+        for column in &mut table.items {
+            let _ = column.try_reserve_exact(rows);
+        }
+        for column in &mut table.multi {
+            let _ = column.picks.try_reserve_exact(rows);
+            let _ = column.answered.try_reserve_exact(rows);
+        }
+        for builder in &mut self.segments {
+            let _ = builder.column.codes.try_reserve_exact(rows);
+        }
+        if self.survey.definition.data.respondent_id.is_some() {
+            self.seen_ids.reserve(rows);
         }
     }
 
@@ -319,7 +342,7 @@ impl<'s> RowReader<'s> {
                 path: path.to_path_buf(),
             });
         }
-        let mut index = HeaderIndex::new(path, header.clone())?;
+        let mut index = HeaderIndex::new(header.clone());
         let cols = locate(self.survey, path, &mut index)?;
         source.check_used_columns(&cols.used())?;
         for u in index.unused() {
@@ -340,6 +363,9 @@ impl<'s> RowReader<'s> {
             rows_accepted: 0,
             rows_rejected: 0,
         };
+        if let Some(rows) = source.rows_hint() {
+            self.reserve_rows(rows.min(MAX_RESERVED_ROWS));
+        }
         let mut record = Record::default();
         while let Some(row) = source.next_record(&mut record)? {
             account.rows_read += 1;
@@ -569,7 +595,7 @@ impl<'s> RowReader<'s> {
         }
         self.out.problems.extend(rp.problems);
         if let Some(id) = respondent {
-            self.seen_ids.insert(id);
+            self.seen_ids.insert(&id);
         }
         for (column, code) in self.out.table.items.iter_mut().zip(codes) {
             column.push(code);

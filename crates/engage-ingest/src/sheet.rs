@@ -177,6 +177,10 @@ impl RecordSource for SheetSource {
         Ok(None)
     }
 
+    fn rows_hint(&self) -> Option<usize> {
+        Some(self.range.get_size().0.saturating_sub(self.next))
+    }
+
     fn description(&self) -> String {
         self.description.clone()
     }

@@ -77,6 +77,12 @@ pub trait RecordSource {
 
     /// How the file was read, for messages and report provenance (e.g. "csv, cp932, ','").
     fn description(&self) -> String;
+
+    /// Records the file holds, when its format says so up front (Parquet metadata, a sheet's
+    /// used range), so the table and the id set can be sized once instead of regrown.
+    fn rows_hint(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The format of a file: forced by the definition, else from its extension.
