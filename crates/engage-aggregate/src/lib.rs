@@ -4,11 +4,15 @@
 //!
 //! Architecture invariant: no floating point here; statistics are derived later.
 
+mod moments;
 mod partials;
 mod pass;
+mod shard;
 
+pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};
 pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,
-    Partials,
+    Partials, ScoreVariables,
 };
 pub use pass::{aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential};
+pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

@@ -1,7 +1,9 @@
 //! Integer partial aggregates and their merge.
 
-use engage_model::Survey;
+use engage_model::{KpiMeasure, Survey};
 use serde::{Deserialize, Serialize};
+
+use crate::moments::{ItemMoments, Listwise, MultiMoments, PairSums};
 
 /// Counts of each answer code of one item: index 0 missing, `1..=points` the scale points,
 /// `points + 1` not applicable. Raw codes: reverse keying is applied when figures are derived.
@@ -40,6 +42,7 @@ pub struct MultiCounts {
     /// Respondents who answered the question: the base of every share.
     pub base: u64,
     pub options: Vec<u64>,
+    pub moments: MultiMoments,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,11 +51,65 @@ pub struct GroupPartial {
     pub items: Vec<ItemCounts>,
     pub composites: Vec<CompositeSums>,
     pub multi: Vec<MultiCounts>,
+    /// Per dimension: co-moments of its items.
+    pub dimension_items: Vec<ItemMoments>,
+    /// Per pair of score variables ([`ScoreVariables`]), in `pair_index` order.
+    pub score_pairs: Vec<PairSums>,
+    /// Per KPI: the dimension scores and the KPI on rows where all are present, the input of
+    /// regression-based driver analysis (relative weights, R²).
+    pub drivers: Vec<Listwise>,
+}
+
+/// The per-respondent scores that correlations and drivers work on: every composite
+/// (dimensions first, then multi-item KPIs), then every share KPI as a 0/1 indicator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreVariables {
+    /// What each variable is multiplied by to be an integer (1 for indicators).
+    pub scales: Vec<i128>,
+    /// The variable of each KPI.
+    pub kpi_variable: Vec<usize>,
+    pub dimensions: usize,
+}
+
+impl ScoreVariables {
+    pub fn of(survey: &Survey) -> Self {
+        let mut scales: Vec<i128> = survey
+            .composites
+            .iter()
+            .map(|c| composite_scale(c.items.len()))
+            .collect();
+        let kpi_variable = survey
+            .kpi_measures
+            .iter()
+            .map(|m| match m {
+                KpiMeasure::CompositeMean { composite } => *composite,
+                KpiMeasure::Share { .. } => {
+                    scales.push(1);
+                    scales.len() - 1
+                }
+            })
+            .collect();
+        ScoreVariables {
+            scales,
+            kpi_variable,
+            dimensions: survey.definition.dimensions.len(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.scales.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scales.is_empty()
+    }
 }
 
 impl GroupPartial {
     pub fn empty(survey: &Survey) -> Self {
         let points = usize::from(survey.points());
+        let variables = ScoreVariables::of(survey);
+        let kpis = survey.kpi_measures.len();
         GroupPartial {
             respondents: 0,
             items: survey
@@ -71,8 +128,17 @@ impl GroupPartial {
                 .map(|q| MultiCounts {
                     base: 0,
                     options: vec![0; q.options.len()],
+                    moments: MultiMoments::new(q.options.len(), kpis),
                 })
                 .collect(),
+            dimension_items: (0..variables.dimensions)
+                .map(|d| ItemMoments::new(survey.composites[d].items.len()))
+                .collect(),
+            score_pairs: vec![
+                PairSums::default();
+                variables.len() * variables.len().saturating_sub(1) / 2
+            ],
+            drivers: vec![Listwise::new(variables.dimensions + 1); kpis],
         }
     }
 
@@ -93,6 +159,16 @@ impl GroupPartial {
             for (x, y) in a.options.iter_mut().zip(&b.options) {
                 *x += y;
             }
+            a.moments.merge(&b.moments);
+        }
+        for (a, b) in self.dimension_items.iter_mut().zip(&other.dimension_items) {
+            a.merge(b);
+        }
+        for (a, b) in self.score_pairs.iter_mut().zip(&other.score_pairs) {
+            a.merge(b);
+        }
+        for (a, b) in self.drivers.iter_mut().zip(&other.drivers) {
+            a.merge(b);
         }
     }
 }

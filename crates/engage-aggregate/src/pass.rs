@@ -2,10 +2,11 @@
 //! rayon worker, and the partials are merged.
 
 use engage_ingest::ResponseTable;
-use engage_model::{Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
+use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
 use rayon::prelude::*;
 
-use crate::partials::{composite_scale, GroupLevel, Partials};
+use crate::moments::{pair_index, upper_index};
+use crate::partials::{GroupLevel, Partials, ScoreVariables};
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
@@ -33,6 +34,8 @@ pub fn aggregate(survey: &Survey, table: &ResponseTable) -> Partials {
 }
 
 /// Aggregates in parallel tasks of `chunk_rows` rows (tests use small chunks to exercise merging).
+/// Each rayon split folds its chunks into one accumulator, so partials are allocated per
+/// split, not per chunk.
 pub fn aggregate_chunked(survey: &Survey, table: &ResponseTable, chunk_rows: usize) -> Partials {
     let levels = levels(table);
     let chunk_rows = chunk_rows.max(1);
@@ -40,9 +43,17 @@ pub fn aggregate_chunked(survey: &Survey, table: &ResponseTable, chunk_rows: usi
         .step_by(chunk_rows)
         .map(|s| (s, (s + chunk_rows).min(table.n_rows)))
         .collect();
+    let rows = RowValues::new(survey);
     chunks
         .into_par_iter()
-        .map(|(start, end)| aggregate_rows(survey, table, start..end))
+        .fold(
+            || (Partials::empty(survey, &levels), rows.clone()),
+            |(mut acc, mut buf), (start, end)| {
+                add_rows(&mut acc, &mut buf, survey, table, start..end);
+                (acc, buf)
+            },
+        )
+        .map(|(acc, _)| acc)
         .reduce(
             || Partials::empty(survey, &levels),
             |mut a, b| {
@@ -64,30 +75,119 @@ pub fn aggregate_rows(
     rows: std::ops::Range<usize>,
 ) -> Partials {
     let mut out = Partials::empty(survey, &levels(table));
-    let points = survey.points();
-    let na_slot = usize::from(points) + 1;
-    let scales: Vec<i128> = survey
-        .composites
-        .iter()
-        .map(|c| composite_scale(c.items.len()))
-        .collect();
-    let reverse: Vec<bool> = survey.definition.items.iter().map(|i| i.reverse).collect();
-    // Per row, the scaled score of each composite (None when too few items are answered).
-    let mut scores: Vec<Option<i128>> = vec![None; survey.composites.len()];
+    add_rows(&mut out, &mut RowValues::new(survey), survey, table, rows);
+    out
+}
 
-    for row in rows {
+/// One row's values in the integer forms the partials sum, computed once and added to the
+/// row's group in every cut.
+#[derive(Clone)]
+struct RowValues {
+    points: u8,
+    reverse: Vec<bool>,
+    variables: ScoreVariables,
+    /// Per share KPI (in variable order): item and chosen flipped codes.
+    shares: Vec<(usize, Vec<u8>)>,
+    /// Flipped code per item, 0 when missing or not applicable.
+    flipped: Vec<u8>,
+    /// Per score variable, its scaled value when present.
+    values: Vec<Option<i64>>,
+    /// Per dimension, the flipped codes of its items when all are answered.
+    complete: Vec<Option<Vec<i64>>>,
+    /// Per KPI, the dimension scores then the KPI when all are present.
+    drivers: Vec<Option<Vec<i64>>>,
+    picked: Vec<usize>,
+}
+
+impl RowValues {
+    fn new(survey: &Survey) -> Self {
+        let variables = ScoreVariables::of(survey);
+        let shares = survey
+            .kpi_measures
+            .iter()
+            .filter_map(|m| match m {
+                KpiMeasure::Share { item, codes } => Some((*item, codes.clone())),
+                KpiMeasure::CompositeMean { .. } => None,
+            })
+            .collect();
+        RowValues {
+            points: survey.points(),
+            reverse: survey.definition.items.iter().map(|i| i.reverse).collect(),
+            shares,
+            flipped: vec![0; survey.definition.items.len()],
+            values: vec![None; variables.len()],
+            complete: vec![None; variables.dimensions],
+            drivers: vec![None; survey.kpi_measures.len()],
+            picked: Vec::with_capacity(64),
+            variables,
+        }
+    }
+
+    fn read(&mut self, survey: &Survey, table: &ResponseTable, row: usize) {
+        for (i, column) in table.items.iter().enumerate() {
+            let code = column[row];
+            self.flipped[i] = if code == CODE_MISSING || code == CODE_NOT_APPLICABLE {
+                0
+            } else if self.reverse[i] {
+                self.points + 1 - code
+            } else {
+                code
+            };
+        }
         for (c, composite) in survey.composites.iter().enumerate() {
-            let (mut answered, mut sum) = (0i128, 0i128);
+            let (mut answered, mut sum) = (0i64, 0i64);
             for &i in &composite.items {
-                let code = table.items[i][row];
-                if code != CODE_MISSING && code != CODE_NOT_APPLICABLE {
+                let x = self.flipped[i];
+                if x != 0 {
                     answered += 1;
-                    sum += i128::from(if reverse[i] { points + 1 - code } else { code });
+                    sum += i64::from(x);
                 }
             }
-            scores[c] = (answered >= composite.min_answered as i128 && answered > 0)
-                .then(|| sum * (scales[c] / answered));
+            let scale = self.variables.scales[c] as i64;
+            self.values[c] = (answered >= composite.min_answered as i64 && answered > 0)
+                .then(|| sum * (scale / answered));
         }
+        let first_share = survey.composites.len();
+        for (s, (item, codes)) in self.shares.iter().enumerate() {
+            let x = self.flipped[*item];
+            self.values[first_share + s] = (x != 0).then(|| i64::from(codes.contains(&x)));
+        }
+        for (d, complete) in self.complete.iter_mut().enumerate() {
+            let items = &survey.composites[d].items;
+            *complete = items
+                .iter()
+                .all(|&i| self.flipped[i] != 0)
+                .then(|| items.iter().map(|&i| i64::from(self.flipped[i])).collect());
+        }
+        let dims = self.variables.dimensions;
+        for (k, drivers) in self.drivers.iter_mut().enumerate() {
+            let kpi = self.values[self.variables.kpi_variable[k]];
+            *drivers = match (kpi, self.values[..dims].iter().all(Option::is_some)) {
+                (Some(y), true) => Some(
+                    self.values[..dims]
+                        .iter()
+                        .map(|v| v.expect("checked"))
+                        .chain([y])
+                        .collect(),
+                ),
+                _ => None,
+            };
+        }
+    }
+}
+
+fn add_rows(
+    out: &mut Partials,
+    row_values: &mut RowValues,
+    survey: &Survey,
+    table: &ResponseTable,
+    rows: std::ops::Range<usize>,
+) {
+    let na_slot = usize::from(survey.points()) + 1;
+    let kpis = survey.kpi_measures.len();
+    for row in rows {
+        let rv = &mut *row_values;
+        rv.read(survey, table, row);
         for cut in out.cuts.iter_mut() {
             let g = match cut.segment {
                 None => 0,
@@ -104,26 +204,76 @@ pub fn aggregate_rows(
                 };
                 counts.by_code[slot] += 1;
             }
-            for (sums, score) in group.composites.iter_mut().zip(&scores) {
-                if let Some(x) = score {
+            for (c, sums) in group.composites.iter_mut().enumerate() {
+                if let Some(x) = rv.values[c] {
+                    let x = i128::from(x);
                     sums.n += 1;
                     sums.sum += x;
                     sums.sum_sq += x * x;
                 }
             }
+            for (d, moments) in group.dimension_items.iter_mut().enumerate() {
+                let items = &survey.composites[d].items;
+                if let Some(x) = &rv.complete[d] {
+                    moments.listwise.add(x);
+                }
+                let k = items.len();
+                for (a, &ia) in items.iter().enumerate() {
+                    let xa = rv.flipped[ia];
+                    if xa == 0 {
+                        continue;
+                    }
+                    for (b, &ib) in items.iter().enumerate().skip(a + 1) {
+                        let xb = rv.flipped[ib];
+                        if xb != 0 {
+                            moments.pairs[pair_index(a, b, k)].add(i64::from(xa), i64::from(xb));
+                        }
+                    }
+                }
+            }
+            let v = rv.values.len();
+            for a in 0..v {
+                let Some(xa) = rv.values[a] else { continue };
+                for b in a + 1..v {
+                    if let Some(xb) = rv.values[b] {
+                        group.score_pairs[pair_index(a, b, v)].add(xa, xb);
+                    }
+                }
+            }
+            for (listwise, values) in group.drivers.iter_mut().zip(&rv.drivers) {
+                if let Some(values) = values {
+                    listwise.add(values);
+                }
+            }
             for (q, counts) in group.multi.iter_mut().enumerate() {
                 let column = &table.multi[q];
-                if column.answered[row] {
-                    counts.base += 1;
-                    let mut bits = column.picks[row];
-                    while bits != 0 {
-                        let o = bits.trailing_zeros() as usize;
-                        counts.options[o] += 1;
-                        bits &= bits - 1;
+                if !column.answered[row] {
+                    continue;
+                }
+                counts.base += 1;
+                rv.picked.clear();
+                let mut bits = column.picks[row];
+                while bits != 0 {
+                    rv.picked.push(bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+                let n_options = counts.options.len();
+                let moments = &mut counts.moments;
+                for (t, &o) in rv.picked.iter().enumerate() {
+                    counts.options[o] += 1;
+                    for &p in &rv.picked[t..] {
+                        moments.co_picked[upper_index(o, p, n_options)] += 1;
+                    }
+                }
+                for k in 0..kpis {
+                    if let Some(y) = rv.values[rv.variables.kpi_variable[k]] {
+                        moments.kpi_answered[k].add(y);
+                        for &o in &rv.picked {
+                            moments.kpi_picked[o * kpis + k].add(y);
+                        }
                     }
                 }
             }
         }
     }
-    out
 }

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use engage_aggregate::{aggregate_chunked, aggregate_rows, aggregate_sequential, Partials};
+use engage_aggregate::{
+    aggregate_chunked, aggregate_rows, aggregate_sequential, merge_shards, read_partials,
+    write_partials, Listwise, PairSums, Partials, Sums,
+};
 use engage_ingest::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel};
 use engage_model::Survey;
 use proptest::prelude::*;
@@ -41,6 +44,19 @@ column = "C"
 ja = "c"
 en = "c"
 dimension = "d"
+[[kpis]]
+id = "k_mean"
+ja = "k"
+en = "k"
+kind = "mean"
+item = "a"
+[[kpis]]
+id = "k_share"
+ja = "k"
+en = "k"
+kind = "share"
+item = "c"
+points = [4, 5]
 [[segments]]
 id = "s"
 column = "S"
@@ -68,10 +84,11 @@ fn table(rows: &[([u8; 3], u32, u64, bool)]) -> ResponseTable {
         items: vec![Vec::new(); 3],
         segments: vec![SegmentColumn {
             codes: Vec::new(),
+            // Level 0 is the missing value, as ingest makes it.
             levels: (0..4)
                 .map(|i| SegmentLevel {
-                    key: i.to_string(),
-                    value: i.to_string(),
+                    key: if i == 0 { String::new() } else { i.to_string() },
+                    value: if i == 0 { String::new() } else { i.to_string() },
                     parent: None,
                 })
                 .collect(),
@@ -100,7 +117,58 @@ fn rows() -> impl Strategy<Value = Vec<([u8; 3], u32, u64, bool)>> {
     )
 }
 
+/// A table whose segment dictionary holds only the values seen, in first-seen order when
+/// `first_seen` (as a shard read on its own might), else sorted (as ingest finishes it).
+fn table_as_read(rows: &[([u8; 3], u32, u64, bool)], first_seen: bool) -> ResponseTable {
+    let mut t = table(rows);
+    let mut seen: Vec<u32> = Vec::new();
+    for &(_, s, _, _) in rows {
+        if s != 0 && !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    if !first_seen {
+        seen.sort_unstable();
+    }
+    let old = t.segments[0].levels.clone();
+    let mut levels = vec![old[0].clone()];
+    levels.extend(seen.iter().map(|&s| old[s as usize].clone()));
+    for c in t.segments[0].codes.iter_mut() {
+        if *c != 0 {
+            *c = 1 + seen.iter().position(|s| s == c).unwrap() as u32;
+        }
+    }
+    t.segments[0].levels = levels;
+    t
+}
+
 proptest! {
+    #[test]
+    fn shards_with_their_own_dictionaries_merge_to_the_whole(
+        rows in rows(),
+        cuts in prop::collection::vec(0usize..300, 0..4),
+        through_files in any::<bool>(),
+    ) {
+        let s = survey();
+        let whole = aggregate_sequential(&s, &table_as_read(&rows, false));
+        let mut bounds: Vec<usize> = cuts.into_iter().map(|c| c.min(rows.len())).collect();
+        bounds.extend([0, rows.len()]);
+        bounds.sort_unstable();
+        let dir = tempfile::tempdir().unwrap();
+        let mut shards = Vec::new();
+        for (n, w) in bounds.windows(2).enumerate() {
+            let part = aggregate_sequential(&s, &table_as_read(&rows[w[0]..w[1]], true));
+            if through_files {
+                let path = dir.path().join(format!("shard{n}.arrow"));
+                write_partials(&path, &s, &part, &Default::default()).unwrap();
+                shards.push(read_partials(&path, &s).unwrap().partials);
+            } else {
+                shards.push(part);
+            }
+        }
+        prop_assert_eq!(merge_shards(&s, &shards), whole);
+    }
+
     #[test]
     fn parallel_equals_sequential(rows in rows(), chunk in 1usize..64) {
         let s = survey();
@@ -165,4 +233,67 @@ fn composite_sums_by_hand() {
     // Multi-select: two answered; picks {} and {x}; the unanswered row's picks do not count.
     assert_eq!(p.overall().multi[0].base, 2);
     assert_eq!(p.overall().multi[0].options, vec![1, 0]);
+}
+
+fn pair(n: u64, a: i128, b: i128, aa: i128, bb: i128, ab: i128) -> PairSums {
+    PairSums {
+        n,
+        sum_a: a,
+        sum_b: b,
+        sum_aa: aa,
+        sum_bb: bb,
+        sum_ab: ab,
+    }
+}
+
+#[test]
+fn co_moments_by_hand() {
+    // The rows of `composite_sums_by_hand`, flipped: (a, b, c) = (5, 5, -), (2, -, -), (1, 2, 3).
+    // Score variables: 0 the dimension (scaled by 6), 1 the mean KPI of item a (its own
+    // one-item composite, scale 1), 2 the share KPI "c in 4..5" as 0/1.
+    // Per row: (30, 5, -), (-, 2, -), (12, 1, 0).
+    let s = survey();
+    let t = table(&[
+        ([5, 1, 0], 1, 0, true),
+        ([2, 255, 0], 1, 1, true),
+        ([1, 4, 3], 2, 3, false),
+    ]);
+    let p = aggregate_sequential(&s, &t);
+    let g = p.overall();
+
+    let d = &g.dimension_items[0];
+    // Only row 3 answers all three items.
+    assert_eq!(d.listwise.n, 1);
+    assert_eq!(d.listwise.sum, vec![1, 2, 3]);
+    assert_eq!(d.listwise.cross, vec![1, 2, 3, 4, 6, 9]);
+    // Pairs (a,b) on rows 1 and 3; (a,c) and (b,c) on row 3.
+    assert_eq!(d.pairs[0], pair(2, 6, 7, 26, 29, 27));
+    assert_eq!(d.pairs[1], pair(1, 1, 3, 1, 9, 3));
+    assert_eq!(d.pairs[2], pair(1, 2, 3, 4, 9, 6));
+
+    assert_eq!(g.score_pairs[0], pair(2, 42, 6, 1044, 26, 162));
+    assert_eq!(g.score_pairs[1], pair(1, 12, 0, 144, 0, 0));
+    assert_eq!(g.score_pairs[2], pair(1, 1, 0, 1, 0, 0));
+
+    // Drivers: (dimension, KPI) on rows where both exist.
+    let mut k0 = Listwise::new(2);
+    k0.n = 2;
+    k0.sum = vec![42, 6];
+    k0.cross = vec![1044, 162, 26];
+    assert_eq!(g.drivers[0], k0);
+    let mut k1 = Listwise::new(2);
+    k1.n = 1;
+    k1.sum = vec![12, 0];
+    k1.cross = vec![144, 0, 0];
+    assert_eq!(g.drivers[1], k1);
+
+    // Multi-select: rows 1 and 2 answered, only row 2 picked (x).
+    let m = &g.multi[0].moments;
+    assert_eq!(m.co_picked, vec![1, 0, 0]);
+    let sums = |n, sum, sum_sq| Sums { n, sum, sum_sq };
+    assert_eq!(m.kpi_answered, vec![sums(2, 7, 29), sums(0, 0, 0)]);
+    assert_eq!(
+        m.kpi_picked,
+        vec![sums(1, 2, 4), sums(0, 0, 0), sums(0, 0, 0), sums(0, 0, 0)]
+    );
 }

@@ -88,3 +88,19 @@ pub fn provenance(survey: &Survey, ingested: &Ingested) -> anyhow::Result<Proven
         unused_columns: ingested.unused_columns.clone(),
     })
 }
+
+/// One aggregation pass, on `threads` workers when given (else all cores).
+pub fn aggregate_on_threads(
+    survey: &Survey,
+    ingested: &Ingested,
+    threads: Option<usize>,
+) -> anyhow::Result<engage_aggregate::Partials> {
+    Ok(match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot start {n} worker threads: {e}"))?
+            .install(|| engage_aggregate::aggregate(survey, &ingested.table)),
+        None => engage_aggregate::aggregate(survey, &ingested.table),
+    })
+}

@@ -22,6 +22,10 @@ enum Command {
     Report(cmd::report::Args),
     /// Check the response files against the definition: problems and row accounting only.
     Validate(cmd::validate::Args),
+    /// Aggregate one shard of the data into a partials file (unsuppressed: keep it private).
+    Aggregate(cmd::aggregate::Args),
+    /// Combine partials files into the report of all their rows.
+    Merge(cmd::merge::Args),
     /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
     Generate(cmd::generate::Args),
 }
@@ -31,6 +35,8 @@ fn main() {
     let outcome = match cli.command {
         Command::Report(args) => cmd::report::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Aggregate(args) => cmd::aggregate::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Generate(args) => cmd::generate::run(args),
     };
     std::process::exit(exit::code(outcome));

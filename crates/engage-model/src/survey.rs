@@ -18,7 +18,7 @@ pub const CODE_MISSING: u8 = 0;
 pub const CODE_NOT_APPLICABLE: u8 = u8::MAX;
 
 /// A bilingual label: the user reads Japanese, reviewers often English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Label {
     pub ja: String,
     pub en: String,

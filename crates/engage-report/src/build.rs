@@ -9,7 +9,9 @@ use crate::model::*;
 use crate::suppression::decide;
 
 /// What the report says about its inputs; filled in by the caller that read them.
-#[derive(Debug, Clone)]
+/// Where the figures come from; also carried inside partial files so a merged report keeps
+/// every shard's accounting.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     pub definition: InputFile,
     pub data: Vec<DataFile>,

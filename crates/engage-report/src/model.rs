@@ -61,13 +61,13 @@ pub struct Inputs {
     pub data: Vec<DataFile>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InputFile {
     pub path: String,
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DataFile {
     pub path: String,
     pub sha256: String,
@@ -93,7 +93,7 @@ pub struct Responses {
 }
 
 /// How many problems of one kind were found, and what the policy did with them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, serde::Deserialize)]
 pub struct ProblemTally {
     /// Key as in the definition's `[validation]` table, e.g. `out_of_range`.
     pub kind: String,

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod aggregate;
 pub mod generate;
+pub mod merge;
 pub mod report;
 pub mod validate;

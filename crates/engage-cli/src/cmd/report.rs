@@ -10,12 +10,21 @@ use engage_model::Survey;
 use engage_report::Report;
 
 use crate::exit::{Outcome, OK, PROBLEMS};
-use crate::inputs::{data_paths, load_survey, print_accounting, provenance};
+use crate::inputs::{aggregate_on_threads, data_paths, load_survey, print_accounting, provenance};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LangArg {
     Ja,
     En,
+}
+
+impl LangArg {
+    pub fn lang(self) -> Lang {
+        match self {
+            LangArg::Ja => Lang::Ja,
+            LangArg::En => Lang::En,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -73,10 +82,7 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         data,
         out: args.out,
         rejects,
-        lang: match args.lang {
-            LangArg::Ja => Lang::Ja,
-            LangArg::En => Lang::En,
-        },
+        lang: args.lang.lang(),
         strict: args.strict,
         threads: args.threads,
     })
@@ -96,7 +102,7 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn is_inside(path: &Path, dir: &Path) -> bool {
+pub fn is_inside(path: &Path, dir: &Path) -> bool {
     absolute(path).starts_with(absolute(dir))
 }
 
@@ -112,7 +118,7 @@ pub fn run(args: Args) -> Outcome {
         );
     }
     let report = analyse(&plan, &ingested)?;
-    write_outputs(&report, &plan)?;
+    write_outputs(&report, &plan.out, plan.lang)?;
     if plan.strict && !ingested.problems.is_empty() {
         eprintln!(
             "--strict: {} problem(s); {} row(s) rejected",
@@ -125,14 +131,7 @@ pub fn run(args: Args) -> Outcome {
 }
 
 fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
-    let partials = match plan.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .context("cannot start the worker threads")?
-            .install(|| engage_aggregate::aggregate(&plan.survey, &ingested.table)),
-        None => engage_aggregate::aggregate(&plan.survey, &ingested.table),
-    };
+    let partials = aggregate_on_threads(&plan.survey, ingested, plan.threads)?;
     let provenance = provenance(&plan.survey, ingested)?;
     Ok(engage_report::build_report(
         &plan.survey,
@@ -141,17 +140,17 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
     ))
 }
 
-fn write_outputs(report: &Report, plan: &Plan) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&plan.out)
-        .with_context(|| format!("cannot create {}", plan.out.display()))?;
-    engage_export::write_json(report, &plan.out.join("report.json"))?;
-    let tables = engage_export::tables(report, plan.lang);
-    engage_export::write_workbook(&tables, &plan.out.join("report.xlsx"), plan.lang)?;
-    let csvs = engage_export::write_csv_tables(&tables, &plan.out)?;
+/// The publishable outputs: report.json, the workbook and the CSV tables.
+pub fn write_outputs(report: &Report, out: &Path, lang: Lang) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    engage_export::write_json(report, &out.join("report.json"))?;
+    let tables = engage_export::tables(report, lang);
+    engage_export::write_workbook(&tables, &out.join("report.xlsx"), lang)?;
+    let csvs = engage_export::write_csv_tables(&tables, out)?;
     eprintln!(
         "wrote report.json, report.xlsx and {} CSV tables to {}",
         csvs.len(),
-        plan.out.display()
+        out.display()
     );
     Ok(())
 }

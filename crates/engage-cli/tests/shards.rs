@@ -1,0 +1,147 @@
+//! `engage aggregate` per shard + `engage merge` gives the report of one run over all rows.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn engage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/kumamoto-2023")
+}
+
+fn ok(o: Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The fixture's rows cut into shards of unequal size; each shard sees a different subset
+/// of sections, so the shards' group dictionaries differ in content and order.
+fn shards(dir: &Path, sizes: &[usize]) -> Vec<String> {
+    let text = std::fs::read_to_string(fixture().join("responses.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let mut start: usize = 0;
+    let mut paths = Vec::new();
+    for (n, &size) in sizes.iter().chain([&usize::MAX]).enumerate() {
+        let end = start.saturating_add(size).min(body.len());
+        let path = dir.join(format!("shard{n}.csv"));
+        let mut content = header.to_string() + "\n";
+        for line in &body[start..end] {
+            content += line;
+            content += "\n";
+        }
+        std::fs::write(&path, content).unwrap();
+        paths.push(path.display().to_string());
+        start = end;
+    }
+    paths
+}
+
+#[test]
+fn merged_shards_equal_one_run_over_all_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = fixture().join("survey.toml").display().to_string();
+    // A shard with a single row exercises groups far below the anonymity minimum.
+    let data = shards(tmp.path(), &[1, 1500, 700]);
+    let mut partials = Vec::new();
+    for (n, shard) in data.iter().enumerate() {
+        let partial = tmp.path().join(format!("private/p{n}.arrow"));
+        ok(engage(&[
+            "aggregate",
+            &def,
+            "--data",
+            shard,
+            "--partial",
+            partial.to_str().unwrap(),
+            "--threads",
+            "2",
+        ]));
+        partials.push(partial.display().to_string());
+    }
+    // Merged in another order than the rows were read: the result must not care.
+    partials.reverse();
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge", &def];
+    args.extend(partials.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    ok(engage(&args));
+
+    let single = tmp.path().join("single");
+    let mut args = vec!["report", &def];
+    for shard in &data {
+        args.extend(["--data", shard]);
+    }
+    args.extend(["--out", single.to_str().unwrap()]);
+    ok(engage(&args));
+
+    let read = |dir: &Path| {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
+                .unwrap();
+        // Shard files are listed in merge order, not read order; everything else is equal.
+        let data = json["inputs"]["data"].as_array_mut().unwrap();
+        data.sort_by_key(|d| d["path"].as_str().unwrap().to_string());
+        json
+    };
+    let (m, s) = (read(&merged), read(&single));
+    assert_eq!(m["responses"]["accepted"], 3690);
+    assert_eq!(m, s);
+    for table in ["segments.csv", "items.csv", "multi_select.csv"] {
+        assert_eq!(
+            std::fs::read(merged.join(table)).unwrap(),
+            std::fs::read(single.join(table)).unwrap(),
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_partials_of_another_definition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = fixture().join("survey.toml");
+    let data = shards(tmp.path(), &[100]);
+    let partial = tmp.path().join("p.arrow");
+    ok(engage(&[
+        "aggregate",
+        def.to_str().unwrap(),
+        "--data",
+        &data[0],
+        "--partial",
+        partial.to_str().unwrap(),
+    ]));
+    // The same survey with one more comment line is another definition file.
+    let edited = tmp.path().join("survey.toml");
+    let text = std::fs::read_to_string(&def).unwrap();
+    std::fs::write(&edited, format!("# edited\n{text}")).unwrap();
+    let o = engage(&[
+        "merge",
+        edited.to_str().unwrap(),
+        partial.to_str().unwrap(),
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("different definition"), "{err}");
+
+    // Partials inside the publishable folder are refused.
+    let o = engage(&[
+        "merge",
+        def.to_str().unwrap(),
+        partial.to_str().unwrap(),
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("publishable"));
+}
