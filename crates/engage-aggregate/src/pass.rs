@@ -92,11 +92,14 @@ struct RowValues {
     flipped: Vec<u8>,
     /// Per score variable, its scaled value when present.
     values: Vec<Option<i64>>,
-    /// Per dimension, the flipped codes of its items when all are answered.
-    complete: Vec<Option<Vec<i64>>>,
-    /// Per KPI, the dimension scores then the KPI when all are present.
-    drivers: Vec<Option<Vec<i64>>>,
-    picked: Vec<usize>,
+    /// Per dimension, whether all its items are answered, and their flipped codes.
+    complete: Vec<bool>,
+    complete_codes: Vec<Vec<i64>>,
+    /// Per KPI, whether the dimension scores and the KPI are all present, and those values.
+    drivers: Vec<bool>,
+    driver_values: Vec<Vec<i64>>,
+    /// Per multi-select question, the options picked (only for answered questions).
+    picked: Vec<Vec<usize>>,
 }
 
 impl RowValues {
@@ -116,9 +119,14 @@ impl RowValues {
             shares,
             flipped: vec![0; survey.definition.items.len()],
             values: vec![None; variables.len()],
-            complete: vec![None; variables.dimensions],
-            drivers: vec![None; survey.kpi_measures.len()],
-            picked: Vec::with_capacity(64),
+            complete: vec![false; variables.dimensions],
+            complete_codes: survey.composites[..variables.dimensions]
+                .iter()
+                .map(|c| vec![0; c.items.len()])
+                .collect(),
+            drivers: vec![false; survey.kpi_measures.len()],
+            driver_values: vec![vec![0; variables.dimensions + 1]; survey.kpi_measures.len()],
+            picked: vec![Vec::with_capacity(64); survey.definition.multi_select.len()],
             variables,
         }
     }
@@ -152,26 +160,37 @@ impl RowValues {
             let x = self.flipped[*item];
             self.values[first_share + s] = (x != 0).then(|| i64::from(codes.contains(&x)));
         }
-        for (d, complete) in self.complete.iter_mut().enumerate() {
+        for (d, codes) in self.complete_codes.iter_mut().enumerate() {
             let items = &survey.composites[d].items;
-            *complete = items
-                .iter()
-                .all(|&i| self.flipped[i] != 0)
-                .then(|| items.iter().map(|&i| i64::from(self.flipped[i])).collect());
+            self.complete[d] = items.iter().all(|&i| self.flipped[i] != 0);
+            for (x, &i) in codes.iter_mut().zip(items) {
+                *x = i64::from(self.flipped[i]);
+            }
         }
         let dims = self.variables.dimensions;
-        for (k, drivers) in self.drivers.iter_mut().enumerate() {
+        let all_dimensions = self.values[..dims].iter().all(Option::is_some);
+        for (k, values) in self.driver_values.iter_mut().enumerate() {
             let kpi = self.values[self.variables.kpi_variable[k]];
-            *drivers = match (kpi, self.values[..dims].iter().all(Option::is_some)) {
-                (Some(y), true) => Some(
-                    self.values[..dims]
-                        .iter()
-                        .map(|v| v.expect("checked"))
-                        .chain([y])
-                        .collect(),
-                ),
-                _ => None,
-            };
+            self.drivers[k] = all_dimensions && kpi.is_some();
+            if self.drivers[k] {
+                for (x, v) in values
+                    .iter_mut()
+                    .zip(self.values[..dims].iter().chain([&kpi]))
+                {
+                    *x = v.unwrap_or_default();
+                }
+            }
+        }
+        for (q, picked) in self.picked.iter_mut().enumerate() {
+            picked.clear();
+            let column = &table.multi[q];
+            if column.answered[row] {
+                let mut bits = column.picks[row];
+                while bits != 0 {
+                    picked.push(bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+            }
         }
     }
 }
@@ -214,8 +233,8 @@ fn add_rows(
             }
             for (d, moments) in group.dimension_items.iter_mut().enumerate() {
                 let items = &survey.composites[d].items;
-                if let Some(x) = &rv.complete[d] {
-                    moments.listwise.add(x);
+                if rv.complete[d] {
+                    moments.listwise.add(&rv.complete_codes[d]);
                 }
                 let k = items.len();
                 for (a, &ia) in items.iter().enumerate() {
@@ -240,9 +259,9 @@ fn add_rows(
                     }
                 }
             }
-            for (listwise, values) in group.drivers.iter_mut().zip(&rv.drivers) {
-                if let Some(values) = values {
-                    listwise.add(values);
+            for (k, listwise) in group.drivers.iter_mut().enumerate() {
+                if rv.drivers[k] {
+                    listwise.add(&rv.driver_values[k]);
                 }
             }
             for (q, counts) in group.multi.iter_mut().enumerate() {
@@ -251,24 +270,19 @@ fn add_rows(
                     continue;
                 }
                 counts.base += 1;
-                rv.picked.clear();
-                let mut bits = column.picks[row];
-                while bits != 0 {
-                    rv.picked.push(bits.trailing_zeros() as usize);
-                    bits &= bits - 1;
-                }
+                let picked = &rv.picked[q];
                 let n_options = counts.options.len();
                 let moments = &mut counts.moments;
-                for (t, &o) in rv.picked.iter().enumerate() {
+                for (t, &o) in picked.iter().enumerate() {
                     counts.options[o] += 1;
-                    for &p in &rv.picked[t..] {
+                    for &p in &picked[t..] {
                         moments.co_picked[upper_index(o, p, n_options)] += 1;
                     }
                 }
                 for k in 0..kpis {
                     if let Some(y) = rv.values[rv.variables.kpi_variable[k]] {
                         moments.kpi_answered[k].add(y);
-                        for &o in &rv.picked {
+                        for &o in picked {
                             moments.kpi_picked[o * kpis + k].add(y);
                         }
                     }

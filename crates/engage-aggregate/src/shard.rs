@@ -450,20 +450,9 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
 /// definition's declared `values`, then key, the missing-value group first.
 pub fn merge_shards(survey: &Survey, shards: &[Partials]) -> Partials {
     let n_segments = survey.definition.segments.len();
-    // Parents before children, so a child's order can follow its parent's new order.
-    let mut order: Vec<usize> = (0..n_segments).collect();
-    let depth = |mut s: usize| {
-        let mut d = 0;
-        while let Some(p) = survey.segment_parents[s] {
-            s = p;
-            d += 1;
-        }
-        d
-    };
-    order.sort_by_key(|&s| depth(s));
-
     let mut merged_levels: Vec<Vec<GroupLevel>> = vec![Vec::new(); n_segments];
-    for &s in &order {
+    // Parents before children, so a child's order can follow its parent's new order.
+    for s in survey.segments_parents_first() {
         let parent_cut = survey.segment_parents[s];
         // Union by key; a level's parent is re-expressed as the parent's merged index.
         let mut union: Vec<GroupLevel> = vec![GroupLevel {
@@ -492,18 +481,13 @@ pub fn merge_shards(survey: &Survey, shards: &[Partials]) -> Partials {
                 });
             }
         }
-        let declared = survey.definition.segments[s].values.as_deref();
-        let rank = |l: &GroupLevel| {
-            declared
-                .and_then(|d| d.iter().position(|v| *v == l.value))
-                .unwrap_or(usize::MAX)
-        };
         let missing = union.remove(0);
         union.sort_by(|a, b| {
-            a.parent
-                .cmp(&b.parent)
-                .then(rank(a).cmp(&rank(b)))
-                .then(a.key.cmp(&b.key))
+            survey.compare_groups(
+                s,
+                (a.parent, a.value.as_str(), a.key.as_str()),
+                (b.parent, b.value.as_str(), b.key.as_str()),
+            )
         });
         union.insert(0, missing);
         merged_levels[s] = union;

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use engage_model::Survey;
+
 /// Dictionary code of a missing segment value (未回答): a group of its own in every cut.
 pub const MISSING_SEGMENT: u32 = 0;
 
@@ -93,24 +95,26 @@ impl SegmentBuilder {
         &self.column.levels[code as usize].key
     }
 
-    /// Puts levels in display order (declared order, then by key) so that output does not
+    /// Puts levels in display order ([`Survey::compare_groups`]) so that output does not
     /// depend on row order; returns the old-to-new code map for children to follow.
-    pub fn finish(&mut self, declared: Option<&[String]>, parent_map: Option<&[u32]>) -> Vec<u32> {
+    pub fn finish(
+        &mut self,
+        survey: &Survey,
+        segment: usize,
+        parent_map: Option<&[u32]>,
+    ) -> Vec<u32> {
         let levels = std::mem::take(&mut self.column.levels);
-        let rank = |l: &SegmentLevel| {
-            declared
-                .and_then(|d| d.iter().position(|v| *v == l.value))
-                .unwrap_or(usize::MAX)
-        };
+        let sort_keys: Vec<(Option<usize>, &str, &str)> = levels
+            .iter()
+            .map(|l| {
+                let parent = l
+                    .parent
+                    .map(|p| parent_map.map_or(p, |m| m[p as usize]) as usize);
+                (parent, l.value.as_str(), l.key.as_str())
+            })
+            .collect();
         let mut order: Vec<usize> = (1..levels.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (la, lb) = (&levels[a], &levels[b]);
-            let pa = la.parent.map(|p| parent_map.map_or(p, |m| m[p as usize]));
-            let pb = lb.parent.map(|p| parent_map.map_or(p, |m| m[p as usize]));
-            pa.cmp(&pb)
-                .then(rank(la).cmp(&rank(lb)))
-                .then(la.key.cmp(&lb.key))
-        });
+        order.sort_by(|&a, &b| survey.compare_groups(segment, sort_keys[a], sort_keys[b]));
         let mut remap = vec![0u32; levels.len()];
         let mut new_levels = vec![levels[0].clone()];
         for (new, &old) in order.iter().enumerate() {

@@ -200,21 +200,6 @@ fn locate(survey: &Survey, path: &Path, headers: &mut HeaderIndex) -> Result<Col
     })
 }
 
-/// Segments ordered so that parents come before their children.
-fn segment_order(survey: &Survey) -> Vec<usize> {
-    let depth = |mut s: usize| {
-        let mut d = 0;
-        while let Some(p) = survey.segment_parents[s] {
-            d += 1;
-            s = p;
-        }
-        d
-    };
-    let mut order: Vec<usize> = (0..survey.segment_parents.len()).collect();
-    order.sort_by_key(|&s| depth(s));
-    order
-}
-
 /// Reads one or more response files (concatenated, patterns expanded) into the compact layout.
 pub fn read_responses(survey: &Survey, paths: &[PathBuf]) -> Result<Ingested, IngestError> {
     let paths = expand_patterns(paths)?;
@@ -308,7 +293,7 @@ impl<'s> RowReader<'s> {
                 .collect(),
             seen_ids: SeenIds::default(),
             segments: def.segments.iter().map(|_| SegmentBuilder::new()).collect(),
-            order: segment_order(survey),
+            order: survey.segments_parents_first(),
             out,
         }
     }
@@ -624,12 +609,10 @@ impl<'s> RowReader<'s> {
     }
 
     fn finish(mut self) -> Ingested {
-        let def = &self.survey.definition;
         let mut remaps: Vec<Option<Vec<u32>>> = vec![None; self.segments.len()];
         for &s in &self.order {
             let parent_map = self.survey.segment_parents[s].and_then(|p| remaps[p].clone());
-            let declared_values = def.segments[s].values.as_deref();
-            remaps[s] = Some(self.segments[s].finish(declared_values, parent_map.as_deref()));
+            remaps[s] = Some(self.segments[s].finish(self.survey, s, parent_map.as_deref()));
         }
         self.out.table.segments = self.segments.into_iter().map(|b| b.column).collect();
         self.out

@@ -106,6 +106,41 @@ impl Survey {
         }
     }
 
+    /// Segments ordered so that parents come before their children.
+    pub fn segments_parents_first(&self) -> Vec<usize> {
+        let depth = |mut s: usize| {
+            let mut d = 0;
+            while let Some(p) = self.segment_parents[s] {
+                d += 1;
+                s = p;
+            }
+            d
+        };
+        let mut order: Vec<usize> = (0..self.segment_parents.len()).collect();
+        order.sort_by_key(|&s| depth(s));
+        order
+    }
+
+    /// Display order of two groups of segment `segment`, given as (index of the parent group,
+    /// value, key): by parent group, then the definition's declared `values`, then key. Ingest
+    /// and the merge of shards both use it, so merged partials list groups as one run would.
+    pub fn compare_groups(
+        &self,
+        segment: usize,
+        a: (Option<usize>, &str, &str),
+        b: (Option<usize>, &str, &str),
+    ) -> std::cmp::Ordering {
+        let declared = self.definition.segments[segment].values.as_deref();
+        let rank = |value: &str| {
+            declared
+                .and_then(|d| d.iter().position(|v| v == value))
+                .unwrap_or(usize::MAX)
+        };
+        a.0.cmp(&b.0)
+            .then(rank(a.1).cmp(&rank(b.1)))
+            .then(a.2.cmp(b.2))
+    }
+
     /// Number of scale points (5 for a 1..5 scale).
     pub fn points(&self) -> u8 {
         self.definition.scale.max - self.definition.scale.min + 1
