@@ -179,8 +179,11 @@ impl GroupPartial {
 pub struct GroupLevel {
     pub key: String,
     pub value: String,
-    /// Index of the parent segment's group, for nested segments.
+    /// Index of the parent segment's group, for nested segments; for a cross, of the first
+    /// segment's group.
     pub parent: Option<usize>,
+    /// For a cross: index of the second segment's group.
+    pub across: Option<usize>,
 }
 
 /// The groups of one cut: the whole organisation (`segment: None`, one group) or one segment
@@ -204,6 +207,7 @@ impl Partials {
             key: String::new(),
             value: String::new(),
             parent: None,
+            across: None,
         };
         let mut cuts = vec![CutPartial {
             segment: None,

@@ -22,6 +22,7 @@ fn levels(table: &ResponseTable) -> Vec<Vec<GroupLevel>> {
                     key: l.key.clone(),
                     value: l.value.clone(),
                     parent: l.parent.map(|p| p as usize),
+                    across: l.across.map(|b| b as usize),
                 })
                 .collect()
         })

@@ -1,7 +1,7 @@
 //! Partials on disk, and merging partials whose group dictionaries differ.
 //!
 //! A partial file is an Arrow IPC file in long form, one row per non-zero sum:
-//! `cut, group_key, group_value, parent_key, statistic, i, j, f, value` with `value` a
+//! `cut, group_key, group_value, parent_key, across_key, statistic, i, j, f, value` with `value` a
 //! `Decimal128(38, 0)` holding the exact integer. Merging files is therefore a
 //! `GROUP BY cut, group_key, statistic, i, j, f` with `SUM(value)`, which any engine that reads
 //! Arrow (Spark, Ballista, DuckDB) can run as the reduce step of a map-reduce.
@@ -53,6 +53,7 @@ fn schema(metadata: HashMap<String, String>) -> Schema {
             text("group_key", false),
             text("group_value", false),
             text("parent_key", true),
+            text("across_key", true),
             text("statistic", false),
             index("i"),
             index("j"),
@@ -202,7 +203,7 @@ fn set_pair(s: &mut crate::PairSums, field: usize, x: i128) -> Option<()> {
 
 fn cut_name(survey: &Survey, cut: &CutPartial) -> String {
     cut.segment
-        .map(|s| survey.definition.segments[s].id.get_ref().clone())
+        .map(|s| survey.segment_id(s).to_string())
         .unwrap_or_default()
 }
 
@@ -217,7 +218,8 @@ pub fn write_partials(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let (mut cut, mut key, mut value_col, mut parent) = (
+    let (mut cut, mut key, mut value_col, mut parent, mut across) = (
+        StringBuilder::new(),
         StringBuilder::new(),
         StringBuilder::new(),
         StringBuilder::new(),
@@ -238,10 +240,17 @@ pub fn write_partials(
             .segment
             .and_then(|s| survey.segment_parents[s])
             .map(|p| &partials.cuts[p + 1].levels);
+        let across_levels = c
+            .segment
+            .and_then(|s| survey.segment_across[s])
+            .map(|b| &partials.cuts[b + 1].levels);
         for (level, group) in c.levels.iter().zip(&c.groups) {
             let parent_key = level
                 .parent
                 .and_then(|p| parent_levels.map(|l| l[p].key.as_str()));
+            let across_key = level
+                .across
+                .and_then(|b| across_levels.map(|l| l[b].key.as_str()));
             for_each_entry(group, |stat, [a, b, k], x| {
                 // Zeros are implied, except the respondent count that declares the group.
                 if x == 0 && stat != "respondents" {
@@ -251,6 +260,7 @@ pub fn write_partials(
                 key.append_value(&level.key);
                 value_col.append_value(&level.value);
                 parent.append_option(parent_key);
+                across.append_option(across_key);
                 statistic.append_value(stat);
                 i.append_value(a);
                 j.append_value(b);
@@ -268,6 +278,7 @@ pub fn write_partials(
         Arc::new(key.finish()),
         Arc::new(value_col.finish()),
         Arc::new(parent.finish()),
+        Arc::new(across.finish()),
         Arc::new(statistic.finish()),
         Arc::new(i.finish()),
         Arc::new(j.finish()),
@@ -348,16 +359,14 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
         )));
     }
 
-    let segment_index: HashMap<&str, usize> = survey
-        .definition
-        .segments
-        .iter()
-        .enumerate()
-        .map(|(s, seg)| (seg.id.get_ref().as_str(), s))
+    let segment_index: HashMap<&str, usize> = (0..survey.segment_count())
+        .map(|s| (survey.segment_id(s), s))
         .collect();
-    // Per cut: levels in order of first appearance, and their groups.
-    let n_cuts = survey.definition.segments.len() + 1;
-    let mut levels: Vec<Vec<(GroupLevel, Option<String>)>> = vec![Vec::new(); n_cuts];
+    // Per cut: levels in order of first appearance (with their parent and across keys), and
+    // their groups.
+    let n_cuts = survey.segment_count() + 1;
+    type Keys = (Option<String>, Option<String>);
+    let mut levels: Vec<Vec<(GroupLevel, Keys)>> = vec![Vec::new(); n_cuts];
     let mut lookup: Vec<HashMap<String, usize>> = vec![HashMap::new(); n_cuts];
     let mut groups: Vec<Vec<GroupPartial>> = vec![Vec::new(); n_cuts];
     for batch in reader {
@@ -366,6 +375,7 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
         let key = column::<StringArray>(path, &batch, "group_key")?;
         let value = column::<StringArray>(path, &batch, "group_value")?;
         let parent = column::<StringArray>(path, &batch, "parent_key")?;
+        let across = column::<StringArray>(path, &batch, "across_key")?;
         let statistic = column::<StringArray>(path, &batch, "statistic")?;
         let i = column::<UInt32Array>(path, &batch, "i")?;
         let j = column::<UInt32Array>(path, &batch, "j")?;
@@ -389,8 +399,12 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
                             key: key.value(r).to_string(),
                             value: value.value(r).to_string(),
                             parent: None,
+                            across: None,
                         },
-                        (!parent.is_null(r)).then(|| parent.value(r).to_string()),
+                        (
+                            (!parent.is_null(r)).then(|| parent.value(r).to_string()),
+                            (!across.is_null(r)).then(|| across.value(r).to_string()),
+                        ),
                     ));
                     lookup[c].insert(key.value(r).to_string(), g);
                     groups[c].push(GroupPartial::empty(survey));
@@ -410,23 +424,26 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
     }
     let mut cuts = Vec::with_capacity(n_cuts);
     for c in 0..n_cuts {
-        let parent_cut = c
-            .checked_sub(1)
-            .and_then(|s| survey.segment_parents[s])
-            .map(|p| p + 1);
+        let linked_cut =
+            |links: &[Option<usize>]| c.checked_sub(1).and_then(|s| links[s]).map(|p| p + 1);
+        let (parent_cut, across_cut) = (
+            linked_cut(&survey.segment_parents),
+            linked_cut(&survey.segment_across),
+        );
+        let find = |key: &Option<String>, cut: Option<usize>, level: &GroupLevel| match (key, cut) {
+            (Some(k), Some(pc)) => lookup[pc].get(k).copied().map(Some).ok_or_else(|| {
+                mismatch(format!(
+                    "group `{}` names an unknown enclosing group `{k}`",
+                    level.key
+                ))
+            }),
+            _ => Ok(None),
+        };
         let mut cut_levels = Vec::with_capacity(levels[c].len());
-        for (level, parent_key) in &levels[c] {
-            let parent = match (parent_key, parent_cut) {
-                (Some(pk), Some(pc)) => Some(*lookup[pc].get(pk).ok_or_else(|| {
-                    mismatch(format!(
-                        "group `{}` names an unknown parent `{pk}`",
-                        level.key
-                    ))
-                })?),
-                _ => None,
-            };
+        for (level, (parent_key, across_key)) in &levels[c] {
             cut_levels.push(GroupLevel {
-                parent,
+                parent: find(parent_key, parent_cut, level)?,
+                across: find(across_key, across_cut, level)?,
                 ..level.clone()
             });
         }
@@ -449,16 +466,19 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
 /// groups in the order a single run over all rows would give: by parent group, then the
 /// definition's declared `values`, then key, the missing-value group first.
 pub fn merge_shards(survey: &Survey, shards: &[Partials]) -> Partials {
-    let n_segments = survey.definition.segments.len();
+    let n_segments = survey.segment_count();
     let mut merged_levels: Vec<Vec<GroupLevel>> = vec![Vec::new(); n_segments];
     // Parents before children, so a child's order can follow its parent's new order.
     for s in survey.segments_parents_first() {
-        let parent_cut = survey.segment_parents[s];
-        // Union by key; a level's parent is re-expressed as the parent's merged index.
+        let (parent_cut, across_cut) = (survey.segment_parents[s], survey.segment_across[s]);
+        // Union by key; a level's parent (and a cross's second segment level) is re-expressed
+        // as that level's merged index.
+        let is_cross = across_cut.is_some();
         let mut union: Vec<GroupLevel> = vec![GroupLevel {
             key: String::new(),
             value: String::new(),
-            parent: None,
+            parent: is_cross.then_some(0),
+            across: is_cross.then_some(0),
         }];
         let mut seen: HashMap<String, usize> = HashMap::from([(String::new(), 0)]);
         for shard in shards {
@@ -467,28 +487,34 @@ pub fn merge_shards(survey: &Survey, shards: &[Partials]) -> Partials {
                 if seen.contains_key(&level.key) {
                     continue;
                 }
-                let parent = match (level.parent, parent_cut) {
+                let relink = |link: Option<usize>, cut: Option<usize>| match (link, cut) {
                     (Some(p), Some(pc)) => {
-                        let parent_key = &shard.cuts[pc + 1].levels[p].key;
-                        merged_levels[pc].iter().position(|l| &l.key == parent_key)
+                        let key = &shard.cuts[pc + 1].levels[p].key;
+                        merged_levels[pc].iter().position(|l| &l.key == key)
                     }
                     _ => None,
                 };
                 seen.insert(level.key.clone(), union.len());
                 union.push(GroupLevel {
-                    parent,
+                    parent: relink(level.parent, parent_cut),
+                    across: relink(level.across, across_cut),
                     ..level.clone()
                 });
             }
         }
         let missing = union.remove(0);
-        union.sort_by(|a, b| {
-            survey.compare_groups(
-                s,
-                (a.parent, a.value.as_str(), a.key.as_str()),
-                (b.parent, b.value.as_str(), b.key.as_str()),
-            )
-        });
+        if is_cross {
+            // As ingest orders a cross: by the two segments' (already merged) orders.
+            union.sort_by_key(|l| (l.parent, l.across));
+        } else {
+            union.sort_by(|a, b| {
+                survey.compare_groups(
+                    s,
+                    (a.parent, a.value.as_str(), a.key.as_str()),
+                    (b.parent, b.value.as_str(), b.key.as_str()),
+                )
+            });
+        }
         union.insert(0, missing);
         merged_levels[s] = union;
     }

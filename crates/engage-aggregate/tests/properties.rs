@@ -90,6 +90,7 @@ fn table(rows: &[([u8; 3], u32, u64, bool)]) -> ResponseTable {
                     key: if i == 0 { String::new() } else { i.to_string() },
                     value: if i == 0 { String::new() } else { i.to_string() },
                     parent: None,
+                    across: None,
                 })
                 .collect(),
         }],

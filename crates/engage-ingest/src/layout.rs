@@ -23,8 +23,11 @@ pub struct ResponseTable {
 pub struct SegmentLevel {
     pub key: String,
     pub value: String,
-    /// Code of the parent segment's level, for nested segments.
+    /// Code of the parent segment's level, for nested segments; for a cross, the first
+    /// segment's level.
     pub parent: Option<u32>,
+    /// For a cross: the second segment's level.
+    pub across: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,6 +45,7 @@ impl SegmentColumn {
                 key: String::new(),
                 value: String::new(),
                 parent: None,
+                across: None,
             }],
         }
     }
@@ -86,6 +90,7 @@ impl SegmentBuilder {
             key: key.clone(),
             value: value.to_string(),
             parent: parent.map(|(p, _)| p),
+            across: None,
         });
         self.lookup.insert(key, c);
         c
@@ -132,4 +137,57 @@ impl SegmentBuilder {
         self.lookup.clear();
         remap
     }
+}
+
+/// Above this many possible pairs a cross looks its pairs up in a hash map instead of a
+/// dense table (16 MiB of codes).
+const DENSE_CROSS_LIMIT: u64 = 1 << 22;
+
+/// The cross of two finished segment columns: one level per pair of levels that occurs, in
+/// the first segment's order and then the second's (both already in display order). Level 0
+/// is the pair of two missing values; a pair with one missing value is a group of its own,
+/// so that the cross's groups add up to every group of either segment.
+pub fn cross_column(a: &SegmentColumn, b: &SegmentColumn) -> SegmentColumn {
+    let width = b.levels.len() as u64;
+    let possible = a.levels.len() as u64 * width;
+    let pair_of = |(&ca, &cb): (&u32, &u32)| u64::from(ca) * width + u64::from(cb);
+    let rows = || a.codes.iter().zip(&b.codes).map(pair_of);
+    let pairs: Vec<u64> = if possible <= DENSE_CROSS_LIMIT {
+        let mut seen = vec![false; possible as usize];
+        rows().for_each(|p| seen[p as usize] = true);
+        (0..possible).filter(|&p| seen[p as usize]).collect()
+    } else {
+        let mut distinct: Vec<u64> = rows()
+            .collect::<std::collections::HashSet<u64>>()
+            .into_iter()
+            .collect();
+        distinct.sort_unstable();
+        distinct
+    };
+    let mut column = SegmentColumn::new();
+    column.levels[0].parent = Some(MISSING_SEGMENT);
+    column.levels[0].across = Some(MISSING_SEGMENT);
+    let mut codes: Vec<(u64, u32)> = vec![(0, 0)];
+    for pair in pairs.into_iter().filter(|&p| p != 0) {
+        let (ca, cb) = ((pair / width) as u32, (pair % width) as u32);
+        let (la, lb) = (&a.levels[ca as usize], &b.levels[cb as usize]);
+        codes.push((pair, column.levels.len() as u32));
+        column.levels.push(SegmentLevel {
+            key: format!("{} × {}", la.key, lb.key),
+            value: lb.value.clone(),
+            parent: Some(ca),
+            across: Some(cb),
+        });
+    }
+    column.codes = if possible <= DENSE_CROSS_LIMIT {
+        let mut dense = vec![0u32; possible as usize];
+        for &(pair, code) in &codes {
+            dense[pair as usize] = code;
+        }
+        rows().map(|p| dense[p as usize]).collect()
+    } else {
+        let lookup: HashMap<u64, u32> = codes.into_iter().collect();
+        rows().map(|p| lookup[&p]).collect()
+    };
+    column
 }

@@ -293,7 +293,12 @@ impl<'s> RowReader<'s> {
                 .collect(),
             seen_ids: SeenIds::default(),
             segments: def.segments.iter().map(|_| SegmentBuilder::new()).collect(),
-            order: survey.segments_parents_first(),
+            // Crosses are built from their segments' codes once all rows are in.
+            order: survey
+                .segments_parents_first()
+                .into_iter()
+                .filter(|&s| survey.segment_across[s].is_none())
+                .collect(),
             out,
         }
     }
@@ -615,6 +620,18 @@ impl<'s> RowReader<'s> {
             remaps[s] = Some(self.segments[s].finish(self.survey, s, parent_map.as_deref()));
         }
         self.out.table.segments = self.segments.into_iter().map(|b| b.column).collect();
+        let plain = self.survey.definition.segments.len();
+        for s in plain..self.survey.segment_count() {
+            let (a, b) = (
+                self.survey.segment_parents[s].expect("a cross has two segments"),
+                self.survey.segment_across[s].expect("a cross has two segments"),
+            );
+            let cross = crate::layout::cross_column(
+                &self.out.table.segments[a],
+                &self.out.table.segments[b],
+            );
+            self.out.table.segments.push(cross);
+        }
         self.out
     }
 }

@@ -25,6 +25,9 @@ pub struct SurveyDefinition {
     pub kpis: Vec<Kpi>,
     #[serde(default)]
     pub segments: Vec<Segment>,
+    /// Crosses of two segments (bureau × age band), reported like segments.
+    #[serde(default)]
+    pub crosses: Vec<Cross>,
     #[serde(default)]
     pub multi_select: Vec<MultiSelect>,
     /// What each kind of data problem does to its row.
@@ -276,6 +279,18 @@ pub struct Segment {
     /// Declared values in display order; a value outside the list rejects the row.
     #[serde(default)]
     pub values: Option<Vec<String>>,
+}
+
+/// A cross of two segments: one group per combination of their values that occurs, listed
+/// by the first segment's groups and, within each, in the second segment's order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cross {
+    /// Defaults to the two ids joined by `_x_` (`bureau_x_age`).
+    #[serde(default)]
+    pub id: Option<Spanned<String>>,
+    /// Exactly two segment ids; the labels are theirs joined by " × ".
+    pub segments: Spanned<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]

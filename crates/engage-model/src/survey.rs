@@ -66,8 +66,15 @@ pub struct Survey {
     /// Composites: one per dimension (same index), then one per mean KPI.
     pub composites: Vec<Composite>,
     pub kpi_measures: Vec<KpiMeasure>,
-    /// Parent segment index of each segment.
+    /// Parent of each segment, then of each cross (its first segment). Crosses are numbered
+    /// after the segments: index `definition.segments.len() + x` is cross `x`, and everything
+    /// keyed by segment (cuts, suppression, merges) treats them alike.
     pub segment_parents: Vec<Option<usize>>,
+    /// Per segment index as above: for a cross, the second segment (its groups add up to
+    /// that segment's groups too); `None` for plain segments.
+    pub segment_across: Vec<Option<usize>>,
+    /// Per cross: its id and label.
+    pub crosses: Vec<(String, Label)>,
     /// Per multi-select question, the index of its exclusive "none" option.
     pub none_options: Vec<Option<usize>>,
     /// What each kind of data problem does to its row (`[validation]`, or `--strict`).
@@ -106,19 +113,50 @@ impl Survey {
         }
     }
 
-    /// Segments ordered so that parents come before their children.
+    /// Segments and crosses ordered so that parents (and a cross's two segments) come first.
     pub fn segments_parents_first(&self) -> Vec<usize> {
-        let depth = |mut s: usize| {
-            let mut d = 0;
-            while let Some(p) = self.segment_parents[s] {
-                d += 1;
-                s = p;
-            }
-            d
-        };
+        fn depth(s: usize, parents: &[Option<usize>], across: &[Option<usize>]) -> usize {
+            [parents[s], across[s]]
+                .into_iter()
+                .flatten()
+                .map(|p| depth(p, parents, across) + 1)
+                .max()
+                .unwrap_or(0)
+        }
         let mut order: Vec<usize> = (0..self.segment_parents.len()).collect();
-        order.sort_by_key(|&s| depth(s));
+        order.sort_by_key(|&s| depth(s, &self.segment_parents, &self.segment_across));
         order
+    }
+
+    /// Segments plus crosses: the number of segment cuts.
+    pub fn segment_count(&self) -> usize {
+        self.segment_parents.len()
+    }
+
+    /// Id of segment (or cross) `s`.
+    pub fn segment_id(&self, s: usize) -> &str {
+        let plain = self.definition.segments.len();
+        if s < plain {
+            self.definition.segments[s].id.get_ref()
+        } else {
+            &self.crosses[s - plain].0
+        }
+    }
+
+    pub fn segment_label(&self, s: usize) -> Label {
+        let plain = self.definition.segments.len();
+        if s < plain {
+            let seg = &self.definition.segments[s];
+            Label::new(&seg.ja, &seg.en)
+        } else {
+            self.crosses[s - plain].1.clone()
+        }
+    }
+
+    /// The values a segment declares, in display order; a cross orders by its second segment.
+    fn declared_values(&self, s: usize) -> Option<&[String]> {
+        let own = self.segment_across[s].unwrap_or(s);
+        self.definition.segments[own].values.as_deref()
     }
 
     /// Display order of two groups of segment `segment`, given as (index of the parent group,
@@ -130,7 +168,7 @@ impl Survey {
         a: (Option<usize>, &str, &str),
         b: (Option<usize>, &str, &str),
     ) -> std::cmp::Ordering {
-        let declared = self.definition.segments[segment].values.as_deref();
+        let declared = self.declared_values(segment);
         let rank = |value: &str| {
             declared
                 .and_then(|d| d.iter().position(|v| v == value))
@@ -342,7 +380,14 @@ impl Checker<'_> {
         }
 
         let kpi_measures = self.resolve_kpis(&definition, &dims, &items, &mut composites);
-        let segment_parents = self.resolve_segments(&definition, &segs);
+        let mut segment_parents = self.resolve_segments(&definition, &segs);
+        let mut segment_across = vec![None; segment_parents.len()];
+        let crosses = self.resolve_crosses(&definition, &segs, &segment_parents);
+        for (pair, _) in &crosses {
+            segment_parents.push(Some(pair[0]));
+            segment_across.push(Some(pair[1]));
+        }
+        let crosses = crosses.into_iter().map(|(_, c)| c).collect();
         let none_options = self.resolve_multi(&definition);
         self.check_validation(&definition);
         let policy = Policy::new(&definition.validation);
@@ -353,6 +398,8 @@ impl Checker<'_> {
             composites,
             kpi_measures,
             segment_parents,
+            segment_across,
+            crosses,
             none_options,
             policy,
         }
@@ -652,6 +699,82 @@ impl Checker<'_> {
         parents
     }
 
+    /// Each cross: its two segments, id and label. Crossing a segment with its own ancestor
+    /// or descendant is refused: sections already lie within one bureau.
+    fn resolve_crosses(
+        &mut self,
+        def: &SurveyDefinition,
+        segs: &HashMap<String, usize>,
+        parents: &[Option<usize>],
+    ) -> Vec<([usize; 2], (String, Label))> {
+        let ancestors = |mut s: usize| {
+            let mut out = Vec::new();
+            let mut steps = 0;
+            while let Some(p) = parents[s] {
+                steps += 1;
+                if steps > parents.len() {
+                    break;
+                }
+                out.push(p);
+                s = p;
+            }
+            out
+        };
+        let mut out = Vec::new();
+        let mut ids: BTreeSet<String> = segs.keys().cloned().collect();
+        for cross in &def.crosses {
+            let names = cross.segments.get_ref();
+            if names.len() != 2 {
+                self.problem_at(
+                    &cross.segments,
+                    "crosses.segments",
+                    format!("a cross names exactly two segments, not {}", names.len()),
+                );
+                continue;
+            }
+            let found: Vec<Option<usize>> = names
+                .iter()
+                .map(|n| {
+                    let at = toml::Spanned::new(cross.segments.span(), n.clone());
+                    self.lookup(segs, &at, "crosses.segments", "segment")
+                })
+                .collect();
+            let (Some(a), Some(b)) = (found[0], found[1]) else {
+                continue;
+            };
+            if a == b || ancestors(a).contains(&b) || ancestors(b).contains(&a) {
+                self.problem_at(
+                    &cross.segments,
+                    "crosses.segments",
+                    format!(
+                        "`{}` and `{}` are the same segment or nested in one another; cross two independent segments",
+                        names[0], names[1]
+                    ),
+                );
+                continue;
+            }
+            let id = match &cross.id {
+                Some(id) => id.get_ref().clone(),
+                None => format!("{}_x_{}", names[0], names[1]),
+            };
+            if !ids.insert(id.clone()) {
+                let message = format!("`{id}` is already the id of a segment or cross");
+                match &cross.id {
+                    Some(at) => self.problem_at(at, "crosses.id", message),
+                    None => self.problem_at(&cross.segments, "crosses.id", message),
+                }
+                continue;
+            }
+            let (sa, sb) = (&def.segments[a], &def.segments[b]);
+            let label = Label {
+                ja: format!("{} × {}", sa.ja, sb.ja),
+                en: format!("{} × {}", sa.en, sb.en),
+            };
+            out.push(([a, b], (id, label)));
+        }
+        out
+    }
+
     fn resolve_multi(&mut self, def: &SurveyDefinition) -> Vec<Option<usize>> {
         let mut nones = Vec::new();
         for m in &def.multi_select {
@@ -751,6 +874,63 @@ dimension = "d1"
         assert_eq!(s.flipped(1, 4), 2);
         assert_eq!(s.flipped(0, 4), 4);
         assert!(s.is_favourable(4) && s.is_unfavourable(2) && !s.is_favourable(3));
+    }
+
+    const SEGMENTS: &str = r#"
+[[segments]]
+id = "bureau"
+column = "B"
+ja = "局"
+en = "Bureau"
+
+[[segments]]
+id = "section"
+column = "S"
+ja = "課"
+en = "Section"
+parent = "bureau"
+
+[[segments]]
+id = "age"
+column = "A"
+ja = "年齢"
+en = "Age"
+values = ["20s", "30s"]
+"#;
+
+    #[test]
+    fn a_cross_becomes_a_segment_after_the_plain_ones() {
+        let text = format!("{MINIMAL}{SEGMENTS}\n[[crosses]]\nsegments = [\"section\", \"age\"]\n");
+        let s = load(&text).unwrap();
+        assert_eq!(s.segment_count(), 4);
+        assert_eq!(s.segment_id(3), "section_x_age");
+        assert_eq!(s.segment_label(3), Label::new("課 × 年齢", "Section × Age"));
+        assert_eq!(s.segment_parents, vec![None, Some(0), None, Some(1)]);
+        assert_eq!(s.segment_across, vec![None, None, None, Some(2)]);
+        // The cross comes after both of its segments, section being nested in bureau.
+        let order = s.segments_parents_first();
+        let at = |x: usize| order.iter().position(|&o| o == x).unwrap();
+        assert!(at(3) > at(1) && at(3) > at(2) && at(1) > at(0), "{order:?}");
+    }
+
+    #[test]
+    fn bad_crosses_are_problems_naming_the_line() {
+        for (segments, expected) in [
+            (r#"["bureau"]"#, "exactly two segments, not 1"),
+            (r#"["bureau", "region"]"#, "unknown segment `region`"),
+            (r#"["bureau", "section"]"#, "nested in one another"),
+            (r#"["age", "age"]"#, "nested in one another"),
+        ] {
+            let text = format!("{MINIMAL}{SEGMENTS}\n[[crosses]]\nsegments = {segments}\n");
+            let err = load(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{segments}: {err}");
+            assert!(err.contains("line 62"), "{segments}: {err}");
+        }
+        let text = format!(
+            "{MINIMAL}{SEGMENTS}\n[[crosses]]\nid = \"age\"\nsegments = [\"bureau\", \"age\"]\n"
+        );
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("`age` is already the id"), "{err}");
     }
 
     #[test]

@@ -25,10 +25,10 @@ fn check(text: &str) {
     match Survey::from_toml(text, Path::new("fuzz.toml")) {
         Ok(survey) => {
             assert!(survey.composites.len() >= survey.definition.dimensions.len());
-            assert_eq!(
-                survey.segment_parents.len(),
-                survey.definition.segments.len()
-            );
+            let segments = survey.definition.segments.len() + survey.definition.crosses.len();
+            assert_eq!(survey.segment_parents.len(), segments);
+            assert_eq!(survey.segment_across.len(), segments);
+            assert_eq!(survey.crosses.len(), survey.definition.crosses.len());
         }
         Err(DefinitionError::Invalid { problems, .. }) => {
             let lines = text.lines().count().max(1);

@@ -43,7 +43,12 @@ impl Withholding {
 pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance) -> Report {
     let def = &survey.definition;
     let min = survey.min_group_size();
-    let decisions = decide(partials, &survey.segment_parents, min);
+    let decisions = decide(
+        partials,
+        &survey.segment_parents,
+        &survey.segment_across,
+        min,
+    );
     let mut w = Withholding {
         min: u64::from(min),
         figures_withheld: 0,
@@ -108,9 +113,11 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
     let mut segments = Vec::new();
     for (c, cut) in partials.cuts.iter().enumerate() {
         let Some(s) = cut.segment else { continue };
-        let seg = &def.segments[s];
-        let parent_cut = survey.segment_parents[s]
-            .and_then(|p| partials.cuts.iter().find(|pc| pc.segment == Some(p)));
+        let cut_of = |link: Option<usize>| {
+            link.and_then(|p| partials.cuts.iter().find(|pc| pc.segment == Some(p)))
+        };
+        let parent_cut = cut_of(survey.segment_parents[s]);
+        let across_cut = cut_of(survey.segment_across[s]);
         let mut groups = Vec::new();
         for (g, level) in cut.levels.iter().enumerate() {
             let group = &cut.groups[g];
@@ -123,19 +130,32 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                 Some(Suppression::Complementary) => complementary += 1,
                 None => {}
             }
-            groups.push(group_report(
+            let mut report = group_report(
                 survey,
                 level,
                 parent_cut.map(|pc| &pc.levels),
                 group,
                 suppression,
                 &mut w,
-            ));
+            );
+            if let (Some(pc), Some(bc)) = (parent_cut, across_cut) {
+                // A cross's group is named by both values: "政策局 × 30代".
+                let (a, b) = (
+                    value_label(&pc.levels[level.parent.unwrap_or(0)].value),
+                    value_label(&bc.levels[level.across.unwrap_or(0)].value),
+                );
+                report.label = Label {
+                    ja: format!("{} × {}", a.ja, b.ja),
+                    en: format!("{} × {}", a.en, b.en),
+                };
+            }
+            groups.push(report);
         }
         segments.push(SegmentReport {
-            id: seg.id.get_ref().clone(),
-            label: Label::new(&seg.ja, &seg.en),
-            parent: seg.parent.as_ref().map(|p| p.get_ref().clone()),
+            id: survey.segment_id(s).to_string(),
+            label: survey.segment_label(s),
+            parent: survey.segment_parents[s].map(|p| survey.segment_id(p).to_string()),
+            across: survey.segment_across[s].map(|b| survey.segment_id(b).to_string()),
             groups,
         });
     }
@@ -313,6 +333,15 @@ fn group_figures(
     }
 }
 
+/// A group's label: its value as written, or 未回答 for the missing-value group.
+fn value_label(value: &str) -> Label {
+    if value.is_empty() {
+        Label::new("未回答", "No answer")
+    } else {
+        Label::new(value, value)
+    }
+}
+
 fn group_report(
     survey: &Survey,
     level: &engage_aggregate::GroupLevel,
@@ -321,11 +350,7 @@ fn group_report(
     suppression: Option<Suppression>,
     w: &mut Withholding,
 ) -> GroupReport {
-    let label = if level.value.is_empty() {
-        Label::new("未回答", "No answer")
-    } else {
-        Label::new(&level.value, &level.value)
-    };
+    let label = value_label(&level.value);
     let parent_key = level
         .parent
         .and_then(|p| parent_levels.map(|l| l[p].key.clone()));

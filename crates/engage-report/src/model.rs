@@ -258,7 +258,11 @@ pub struct GroupReport {
 pub struct SegmentReport {
     pub id: String,
     pub label: Label,
+    /// Enclosing segment of a nested segment; for a cross, its first segment.
     pub parent: Option<String>,
+    /// For a cross: its second segment. Each group's `value` is then that segment's value
+    /// and `parent_key` the first segment's group.
+    pub across: Option<String>,
     pub groups: Vec<GroupReport>,
 }
 

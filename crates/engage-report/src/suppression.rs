@@ -1,6 +1,7 @@
 //! Which groups are withheld. Primary: fewer than `min_group_size` respondents. Complementary:
 //! within every partition (a segment's groups add up to the whole organisation; a nested
-//! segment's groups add up to their parent group), more groups are withheld until
+//! segment's groups add up to their parent group; a cross's groups add up to each group of
+//! either of its two segments), more groups are withheld until
 //! subtraction from the published total cannot single out a withheld group or a set of them
 //! smaller than the minimum:
 //! - parent published: withheld children are none, or at least two adding up to ≥ minimum;
@@ -10,7 +11,7 @@
 //! to a fixed point because a withheld parent constrains its children in turn. It is decided
 //! once per report, so every output withholds the same cells.
 
-use engage_aggregate::Partials;
+use engage_aggregate::{GroupLevel, Partials};
 
 use crate::model::Suppression;
 
@@ -24,7 +25,31 @@ struct Partition {
     groups: Vec<usize>,
 }
 
-fn partitions(partials: &Partials, segment_parents: &[Option<usize>]) -> Vec<Partition> {
+/// What a segment's groups add up to; the cut index of the enclosing segment.
+#[derive(Clone, Copy)]
+enum Anchoring {
+    Whole,
+    Parent(usize),
+    Across(usize),
+}
+
+impl Anchoring {
+    /// (cut, group) of the total that `level` is part of.
+    fn anchor(self, level: &GroupLevel) -> (usize, usize) {
+        // Level 0 (missing) of a nested segment sits under the parent's missing group.
+        match self {
+            Anchoring::Whole => (0, 0),
+            Anchoring::Parent(cut) => (cut, level.parent.unwrap_or(0)),
+            Anchoring::Across(cut) => (cut, level.across.unwrap_or(0)),
+        }
+    }
+}
+
+fn partitions(
+    partials: &Partials,
+    segment_parents: &[Option<usize>],
+    segment_across: &[Option<usize>],
+) -> Vec<Partition> {
     let cut_of_segment = |s: usize| {
         partials
             .cuts
@@ -35,36 +60,49 @@ fn partitions(partials: &Partials, segment_parents: &[Option<usize>]) -> Vec<Par
     let mut out = Vec::new();
     for (c, cut) in partials.cuts.iter().enumerate() {
         let Some(segment) = cut.segment else { continue };
-        let parent_cut = segment_parents[segment].map(cut_of_segment);
-        let mut by_anchor: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
-            Default::default();
-        for (g, level) in cut.levels.iter().enumerate() {
-            if cut.groups[g].respondents == 0 {
-                continue;
+        // A plain segment adds up to the whole, a nested one to its parent's groups; a cross
+        // both to its first segment's groups (rows) and to its second's (columns).
+        let mut anchorings = Vec::new();
+        match (segment_parents[segment], segment_across[segment]) {
+            (None, _) => anchorings.push(Anchoring::Whole),
+            (Some(p), across) => {
+                anchorings.push(Anchoring::Parent(cut_of_segment(p)));
+                if let Some(b) = across {
+                    anchorings.push(Anchoring::Across(cut_of_segment(b)));
+                }
             }
-            // Level 0 (missing) of a nested segment sits under the parent's missing group.
-            let anchor = match parent_cut {
-                Some(pc) => (pc, level.parent.unwrap_or(0)),
-                None => (0, 0),
-            };
-            by_anchor.entry(anchor).or_default().push(g);
         }
-        for (anchor, groups) in by_anchor {
-            out.push(Partition {
-                anchor,
-                cut: c,
-                groups,
-            });
+        for anchoring in anchorings {
+            let mut by_anchor: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
+                Default::default();
+            for (g, level) in cut.levels.iter().enumerate() {
+                if cut.groups[g].respondents == 0 {
+                    continue;
+                }
+                by_anchor
+                    .entry(anchoring.anchor(level))
+                    .or_default()
+                    .push(g);
+            }
+            for (anchor, groups) in by_anchor {
+                out.push(Partition {
+                    anchor,
+                    cut: c,
+                    groups,
+                });
+            }
         }
     }
     out
 }
 
 /// Decides suppression for every group of every cut. `segment_parents[s]` is the parent
-/// segment of segment `s`.
+/// segment of segment `s` (for a cross, its first segment) and `segment_across[s]` a cross's
+/// second segment, as in [`engage_model::Survey`].
 pub fn decide(
     partials: &Partials,
     segment_parents: &[Option<usize>],
+    segment_across: &[Option<usize>],
     min_group_size: u32,
 ) -> Decisions {
     let min = u64::from(min_group_size);
@@ -78,7 +116,7 @@ pub fn decide(
                 .collect()
         })
         .collect();
-    let parts = partitions(partials, segment_parents);
+    let parts = partitions(partials, segment_parents, segment_across);
     loop {
         let mut changed = false;
         for part in &parts {

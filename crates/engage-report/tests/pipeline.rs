@@ -150,3 +150,50 @@ fn small_group_and_its_complement_are_withheld() {
     assert_eq!(r.suppression.groups_withheld_primary, 1);
     assert_eq!(r.suppression.groups_withheld_complementary, 1);
 }
+
+#[test]
+fn a_cross_has_one_group_per_pair_and_adds_up_to_both_segments() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/kumamoto-2023/survey.toml");
+    let survey = Survey::load(&path).unwrap();
+    let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
+    let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+    let cut = |id: &str| {
+        partials
+            .cuts
+            .iter()
+            .find(|c| c.segment.is_some_and(|s| survey.segment_id(s) == id))
+            .unwrap()
+    };
+    let (bureau, age, cross) = (cut("bureau"), cut("age"), cut("bureau_x_age"));
+    let count = |key: &str| {
+        let g = cross.levels.iter().position(|l| l.key == key).unwrap();
+        cross.groups[g].respondents
+    };
+    // pandas 2.2.3: pd.crosstab(d["局区"], d["年齢"]) on the fixture CSV read as text.
+    for (cell, n) in [
+        ("政策局 × 20代以下", 28),
+        ("政策局 × 30代", 27),
+        ("政策局 × 40代", 22),
+        ("政策局 × 50代", 30),
+        ("政策局 × 60代以上", 10),
+        ("総務局 × 30代", 73),
+        ("総務局 × 60代以上", 16),
+    ] {
+        assert_eq!(count(cell), n, "{cell}");
+    }
+    // Every group of either segment is the sum of its cross cells (10 respondents left age
+    // blank: they sit in cells of their own, so the rows still add up).
+    let mut by_bureau = vec![0; bureau.levels.len()];
+    let mut by_age = vec![0; age.levels.len()];
+    for (level, group) in cross.levels.iter().zip(&cross.groups) {
+        by_bureau[level.parent.unwrap()] += group.respondents;
+        by_age[level.across.unwrap()] += group.respondents;
+    }
+    let respondents = |c: &engage_aggregate::CutPartial| -> Vec<u64> {
+        c.groups.iter().map(|g| g.respondents).collect()
+    };
+    assert_eq!(by_bureau, respondents(bureau));
+    assert_eq!(by_age, respondents(age));
+    assert_eq!(age.groups[0].respondents, 10);
+}

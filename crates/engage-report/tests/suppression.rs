@@ -44,11 +44,55 @@ fn survey() -> Survey {
     Survey::from_toml(DEFINITION, Path::new("t.toml")).unwrap()
 }
 
+/// The same segments plus the cross bureau × age.
+fn crossed_survey() -> Survey {
+    let text = format!("{DEFINITION}\n[[crosses]]\nsegments = [\"bureau\", \"age\"]\n");
+    Survey::from_toml(&text, Path::new("t.toml")).unwrap()
+}
+
+/// Partials of a bureau × age table `cells[b][a]` (each bureau one section).
+fn crossed_partials(survey: &Survey, cells: &[Vec<u64>]) -> Partials {
+    let rows: Vec<Vec<u64>> = cells.iter().map(|r| vec![r.iter().sum()]).collect();
+    let ages: Vec<u64> = (0..cells[0].len())
+        .map(|a| cells.iter().map(|r| r[a]).sum())
+        .collect();
+    let mut p = partials(survey, &rows, &ages);
+    let mut levels = vec![GroupLevel {
+        key: String::new(),
+        value: String::new(),
+        parent: Some(0),
+        across: Some(0),
+    }];
+    for (b, row) in cells.iter().enumerate() {
+        for a in 0..row.len() {
+            levels.push(GroupLevel {
+                key: format!("B{b} × A{a}"),
+                value: format!("A{a}"),
+                parent: Some(b + 1),
+                across: Some(a + 1),
+            });
+        }
+    }
+    let mut groups = vec![GroupPartial::empty(survey)];
+    for &n in cells.iter().flatten() {
+        let mut g = GroupPartial::empty(survey);
+        g.respondents = n;
+        groups.push(g);
+    }
+    p.cuts.push(engage_aggregate::CutPartial {
+        segment: Some(3),
+        levels,
+        groups,
+    });
+    p
+}
+
 fn level(key: String, parent: Option<usize>) -> GroupLevel {
     GroupLevel {
         value: key.clone(),
         key,
         parent,
+        across: None,
     }
 }
 
@@ -93,7 +137,7 @@ fn one_small_section_takes_its_smallest_sibling_with_it() {
     // Bureau B0: sections of 3, 12 and 8. The 3 is primary; 8 is withheld so that 3 cannot be
     // recovered as 23 - 12 - 8. Bureau B1 is untouched.
     let p = partials(&s, &[vec![3, 12, 8], vec![20, 30]], &[40, 33]);
-    let d = decide(&p, &s.segment_parents, 5);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
     assert_eq!(status(&d, 2, 1), Some(Suppression::Primary));
     assert_eq!(status(&d, 2, 3), Some(Suppression::Complementary));
     assert_eq!(status(&d, 2, 2), None);
@@ -106,7 +150,7 @@ fn two_tiny_sections_that_add_up_under_the_minimum_need_a_third() {
     let s = survey();
     // 1 + 2 = 3 < 5 could still be recovered as one small group: withhold the 6 as well.
     let p = partials(&s, &[vec![1, 2, 6, 30]], &[39]);
-    let d = decide(&p, &s.segment_parents, 5);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
     let withheld: Vec<usize> = (1..=4).filter(|&g| d[2][g].is_some()).collect();
     assert_eq!(withheld, vec![1, 2, 3]);
 }
@@ -118,7 +162,7 @@ fn a_withheld_bureau_keeps_one_section_hidden() {
     // B1's sections are 5 and 4: the 4 is primary, which already keeps B1 from being their
     // published sum, so the 5 stays published (B0 + the hidden 4 = 8 is all one can derive).
     let p = partials(&s, &[vec![4], vec![5, 4], vec![40]], &[53]);
-    let d = decide(&p, &s.segment_parents, 5);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
     assert_eq!(status(&d, 1, 1), Some(Suppression::Primary));
     assert_eq!(status(&d, 1, 2), Some(Suppression::Complementary));
     assert_eq!(status(&d, 2, 2), None);
@@ -126,16 +170,53 @@ fn a_withheld_bureau_keeps_one_section_hidden() {
 
     // With sections 6 and 7 instead, B1 (13) would be their sum: one must be withheld.
     let p = partials(&s, &[vec![4], vec![6, 7], vec![40]], &[57]);
-    let d = decide(&p, &s.segment_parents, 5);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
     assert_eq!(status(&d, 1, 2), Some(Suppression::Complementary));
     assert_eq!(status(&d, 2, 2), Some(Suppression::Complementary));
     assert_eq!(status(&d, 2, 3), None);
 }
 
+#[test]
+fn a_small_cross_cell_is_protected_along_its_row_and_its_column() {
+    let s = crossed_survey();
+    // Bureau × age:   A0  A1
+    //           B0     3  20
+    //           B1    10  30
+    // The 3 is primary. Its row (B0 = 23 published) needs the 20 withheld; its column (A0 = 13
+    // published) needs the 10 withheld; then row B1 (40) holds the 10 alone, so the 30 goes
+    // too. Worked by hand: every cell is withheld, nothing is recoverable.
+    let p = crossed_partials(&s, &[vec![3, 20], vec![10, 30]]);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
+    let cross = 4;
+    assert_eq!(status(&d, cross, 1), Some(Suppression::Primary));
+    for g in 2..=4 {
+        assert_eq!(
+            status(&d, cross, g),
+            Some(Suppression::Complementary),
+            "cell {g}"
+        );
+    }
+    // The margins stay published.
+    assert_eq!(status(&d, 1, 1), None);
+    assert_eq!(status(&d, 3, 1), None);
+
+    // A second small cell in the same column and row pattern needs nothing more.
+    let p = crossed_partials(&s, &[vec![3, 20, 9], vec![2, 30, 9]]);
+    let d = decide(&p, &s.segment_parents, &s.segment_across, 5);
+    let withheld: Vec<usize> = (1..=6).filter(|&g| d[cross][g].is_some()).collect();
+    // 3 and 2 primary (column A0 then holds two withheld cells totalling 5); each row needs a
+    // second cell: the smallest published one, 9 in both rows, which also pairs up column A2.
+    assert_eq!(withheld, vec![1, 3, 4, 6]);
+}
+
+/// (cut, group) of the total a group is part of, in one partition of its segment.
+type AnchorOf = Box<dyn Fn(&GroupLevel) -> (usize, usize)>;
+
 fn check_invariants(
     p: &Partials,
     d: &Decisions,
     parents: &[Option<usize>],
+    across: &[Option<usize>],
     min: u64,
 ) -> Result<(), TestCaseError> {
     // No group under the minimum is published.
@@ -150,38 +231,53 @@ fn check_invariants(
             }
         }
     }
-    // Partitions: each segment's groups under their anchor.
+    // Partitions: each segment's groups under their anchor; a cross's under each group of
+    // its first segment and, separately, of its second.
+    let cut_of = |seg: usize| p.cuts.iter().position(|x| x.segment == Some(seg)).unwrap();
     for (c, cut) in p.cuts.iter().enumerate().skip(1) {
         let seg = cut.segment.unwrap();
-        let parent_cut =
-            parents[seg].map(|ps| p.cuts.iter().position(|x| x.segment == Some(ps)).unwrap());
-        let mut anchors: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
-            Default::default();
-        for (g, l) in cut.levels.iter().enumerate() {
-            if cut.groups[g].respondents == 0 {
-                continue;
+        let mut anchorings: Vec<AnchorOf> = vec![];
+        match parents[seg] {
+            None => anchorings.push(Box::new(|_| (0, 0))),
+            Some(ps) => {
+                let pc = cut_of(ps);
+                anchorings.push(Box::new(move |l| (pc, l.parent.unwrap_or(0))));
             }
-            let a = parent_cut.map_or((0, 0), |pc| (pc, l.parent.unwrap_or(0)));
-            anchors.entry(a).or_default().push(g);
         }
-        for ((ac, ag), groups) in anchors {
-            let withheld: Vec<usize> = groups
-                .iter()
-                .copied()
-                .filter(|&g| d[c][g].is_some())
-                .collect();
-            let all_withheld = withheld.len() == groups.len();
-            if d[ac][ag].is_none() {
-                let total: u64 = withheld.iter().map(|&g| cut.groups[g].respondents).sum();
-                prop_assert!(
-                    withheld.is_empty() || all_withheld || (withheld.len() >= 2 && total >= min),
-                    "cut {c}: withheld {withheld:?} totalling {total} under a published anchor"
-                );
-            } else {
-                prop_assert!(
-                    !withheld.is_empty(),
-                    "cut {c}: withheld anchor is the sum of published children"
-                );
+        if let Some(b) = across[seg] {
+            let bc = cut_of(b);
+            anchorings.push(Box::new(move |l| (bc, l.across.unwrap_or(0))));
+        }
+        for anchor_of in &anchorings {
+            let mut anchors: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
+                Default::default();
+            for (g, l) in cut.levels.iter().enumerate() {
+                if cut.groups[g].respondents == 0 {
+                    continue;
+                }
+                anchors.entry(anchor_of(l)).or_default().push(g);
+            }
+            for ((ac, ag), groups) in anchors {
+                let withheld: Vec<usize> = groups
+                    .iter()
+                    .copied()
+                    .filter(|&g| d[c][g].is_some())
+                    .collect();
+                let all_withheld = withheld.len() == groups.len();
+                if d[ac][ag].is_none() {
+                    let total: u64 = withheld.iter().map(|&g| cut.groups[g].respondents).sum();
+                    prop_assert!(
+                        withheld.is_empty()
+                            || all_withheld
+                            || (withheld.len() >= 2 && total >= min),
+                        "cut {c}: withheld {withheld:?} totalling {total} under a published anchor"
+                    );
+                } else {
+                    prop_assert!(
+                        !withheld.is_empty(),
+                        "cut {c}: withheld anchor is the sum of published children"
+                    );
+                }
             }
         }
     }
@@ -204,7 +300,20 @@ proptest! {
         let rest = total - ages.iter().sum::<u64>();
         ages[0] += rest;
         let p = partials(&s, &sections, &ages);
-        let d = decide(&p, &s.segment_parents, min as u32);
-        check_invariants(&p, &d, &s.segment_parents, min)?;
+        let d = decide(&p, &s.segment_parents, &s.segment_across, min as u32);
+        check_invariants(&p, &d, &s.segment_parents, &s.segment_across, min)?;
+    }
+
+    #[test]
+    fn random_crosses_satisfy_the_rules(
+        cells in prop::collection::vec(prop::collection::vec(0u64..25, 3), 1..6),
+        min in 3u64..11,
+    ) {
+        let s = crossed_survey();
+        let total: u64 = cells.iter().flatten().sum();
+        prop_assume!(total >= min);
+        let p = crossed_partials(&s, &cells);
+        let d = decide(&p, &s.segment_parents, &s.segment_across, min as u32);
+        check_invariants(&p, &d, &s.segment_parents, &s.segment_across, min)?;
     }
 }

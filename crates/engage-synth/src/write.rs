@@ -198,6 +198,8 @@ pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
         }
         let _ = writeln!(w);
     }
+    // The cross analysts ask for first: each bureau's age profile.
+    let _ = writeln!(w, "[[crosses]]\nsegments = [\"bureau\", \"age\"]\n");
     let _ = writeln!(w, "[[multi_select]]\nid = \"work_issues\"\nja = \"仕事の課題\"\nen = \"Work issues\"\nstorage = \"columns\"\nmax_picks = 3\nnone_option = \"none\"\nskipped_when = \"all_blank\"\noptions = [");
     for (o, opt) in WORK_ISSUES.iter().chain([&WORK_ISSUES_NONE]).enumerate() {
         let _ = writeln!(
