@@ -105,6 +105,27 @@ impl Listwise {
         self.cross[upper_index(i, j, self.k())]
     }
 
+    /// Sample covariance matrix (denominator n − 1) of the variables, from the exact integer
+    /// sums: cov_ij = (n Σx_i x_j − Σx_i Σx_j) / (n (n − 1)), the numerator exact in i128.
+    /// `None` below two rows.
+    pub fn covariance(&self) -> Option<Vec<Vec<f64>>> {
+        if self.n < 2 {
+            return None;
+        }
+        let n = i128::from(self.n);
+        let k = self.k();
+        let mut cov = vec![vec![0.0; k]; k];
+        for i in 0..k {
+            for j in i..k {
+                let numerator = n * self.cross_at(i, j) - self.sum[i] * self.sum[j];
+                let v = numerator as f64 / (n * (n - 1)) as f64;
+                cov[i][j] = v;
+                cov[j][i] = v;
+            }
+        }
+        Some(cov)
+    }
+
     pub fn merge(&mut self, o: &Listwise) {
         self.n += o.n;
         add_all(&mut self.sum, &o.sum);

@@ -9,7 +9,9 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use model::{calibrate, draw_calibrated, item_count, Calibration, Sample};
+pub use model::{
+    calibrate, draw_calibrated, item_count, Calibration, Sample, MISSING, NOT_APPLICABLE,
+};
 pub use wave::{kumamoto_2023, kumamoto_2024, WaveSpec};
 pub use write::{
     definition_toml, header, write_arrow_ipc, write_csv, write_csv_encoded, write_parquet,
