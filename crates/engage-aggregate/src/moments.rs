@@ -114,15 +114,16 @@ impl Listwise {
         }
         let n = i128::from(self.n);
         let k = self.k();
-        let mut cov = vec![vec![0.0; k]; k];
-        for i in 0..k {
-            for j in i..k {
-                let numerator = n * self.cross_at(i, j) - self.sum[i] * self.sum[j];
-                let v = numerator as f64 / (n * (n - 1)) as f64;
-                cov[i][j] = v;
-                cov[j][i] = v;
-            }
-        }
+        let cov = (0..k)
+            .map(|i| {
+                (0..k)
+                    .map(|j| {
+                        let numerator = n * self.cross_at(i, j) - self.sum[i] * self.sum[j];
+                        numerator as f64 / (n * (n - 1)) as f64
+                    })
+                    .collect()
+            })
+            .collect();
         Some(cov)
     }
 
