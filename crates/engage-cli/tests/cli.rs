@@ -53,6 +53,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
     for name in [
         "kpis",
         "dimensions",
+        "reliability",
         "items",
         "segments",
         "multi_select",
@@ -73,6 +74,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         vec![
             "検証指標",
             "領域別",
+            "信頼性",
             "設問別",
             "区分別",
             "複数選択",

@@ -178,6 +178,7 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
     vec![
         kpi_table(report, lang),
         dimension_table(report, lang),
+        reliability_table(report, lang),
         item_table(report, lang),
         segment_table(report, lang),
         multi_select_table(report, lang),
@@ -260,6 +261,92 @@ fn dimension_table(report: &Report, lang: Lang) -> Table {
     Table {
         name: "dimensions",
         title: Label::new("領域別", "Dimensions"),
+        columns,
+        rows,
+    }
+}
+
+/// One row per dimension (alpha, its interval, standardised alpha) followed by one row per
+/// item (item-rest correlation, alpha if deleted).
+fn reliability_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("dimension_id", "領域ID", "Dimension id"),
+        col("dimension", "領域", "Dimension"),
+        col("item_id", "設問ID", "Item id"),
+        col("item", "設問", "Item"),
+        col("method", "欠測の扱い", "Missing answers"),
+        col("items", "設問数", "Items"),
+        col("complete_rows", "全設問回答者数", "Complete rows"),
+        col("alpha", "クロンバックのα", "Cronbach's alpha"),
+        col(
+            "ci_lower",
+            "95%信頼区間 下限 (Feldt)",
+            "95% CI lower (Feldt)",
+        ),
+        col(
+            "ci_upper",
+            "95%信頼区間 上限 (Feldt)",
+            "95% CI upper (Feldt)",
+        ),
+        col("standardized_alpha", "標準化α", "Standardised alpha"),
+        col("below_threshold", "基準未満", "Below threshold"),
+        col("item_rest", "項目-残余相関", "Item-rest r"),
+        col("alpha_if_deleted", "項目削除時のα", "Alpha if deleted"),
+        col("withheld", "非公表", "Withheld"),
+    ];
+    let method_label = |m: &str| match m {
+        "pairwise" => Label::new("ペアワイズ", "pairwise"),
+        _ => Label::new("リストワイズ", "listwise"),
+    };
+    let mut rows = Vec::new();
+    for d in &report.dimensions {
+        let Some(r) = &d.reliability else { continue };
+        let w = r.withheld;
+        rows.push(vec![
+            Cell::Text(d.id.clone()),
+            text(&d.label, lang),
+            Cell::Empty,
+            Cell::Empty,
+            text(&method_label(r.method), lang),
+            Cell::Int(r.items as u64),
+            count(r.complete_rows, w),
+            opt(r.alpha, Kind::Plain, w),
+            opt(r.ci.map(|c| c.lower), Kind::Plain, w),
+            opt(r.ci.map(|c| c.upper), Kind::Plain, w),
+            opt(r.standardized_alpha, Kind::Plain, w),
+            r.below_threshold.map_or(Cell::Empty, Cell::Bool),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Bool(w),
+        ]);
+        for item in &r.item_stats {
+            let label = report
+                .items
+                .iter()
+                .find(|i| i.id == item.id)
+                .map_or(Cell::Empty, |i| text(&i.label, lang));
+            rows.push(vec![
+                Cell::Text(d.id.clone()),
+                text(&d.label, lang),
+                Cell::Text(item.id.clone()),
+                label,
+                text(&method_label(r.method), lang),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                opt(item.item_rest, Kind::Plain, w),
+                opt(item.alpha_if_deleted, Kind::Plain, w),
+                Cell::Bool(w),
+            ]);
+        }
+    }
+    Table {
+        name: "reliability",
+        title: Label::new("信頼性", "Reliability"),
         columns,
         rows,
     }

@@ -18,6 +18,8 @@ pub struct SurveyDefinition {
     #[serde(default)]
     pub privacy: Privacy,
     #[serde(default)]
+    pub reliability: ReliabilitySettings,
+    #[serde(default)]
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
     pub items: Vec<Item>,
@@ -185,6 +187,50 @@ pub struct Privacy {
     /// Smallest number of contributing respondents for which any figure is published.
     #[serde(default = "default_min_group_size")]
     pub min_group_size: u32,
+}
+
+/// How the reliability of each dimension is reported.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReliabilitySettings {
+    /// Which rows alpha uses: `listwise` (respondents who answered every item of the
+    /// dimension; the default, as SPSS) or `pairwise` (each covariance on the respondents who
+    /// answered both items, as pingouin's `nan_policy="pairwise"`).
+    #[serde(default)]
+    pub alpha: AlphaMethod,
+    /// Dimensions whose alpha is below this are flagged (default 0.7).
+    #[serde(default = "default_alpha_threshold")]
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AlphaMethod {
+    #[default]
+    Listwise,
+    Pairwise,
+}
+
+impl AlphaMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlphaMethod::Listwise => "listwise",
+            AlphaMethod::Pairwise => "pairwise",
+        }
+    }
+}
+
+fn default_alpha_threshold() -> f64 {
+    0.7
+}
+
+impl Default for ReliabilitySettings {
+    fn default() -> Self {
+        ReliabilitySettings {
+            alpha: AlphaMethod::default(),
+            threshold: default_alpha_threshold(),
+        }
+    }
 }
 
 fn default_min_group_size() -> u32 {

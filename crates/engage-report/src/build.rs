@@ -92,6 +92,16 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             min_answered: survey.composites[d].min_answered,
             withheld: figure.withheld,
             figures: figure.figures,
+            reliability: crate::reliability::dimension_reliability(
+                survey,
+                d,
+                overall,
+                if overall_withheld {
+                    u64::MAX
+                } else {
+                    u64::from(min)
+                },
+            ),
         })
         .collect();
     let items = def

@@ -4,6 +4,7 @@
 mod build;
 mod figures;
 mod model;
+mod reliability;
 mod suppression;
 
 pub use build::{build_report, Provenance};

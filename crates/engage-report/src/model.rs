@@ -164,6 +164,40 @@ pub struct DimensionFigure {
     pub withheld: bool,
     #[serde(flatten)]
     pub figures: Option<ScoreFigures>,
+    /// Internal consistency of the dimension's items; null for a one-item dimension.
+    pub reliability: Option<ReliabilityFigure>,
+}
+
+/// Cronbach's alpha and its companions for one dimension (docs/statistics.md#reliability).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReliabilityFigure {
+    /// Which rows alpha and the item statistics use: "listwise" or "pairwise".
+    pub method: &'static str,
+    /// Number of items k.
+    pub items: usize,
+    /// Respondents who answered every item: the sample of listwise alpha and of Feldt's
+    /// interval. Null when withheld.
+    pub complete_rows: Option<u64>,
+    pub alpha: Option<f64>,
+    /// Alpha of the standardised items (from the mean inter-item correlation).
+    pub standardized_alpha: Option<f64>,
+    /// Feldt's 95% interval, F(n − 1, (n − 1)(k − 1)) on the complete rows; listwise only.
+    pub ci: Option<Interval>,
+    pub threshold: f64,
+    /// alpha < threshold: the items may not measure one thing.
+    pub below_threshold: Option<bool>,
+    /// Fewer respondents than the minimum group size behind the covariances.
+    pub withheld: bool,
+    pub item_stats: Vec<ItemReliability>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ItemReliability {
+    pub id: String,
+    /// Corrected item-total correlation: r(item, sum of the other items).
+    pub item_rest: Option<f64>,
+    /// Alpha of the other items; null for a two-item dimension.
+    pub alpha_if_deleted: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

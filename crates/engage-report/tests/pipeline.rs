@@ -16,8 +16,14 @@ fn close(actual: f64, expected: f64, what: &str) {
 }
 
 fn tiny_report() -> Report {
+    tiny_report_with(|_| {})
+}
+
+/// The tiny report after `edit` adjusts the loaded definition.
+fn tiny_report_with(edit: impl FnOnce(&mut Survey)) -> Report {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    let mut survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    edit(&mut survey);
     let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
     assert_eq!(ingested.rows_read(), 14);
     assert_eq!(ingested.rows_rejected(), 0, "{:?}", ingested.problems);
@@ -196,4 +202,88 @@ fn a_cross_has_one_group_per_pair_and_adds_up_to_both_segments() {
     assert_eq!(by_bureau, respondents(bureau));
     assert_eq!(by_age, respondents(age));
     assert_eq!(age.groups[0].respondents, 10);
+}
+
+#[test]
+fn reliability_matches_pingouin_numpy_and_scipy() {
+    // reference/pipeline.py, "Reliability": pingouin.cronbach_alpha (listwise and pairwise),
+    // numpy.corrcoef for standardised alpha and item-rest r, scipy.stats.f.isf for Feldt.
+    let r = tiny_report();
+    let d1 = r.dimensions[0].reliability.as_ref().unwrap();
+    assert_eq!(d1.method, "listwise");
+    assert_eq!((d1.items, d1.complete_rows), (3, Some(10)));
+    close(d1.alpha.unwrap(), 0.9580552907530984, "d1 alpha");
+    close(
+        d1.standardized_alpha.unwrap(),
+        0.9607591586820297,
+        "d1 std alpha",
+    );
+    close(d1.ci.unwrap().lower, 0.8771392281244775, "d1 feldt lower");
+    close(d1.ci.unwrap().upper, 0.9886681276149265, "d1 feldt upper");
+    assert_eq!(d1.below_threshold, Some(false));
+    let expected = [
+        (0.9679308061753517, 0.89622641509434),
+        (0.8362663095962151, 1.0),
+        (0.9679308061753517, 0.89622641509434),
+    ];
+    for (item, (rest, deleted)) in d1.item_stats.iter().zip(expected) {
+        close(
+            item.item_rest.unwrap(),
+            rest,
+            &format!("{} item-rest", item.id),
+        );
+        close(
+            item.alpha_if_deleted.unwrap(),
+            deleted,
+            &format!("{} if deleted", item.id),
+        );
+    }
+    let d2 = r.dimensions[1].reliability.as_ref().unwrap();
+    assert_eq!(d2.complete_rows, Some(12));
+    close(d2.alpha.unwrap(), 0.899488926746167, "d2 alpha");
+    close(
+        d2.standardized_alpha.unwrap(),
+        0.9139885804327539,
+        "d2 std alpha",
+    );
+    close(d2.ci.unwrap().lower, 0.650854780214544, "d2 feldt lower");
+    close(d2.ci.unwrap().upper, 0.9710651176812755, "d2 feldt upper");
+    close(
+        d2.item_stats[0].item_rest.unwrap(),
+        0.8416012612436066,
+        "q4 item-rest",
+    );
+    assert_eq!(
+        d2.item_stats[0].alpha_if_deleted, None,
+        "one item left has no alpha"
+    );
+
+    let r = tiny_report_with(|s| {
+        s.definition.reliability.alpha = engage_model::AlphaMethod::Pairwise;
+    });
+    let d1 = r.dimensions[0].reliability.as_ref().unwrap();
+    assert_eq!(d1.method, "pairwise");
+    close(d1.alpha.unwrap(), 0.9671516946937354, "d1 pairwise alpha");
+    assert_eq!(d1.ci, None, "Feldt's interval is for listwise alpha");
+    let d2 = r.dimensions[1].reliability.as_ref().unwrap();
+    close(d2.alpha.unwrap(), 0.9185066238458452, "d2 pairwise alpha");
+}
+
+#[test]
+fn reliability_is_withheld_below_the_minimum_and_flagged_below_the_threshold() {
+    let r = tiny_report_with(|s| s.definition.privacy.min_group_size = 11);
+    let d1 = r.dimensions[0].reliability.as_ref().unwrap();
+    // 10 complete rows < 11: no numbers at all, not even the count.
+    assert!(d1.withheld);
+    assert_eq!((d1.complete_rows, d1.alpha, d1.ci), (None, None, None));
+    assert!(d1.item_stats.iter().all(|i| i.item_rest.is_none()));
+    let r = tiny_report_with(|s| s.definition.reliability.threshold = 0.96);
+    assert_eq!(
+        r.dimensions[0]
+            .reliability
+            .as_ref()
+            .unwrap()
+            .below_threshold,
+        Some(true)
+    );
 }

@@ -11,7 +11,10 @@ pub use descriptive::{pearson, MeanSummary, Moments};
 pub use error::StatsError;
 pub use intervals::{mean_ci, t_critical, wilson_ci, z_critical, Interval};
 pub use rank::rank_descending_min;
-pub use reliability::{cronbach_alpha_from_covariance, cronbach_alpha_listwise};
+pub use reliability::{
+    alpha_if_deleted, cronbach_alpha_from_covariance, cronbach_alpha_listwise, feldt_interval,
+    item_rest_correlations, standardized_alpha,
+};
 
 /// Confidence level used throughout reports.
 pub const CONFIDENCE: f64 = 0.95;

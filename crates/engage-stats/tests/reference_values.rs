@@ -167,3 +167,89 @@ fn cronbach_alpha_listwise_matches_pingouin() {
     let alpha = cronbach_alpha_listwise(&rows).unwrap();
     tol::close(alpha, 0.9480614484272128, tol::EXACT * 100.0, "alpha");
 }
+
+/// The covariance matrix of the complete rows of the `reference.py` items (pandas `.cov()`).
+fn listwise_covariance() -> Vec<Vec<f64>> {
+    let rows: [[f64; 4]; 10] = [
+        [4., 4., 3., 5.],
+        [5., 4., 5., 4.],
+        [3., 3., 2., 3.],
+        [2., 2., 1., 2.],
+        [4., 5., 4., 4.],
+        [5., 5., 4., 5.],
+        [3., 2., 3., 2.],
+        [f64::NAN, 3., 3., 4.],
+        [4., 4., f64::NAN, 4.],
+        [2., 1., 2., 2.],
+    ];
+    let complete: Vec<&[f64; 4]> = rows
+        .iter()
+        .filter(|r| r.iter().all(|v| !v.is_nan()))
+        .collect();
+    let n = complete.len() as f64;
+    let mean: Vec<f64> = (0..4)
+        .map(|j| complete.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
+    (0..4)
+        .map(|a| {
+            (0..4)
+                .map(|b| {
+                    complete
+                        .iter()
+                        .map(|r| (r[a] - mean[a]) * (r[b] - mean[b]))
+                        .sum::<f64>()
+                        / (n - 1.0)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn reliability_details_match_numpy_scipy_and_pingouin() {
+    let cov = listwise_covariance();
+    // standardized alpha from numpy.corrcoef: 0.950989354219273
+    tol::close(
+        standardized_alpha(&cov).unwrap(),
+        0.950989354219273,
+        tol::EXACT,
+        "std alpha",
+    );
+    // Feldt with scipy.stats.f.isf on the 8 complete rows.
+    let alpha = cronbach_alpha_from_covariance(&cov).unwrap();
+    tol::close(alpha, 0.9480614484272128, tol::EXACT, "alpha");
+    let ci = feldt_interval(alpha, 8, 4, 0.95).unwrap();
+    tol::close(ci.lower, 0.8458136402445071, tol::QUANTILE, "feldt lower");
+    tol::close(ci.upper, 0.988333769842031, tol::QUANTILE, "feldt upper");
+    // numpy.corrcoef(item, sum of the other items)
+    let expected = [
+        0.9650980612532559,
+        0.8958514349860334,
+        0.7969158858506346,
+        0.8654831569409229,
+    ];
+    for (got, want) in item_rest_correlations(&cov).iter().zip(expected) {
+        tol::close(got.unwrap(), want, tol::EXACT, "item-rest");
+    }
+    // pingouin.cronbach_alpha(lw.drop(columns=c))
+    let expected = [
+        0.9086357947434295,
+        0.9282700421940927,
+        0.9550425273390037,
+        0.9346733668341709,
+    ];
+    for (got, want) in alpha_if_deleted(&cov).iter().zip(expected) {
+        tol::close(got.unwrap(), want, tol::EXACT, "alpha if deleted");
+    }
+}
+
+#[test]
+fn reliability_refuses_degenerate_input() {
+    assert!(feldt_interval(0.8, 1, 4, 0.95).is_err());
+    assert!(feldt_interval(0.8, 10, 1, 0.95).is_err());
+    let flat = vec![vec![0.0, 0.0], vec![0.0, 1.0]];
+    assert_eq!(standardized_alpha(&flat), Err(StatsError::NoVariance));
+    assert_eq!(item_rest_correlations(&flat), vec![None, None]);
+    // Two items: leaving one out leaves a single item, which has no alpha.
+    assert_eq!(alpha_if_deleted(&flat), vec![None, None]);
+}

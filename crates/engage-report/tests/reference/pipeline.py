@@ -53,3 +53,20 @@ for o, cnt in enumerate(counts):
 a = df["部署"] == "A"
 mean_fig(score(["Q1", "Q2", "Q3"], a), "dept A d1")
 mean_fig(items["K"][a], "dept A kpi")
+
+# Reliability (docs/statistics.md#reliability), pingouin 0.5.5 / numpy / scipy, Q3 flipped.
+import pingouin as pg
+for name, cols in [("d1", ["Q1", "Q2", "Q3"]), ("d2", ["Q4", "Q5"])]:
+    m = pd.DataFrame({c: items[c] for c in cols})
+    lw = m.dropna()
+    n, k = lw.shape
+    alpha = pg.cronbach_alpha(m, nan_policy="listwise")[0]
+    r = np.corrcoef(lw.values.T)[np.triu_indices(k, 1)].mean()
+    lo = 1 - (1 - alpha) * stats.f.isf(0.025, n - 1, (n - 1) * (k - 1))
+    hi = 1 - (1 - alpha) * stats.f.isf(0.975, n - 1, (n - 1) * (k - 1))
+    print(f"{name} reliability: complete={n} alpha={alpha!r} std={k * r / (1 + (k - 1) * r)!r} feldt=({lo!r}, {hi!r})")
+    for c in cols:
+        rest = lw.drop(columns=c).sum(axis=1)
+        dropped = pg.cronbach_alpha(lw.drop(columns=c))[0] if k > 2 else None
+        print(f"  {c}: item-rest={np.corrcoef(lw[c], rest)[0, 1]!r} alpha-if-deleted={dropped!r}")
+    print(f"  pairwise alpha={pg.cronbach_alpha(m, nan_policy='pairwise')[0]!r}")

@@ -53,3 +53,27 @@ df = pd.DataFrame({
 })
 alpha, ci = pg.cronbach_alpha(df, nan_policy="listwise")
 print(f"cronbach_alpha listwise={alpha!r}")
+
+# 8. Reliability details on the same items (listwise rows unless said).
+lw = df.dropna()
+n, k = lw.shape
+print(f"listwise rows={n}")
+# Standardised alpha (SPSS "based on standardized items"): k r / (1 + (k - 1) r), r the mean
+# off-diagonal Pearson correlation, from numpy.corrcoef.
+r = np.corrcoef(lw.values.T)[np.triu_indices(k, 1)].mean()
+print(f"standardized alpha={k * r / (1 + (k - 1) * r)!r}")
+# Feldt interval with pingouin's formula (scipy.stats.f.isf) on the n complete rows. pingouin
+# itself takes n before dropping incomplete rows (10 here, giving its rounded [0.863, 0.986]);
+# the complete rows are the sample the listwise alpha is computed on, so engage uses those.
+lo = 1 - (1 - alpha) * stats.f.isf(0.025, n - 1, (n - 1) * (k - 1))
+hi = 1 - (1 - alpha) * stats.f.isf(0.975, n - 1, (n - 1) * (k - 1))
+print(f"feldt=({lo!r}, {hi!r}) pingouin rounded={ci}")
+# Corrected item-total correlation: numpy.corrcoef(item, sum of the other items).
+for c in lw.columns:
+    rest = lw.drop(columns=c).sum(axis=1)
+    print(f"item-rest {c}={np.corrcoef(lw[c], rest)[0, 1]!r}")
+# Alpha if item deleted: pingouin on the remaining columns.
+for c in lw.columns:
+    print(f"alpha without {c}={pg.cronbach_alpha(lw.drop(columns=c))[0]!r}")
+# Pairwise deletion: pandas' pairwise covariance, as pingouin's nan_policy="pairwise".
+print(f"cronbach_alpha pairwise={pg.cronbach_alpha(df, nan_policy='pairwise')[0]!r}")
