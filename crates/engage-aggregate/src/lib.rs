@@ -14,5 +14,7 @@ pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,
     Partials, ScoreVariables,
 };
-pub use pass::{aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential};
+pub use pass::{
+    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows, DriverRows,
+};
 pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

@@ -80,6 +80,62 @@ pub fn aggregate_rows(
     out
 }
 
+/// Per KPI, the respondents behind its driver analysis, as they are summed into
+/// `GroupPartial::drivers`: every dimension score and then the KPI, in answer-code units (a
+/// share KPI as 0/1), `width` values per respondent. Partials cannot carry rows; this is what
+/// bootstrap intervals resample, from the in-memory layout.
+pub fn driver_rows(survey: &Survey, table: &ResponseTable) -> Vec<DriverRows> {
+    let mut values = RowValues::new(survey);
+    let width = values.variables.dimensions + 1;
+    let scales: Vec<Vec<f64>> = (0..survey.kpi_measures.len())
+        .map(|k| {
+            let v = &values.variables;
+            (0..v.dimensions)
+                .chain([v.kpi_variable[k]])
+                .map(|i| v.scales[i] as f64)
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<DriverRows> = scales
+        .iter()
+        .map(|_| DriverRows {
+            width,
+            values: Vec::new(),
+        })
+        .collect();
+    for row in 0..table.n_rows {
+        values.read(survey, table, row);
+        for (k, rows) in out.iter_mut().enumerate() {
+            if values.drivers[k] {
+                rows.values.extend(
+                    values.driver_values[k]
+                        .iter()
+                        .zip(&scales[k])
+                        .map(|(&x, s)| x as f64 / s),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Respondents' driver variables, `width` per respondent, flat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverRows {
+    pub width: usize,
+    pub values: Vec<f64>,
+}
+
+impl DriverRows {
+    pub fn len(&self) -> usize {
+        self.values.len() / self.width
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
 /// One row's values in the integer forms the partials sum, computed once and added to the
 /// row's group in every cut.
 #[derive(Clone)]

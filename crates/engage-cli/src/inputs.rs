@@ -95,12 +95,22 @@ pub fn aggregate_on_threads(
     ingested: &Ingested,
     threads: Option<usize>,
 ) -> anyhow::Result<engage_aggregate::Partials> {
+    on_threads(threads, || {
+        engage_aggregate::aggregate(survey, &ingested.table)
+    })
+}
+
+/// Runs `work` on a pool of `threads` workers when given, else on the global pool (all cores).
+pub fn on_threads<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> anyhow::Result<T> {
     Ok(match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| anyhow::anyhow!("cannot start {n} worker threads: {e}"))?
-            .install(|| engage_aggregate::aggregate(survey, &ingested.table)),
-        None => engage_aggregate::aggregate(survey, &ingested.table),
+            .install(work),
+        None => work(),
     })
 }

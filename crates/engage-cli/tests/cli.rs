@@ -57,6 +57,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         "items",
         "segments",
         "multi_select",
+        "drivers",
         "data_quality",
         "problems",
     ] {
@@ -78,6 +79,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "設問別",
             "区分別",
             "複数選択",
+            "主要因",
             "データ品質",
             "データの問題"
         ]

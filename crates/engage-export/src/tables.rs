@@ -182,6 +182,7 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         item_table(report, lang),
         segment_table(report, lang),
         multi_select_table(report, lang),
+        driver_table(report, lang),
         quality_table(report),
         problem_table(report, lang),
     ]
@@ -347,6 +348,78 @@ fn reliability_table(report: &Report, lang: Lang) -> Table {
     Table {
         name: "reliability",
         title: Label::new("信頼性", "Reliability"),
+        columns,
+        rows,
+    }
+}
+
+/// One row per KPI and dimension: correlation, relative weight and quadrant.
+fn driver_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("kpi_id", "指標ID", "KPI id"),
+        col("kpi", "指標", "KPI"),
+        col("dimension_id", "領域ID", "Dimension id"),
+        col("dimension", "領域", "Dimension"),
+        col("r", "相関係数 r", "Pearson r"),
+        col("r_ci_lower", "r 95%信頼区間 下限", "r 95% CI lower"),
+        col("r_ci_upper", "r 95%信頼区間 上限", "r 95% CI upper"),
+        col("r_n", "r の回答数", "r n"),
+        col("relative_weight", "相対的重み", "Relative weight"),
+        col("share", "R²に占める割合", "Share of R²"),
+        col(
+            "share_ci_lower",
+            "割合 95%信頼区間 下限",
+            "Share 95% CI lower",
+        ),
+        col(
+            "share_ci_upper",
+            "割合 95%信頼区間 上限",
+            "Share 95% CI upper",
+        ),
+        col("favourable", "肯定的回答率", "Favourable"),
+        col("quadrant", "重要度×満足度", "Importance × performance"),
+        col("complete_rows", "全項目回答者数", "Complete rows"),
+        col("r_squared", "決定係数 R²", "R²"),
+        col("withheld", "非公表", "Withheld"),
+    ];
+    let mut rows = Vec::new();
+    for k in &report.drivers {
+        let kpi_label = report
+            .kpis
+            .iter()
+            .find(|x| x.id == k.kpi)
+            .map_or(Cell::Empty, |x| text(&x.label, lang));
+        for d in &k.dimensions {
+            let dim_label = report
+                .dimensions
+                .iter()
+                .find(|x| x.id == d.id)
+                .map_or(Cell::Empty, |x| text(&x.label, lang));
+            let w = k.withheld;
+            rows.push(vec![
+                Cell::Text(k.kpi.clone()),
+                kpi_label.clone(),
+                Cell::Text(d.id.clone()),
+                dim_label,
+                opt(d.r, Kind::Plain, d.r_n.is_none()),
+                opt(d.r_ci.map(|c| c.lower), Kind::Plain, d.r_n.is_none()),
+                opt(d.r_ci.map(|c| c.upper), Kind::Plain, d.r_n.is_none()),
+                count(d.r_n, false),
+                opt(d.relative_weight, Kind::Plain, w),
+                opt(d.share, Kind::Share, w),
+                opt(d.share_ci.map(|c| c.lower), Kind::Share, w),
+                opt(d.share_ci.map(|c| c.upper), Kind::Share, w),
+                opt(d.favourable, Kind::Share, false),
+                d.quadrant.map_or(Cell::Empty, |q| text(&q.label(), lang)),
+                count(k.complete_rows, w),
+                opt(k.r_squared, Kind::Plain, w),
+                Cell::Bool(w),
+            ]);
+        }
+    }
+    Table {
+        name: "drivers",
+        title: Label::new("主要因", "Key drivers"),
         columns,
         rows,
     }

@@ -20,6 +20,8 @@ pub struct SurveyDefinition {
     #[serde(default)]
     pub reliability: ReliabilitySettings,
     #[serde(default)]
+    pub drivers: DriverSettings,
+    #[serde(default)]
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
     pub items: Vec<Item>,
@@ -216,6 +218,35 @@ impl AlphaMethod {
         match self {
             AlphaMethod::Listwise => "listwise",
             AlphaMethod::Pairwise => "pairwise",
+        }
+    }
+}
+
+/// Key-driver analysis of each KPI.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DriverSettings {
+    /// Bootstrap resamples for the relative-weight intervals (0: no intervals).
+    #[serde(default = "default_resamples")]
+    pub resamples: usize,
+    /// Seed of the resampling, so that a report can be reproduced exactly.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_resamples() -> usize {
+    1000
+}
+
+fn default_seed() -> u64 {
+    2027
+}
+
+impl Default for DriverSettings {
+    fn default() -> Self {
+        DriverSettings {
+            resamples: default_resamples(),
+            seed: default_seed(),
         }
     }
 }

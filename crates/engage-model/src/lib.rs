@@ -8,9 +8,10 @@ mod survey;
 mod validation;
 
 pub use definition::{
-    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, Item, Kpi, KpiKind,
-    MissingCodes, MultiSelect, MultiStorage, PointLabel, Privacy, ReliabilitySettings, Scale,
-    Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta, TextEncoding, Wave, YearValue,
+    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, Item, Kpi,
+    KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Privacy, ReliabilitySettings,
+    Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta, TextEncoding, Wave,
+    YearValue,
 };
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;

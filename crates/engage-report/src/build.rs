@@ -76,7 +76,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             value: figure.value,
         })
         .collect();
-    let dimensions = def
+    let dimensions: Vec<DimensionFigure> = def
         .dimensions
         .iter()
         .zip(whole.dimensions)
@@ -221,6 +221,17 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
         })
         .collect();
 
+    let drivers = crate::drivers::kpi_drivers(
+        survey,
+        overall,
+        &dimensions,
+        if overall_withheld {
+            u64::MAX
+        } else {
+            u64::from(min)
+        },
+    );
+
     let read: usize = provenance.data.iter().map(|d| d.rows_read).sum();
     let accepted: usize = provenance.data.iter().map(|d| d.rows_accepted).sum();
     let rejected: usize = provenance.data.iter().map(|d| d.rows_rejected).sum();
@@ -269,6 +280,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
         items,
         segments,
         multi_select,
+        drivers,
         suppression: SuppressionSummary {
             min_group_size: min,
             groups_withheld_primary: primary,

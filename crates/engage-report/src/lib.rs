@@ -2,12 +2,14 @@
 //! and which groups are withheld for anonymity. Pure: no file is read or written here.
 
 mod build;
+mod drivers;
 mod figures;
 mod model;
 mod reliability;
 mod suppression;
 
 pub use build::{build_report, Provenance};
+pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::Interval;
 pub use figures::{item_figures, kpi_value, score_figures};
 pub use model::*;

@@ -20,6 +20,8 @@ pub struct Report {
     pub items: Vec<ItemFigure>,
     pub segments: Vec<SegmentReport>,
     pub multi_select: Vec<MultiSelectFigure>,
+    /// Per KPI: what moves it (docs/statistics.md#key-drivers).
+    pub drivers: Vec<KpiDrivers>,
     pub suppression: SuppressionSummary,
 }
 
@@ -333,4 +335,75 @@ pub struct SuppressionSummary {
     pub groups_withheld_complementary: usize,
     /// Figures withheld inside published groups because too few respondents contributed.
     pub figures_withheld: usize,
+}
+
+/// Key drivers of one KPI among the dimensions, on the whole organisation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiDrivers {
+    pub kpi: String,
+    /// Respondents with every dimension score and the KPI: the rows of R² and the weights.
+    pub complete_rows: Option<u64>,
+    /// R² of the OLS regression of the KPI on the dimension scores (listwise).
+    pub r_squared: Option<f64>,
+    /// Fewer complete rows than the minimum group size: no regression figures.
+    pub withheld: bool,
+    /// How `share_ci` was made; null when there are no intervals.
+    pub intervals: Option<BootstrapInfo>,
+    /// Why there are no intervals, when there are none.
+    pub intervals_note: Option<String>,
+    pub dimensions: Vec<DriverFigure>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BootstrapInfo {
+    pub method: &'static str,
+    pub resamples: usize,
+    pub seed: u64,
+    /// Resamples left out because their predictors were collinear.
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DriverFigure {
+    pub id: String,
+    /// Pearson r of the dimension score with the KPI, on respondents with both.
+    pub r: Option<f64>,
+    /// Fisher-z 95% interval of r.
+    pub r_ci: Option<Interval>,
+    pub r_n: Option<u64>,
+    /// Johnson's raw relative weight: the part of R² this dimension accounts for.
+    pub relative_weight: Option<f64>,
+    /// relative_weight / R².
+    pub share: Option<f64>,
+    /// Percentile bootstrap 95% interval of `share`.
+    pub share_ci: Option<Interval>,
+    /// Performance: the dimension's favourable share (whole organisation).
+    pub favourable: Option<f64>,
+    pub quadrant: Option<Quadrant>,
+}
+
+/// Importance × performance: importance high when the share of R² is at least the even share
+/// 1/p; performance high when the favourable share is at least the mean over the dimensions.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Quadrant {
+    /// High importance, low score: act here first (重点改善).
+    Priority,
+    /// High importance, high score: keep it up (強み).
+    Strength,
+    /// Low importance, high score (維持).
+    Maintain,
+    /// Low importance, low score (経過観察).
+    Monitor,
+}
+
+impl Quadrant {
+    pub fn label(self) -> Label {
+        match self {
+            Quadrant::Priority => Label::new("重点改善", "Priority: high importance, low score"),
+            Quadrant::Strength => Label::new("強み", "Strength: high importance, high score"),
+            Quadrant::Maintain => Label::new("維持", "Maintain: low importance, high score"),
+            Quadrant::Monitor => Label::new("経過観察", "Monitor: low importance, low score"),
+        }
+    }
 }

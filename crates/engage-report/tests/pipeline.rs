@@ -287,3 +287,127 @@ fn reliability_is_withheld_below_the_minimum_and_flagged_below_the_threshold() {
         Some(true)
     );
 }
+
+#[test]
+fn key_drivers_match_scipy_numpy_and_statsmodels() {
+    // reference/pipeline.py, "Key drivers": scipy.stats.pearsonr with its Fisher-z interval on
+    // pairwise rows; Johnson's weights via numpy.linalg.eigh and OLS R² from statsmodels on
+    // listwise rows; quadrants by the documented cut-points.
+    let r = tiny_report();
+    let expected = [
+        (
+            "satisfaction",
+            12,
+            0.9629429657794677,
+            [
+                (
+                    0.9705633942214832,
+                    13,
+                    0.901864955939625,
+                    0.9913879593160594,
+                ),
+                (
+                    0.9692268900524605,
+                    13,
+                    0.8975714793952846,
+                    0.9909926267848785,
+                ),
+            ],
+            [0.4823310395622445, 0.48061192621722293],
+            [0.5008926350812636, 0.49910736491873636],
+        ),
+        (
+            "q4_share",
+            12,
+            0.7883555133079848,
+            [
+                (0.887884109791264, 12, 0.6402032730791256, 0.968353388523372),
+                (
+                    0.8431767132084294,
+                    13,
+                    0.5457216888188654,
+                    0.9519206475137998,
+                ),
+            ],
+            [0.4301696808025763, 0.3581858325054088],
+            [0.5456544332360403, 0.4543455667639596],
+        ),
+    ];
+    for (drivers, (kpi, complete, r2, rs, raw, shares)) in r.drivers.iter().zip(expected) {
+        assert_eq!(drivers.kpi, kpi);
+        assert_eq!(drivers.complete_rows, Some(complete));
+        close(drivers.r_squared.unwrap(), r2, &format!("{kpi} R²"));
+        for (j, d) in drivers.dimensions.iter().enumerate() {
+            let (rv, n, lo, hi) = rs[j];
+            close(d.r.unwrap(), rv, &format!("{kpi} {} r", d.id));
+            assert_eq!(d.r_n, Some(n));
+            close(
+                d.r_ci.unwrap().lower,
+                lo,
+                &format!("{kpi} {} r lower", d.id),
+            );
+            close(
+                d.r_ci.unwrap().upper,
+                hi,
+                &format!("{kpi} {} r upper", d.id),
+            );
+            close(
+                d.relative_weight.unwrap(),
+                raw[j],
+                &format!("{kpi} {} weight", d.id),
+            );
+            close(
+                d.share.unwrap(),
+                shares[j],
+                &format!("{kpi} {} share", d.id),
+            );
+        }
+        // favourable 0.62 vs 0.60 around their mean; shares around 1/2.
+        let quadrants: Vec<_> = drivers.dimensions.iter().map(|d| d.quadrant).collect();
+        assert_eq!(
+            quadrants,
+            vec![
+                Some(engage_report::Quadrant::Strength),
+                Some(engage_report::Quadrant::Monitor)
+            ]
+        );
+        // build_report alone has no rows: it says why there are no intervals.
+        assert!(drivers.intervals.is_none());
+        assert!(drivers.intervals_note.as_deref().unwrap().contains("rows"));
+    }
+}
+
+#[test]
+fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
+    let rows = engage_aggregate::driver_rows(&survey, &ingested.table);
+    // The same 12 respondents as the listwise sums (pandas: 12 complete for both KPIs).
+    assert_eq!(
+        rows.iter().map(|r| r.len()).collect::<Vec<_>>(),
+        vec![12, 12]
+    );
+    let with = |threads: usize| {
+        let mut report = tiny_report();
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| engage_report::add_bootstrap_intervals(&mut report, &survey, &rows));
+        report.drivers
+    };
+    let (one, two) = (with(1), with(2));
+    assert_eq!(one, two);
+    for drivers in &one {
+        let info = drivers.intervals.as_ref().expect("intervals with rows");
+        assert_eq!((info.resamples, info.seed), (1000, 2027));
+        for d in &drivers.dimensions {
+            let ci = d.share_ci.unwrap();
+            assert!(
+                ci.lower <= ci.upper && (0.0..=1.0).contains(&ci.lower),
+                "{ci:?}"
+            );
+        }
+    }
+}

@@ -8,4 +8,6 @@ pub enum StatsError {
     BadLevel,
     #[error("input has no variance")]
     NoVariance,
+    #[error("the predictors are collinear")]
+    Collinear,
 }

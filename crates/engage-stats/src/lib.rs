@@ -2,12 +2,17 @@
 //! Every function here is checked against SciPy/statsmodels/pingouin values in `tests/`.
 
 mod descriptive;
+mod drivers;
 mod error;
 mod intervals;
 mod rank;
 mod reliability;
 
 pub use descriptive::{pearson, MeanSummary, Moments};
+pub use drivers::{
+    bootstrap_relative_weights, correlation_from_covariance, fisher_interval, quantile_sorted,
+    relative_weights, BootstrapIntervals, RelativeWeights,
+};
 pub use error::StatsError;
 pub use intervals::{mean_ci, t_critical, wilson_ci, z_critical, Interval};
 pub use rank::rank_descending_min;

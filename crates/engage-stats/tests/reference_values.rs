@@ -253,3 +253,147 @@ fn reliability_refuses_degenerate_input() {
     // Two items: leaving one out leaves a single item, which has no alpha.
     assert_eq!(alpha_if_deleted(&flat), vec![None, None]);
 }
+
+/// The 12 respondents of reference.py section 9: three dimension scores, then the KPI.
+const DRIVER_ROWS: [[f64; 4]; 12] = [
+    [3.5, 4.0, 2.5, 4.0],
+    [4.0, 3.8, 3.0, 4.0],
+    [2.0, 2.4, 2.0, 2.0],
+    [4.5, 4.2, 4.0, 5.0],
+    [3.0, 3.6, 2.5, 3.0],
+    [5.0, 4.6, 4.5, 5.0],
+    [2.5, 2.0, 3.0, 2.0],
+    [3.8, 3.0, 3.5, 4.0],
+    [4.2, 4.4, 2.0, 4.0],
+    [1.5, 2.2, 1.5, 1.0],
+    [3.2, 2.8, 4.0, 3.0],
+    [4.8, 5.0, 3.5, 5.0],
+];
+
+fn covariance(rows: &[[f64; 4]]) -> Vec<Vec<f64>> {
+    let n = rows.len() as f64;
+    let mean: Vec<f64> = (0..4)
+        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
+    (0..4)
+        .map(|a| {
+            (0..4)
+                .map(|b| {
+                    rows.iter()
+                        .map(|r| (r[a] - mean[a]) * (r[b] - mean[b]))
+                        .sum::<f64>()
+                        / (n - 1.0)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn pearson_with_fisher_interval_matches_scipy() {
+    // scipy.stats.pearsonr(x1, y) and .confidence_interval(0.95), SciPy 1.14.1
+    let x: Vec<f64> = DRIVER_ROWS.iter().map(|r| r[0]).collect();
+    let y: Vec<f64> = DRIVER_ROWS.iter().map(|r| r[3]).collect();
+    let r = pearson(&x, &y).unwrap();
+    tol::close(r, 0.979139494988368, tol::EXACT, "r");
+    let ci = fisher_interval(r, 12, 0.95).unwrap();
+    tol::close(ci.lower, 0.9250522449788867, tol::QUANTILE, "fisher lower");
+    tol::close(ci.upper, 0.9943092014773374, tol::QUANTILE, "fisher upper");
+    assert!(fisher_interval(r, 3, 0.95).is_err());
+}
+
+#[test]
+fn relative_weights_match_numpy_and_add_up_to_the_ols_r_squared() {
+    let corr = correlation_from_covariance(&covariance(&DRIVER_ROWS)).unwrap();
+    let w = relative_weights(&corr).unwrap();
+    // numpy.linalg.eigh implementation of Johnson (2000) in reference.py
+    let expected = [0.394464775179275, 0.3767362653174143, 0.19167955542840362];
+    for (got, want) in w.raw.iter().zip(expected) {
+        tol::close(*got, want, 1e-10, "raw weight");
+    }
+    // statsmodels OLS(y, add_constant(X)).fit().rsquared
+    tol::close(w.r_squared, 0.9628805959250931, 1e-10, "R²");
+    tol::close(w.shares().iter().sum(), 1.0, tol::EXACT, "shares");
+    // Two identical predictors cannot be told apart.
+    let same = vec![
+        vec![1.0, 1.0, 0.5],
+        vec![1.0, 1.0, 0.5],
+        vec![0.5, 0.5, 1.0],
+    ];
+    assert_eq!(relative_weights(&same), Err(StatsError::Collinear));
+}
+
+#[test]
+fn quantiles_match_numpy_percentile() {
+    // numpy.percentile(v, q), default method "linear"
+    let mut v = vec![0.31, 0.12, 0.55, 0.40, 0.27, 0.33, 0.18];
+    v.sort_by(f64::total_cmp);
+    tol::close(quantile_sorted(&v, 0.025), 0.129, tol::EXACT, "2.5%");
+    tol::close(quantile_sorted(&v, 0.975), 0.5275, tol::EXACT, "97.5%");
+    tol::close(quantile_sorted(&v, 0.5), 0.31, tol::EXACT, "median");
+}
+
+/// Rows of (x1, x2, x3, y) with corr(x) = [[1, .3, .2], [.3, 1, .4], [.2, .4, 1]] (through its
+/// Cholesky factor from numpy.linalg.cholesky) and y = 0.5 x1 + 0.3 x2 + 0.1 x3 + N(0, 0.8²).
+fn simulated(n: usize, seed: u64) -> Vec<f64> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let l = [
+        [1.0, 0.0, 0.0],
+        [0.3, 0.953_939_201_416_945_7, 0.0],
+        [0.2, 0.356_416_844_485_452_2, 0.912_670_276_149_625_1],
+    ];
+    let mut out = Vec::with_capacity(n * 4);
+    for _ in 0..n {
+        let z: [f64; 3] = std::array::from_fn(|_| StandardNormal.sample(&mut rng));
+        let x: [f64; 3] = std::array::from_fn(|i| (0..3).map(|k| l[i][k] * z[k]).sum());
+        let e: f64 = StandardNormal.sample(&mut rng);
+        out.extend(x);
+        out.push(0.5 * x[0] + 0.3 * x[1] + 0.1 * x[2] + 0.8 * e);
+    }
+    out
+}
+
+#[test]
+fn bootstrap_intervals_are_reproducible_and_cover_the_population_weights() {
+    // Population correlations of (x, y): Σx b and var(y) = bᵀΣx b + 0.64, by hand.
+    let sx = [[1.0, 0.3, 0.2], [0.3, 1.0, 0.4], [0.2, 0.4, 1.0]];
+    let b = [0.5, 0.3, 0.1];
+    let sxy: Vec<f64> = (0..3)
+        .map(|i| (0..3).map(|k| sx[i][k] * b[k]).sum())
+        .collect();
+    let var_y = (0..3).map(|i| b[i] * sxy[i]).sum::<f64>() + 0.64;
+    let mut corr: Vec<Vec<f64>> = sx.iter().map(|r| r.to_vec()).collect();
+    for (i, row) in corr.iter_mut().enumerate() {
+        row.push(sxy[i] / var_y.sqrt());
+    }
+    corr.push(sxy.iter().map(|c| c / var_y.sqrt()).chain([1.0]).collect());
+    let truth = relative_weights(&corr).unwrap().shares();
+
+    let rows = simulated(200, 7);
+    let a = bootstrap_relative_weights(&rows, 4, 200, 42, 0.95).unwrap();
+    assert_eq!(
+        a,
+        bootstrap_relative_weights(&rows, 4, 200, 42, 0.95).unwrap()
+    );
+    assert_ne!(
+        a,
+        bootstrap_relative_weights(&rows, 4, 200, 43, 0.95).unwrap()
+    );
+    assert_eq!((a.resamples, a.skipped), (200, 0));
+
+    // Coverage over 100 simulated surveys: a 95% interval should miss about 5 times
+    // (binomial sd 2.2); far more misses would mean a biased interval.
+    let mut covered = [0; 3];
+    for sim in 0..100 {
+        let rows = simulated(200, 1_000 + sim);
+        let ci = bootstrap_relative_weights(&rows, 4, 200, sim, 0.95).unwrap();
+        for (j, i) in ci.intervals.iter().enumerate() {
+            covered[j] += usize::from(i.lower <= truth[j] && truth[j] <= i.upper);
+        }
+    }
+    for (j, c) in covered.iter().enumerate() {
+        assert!((86..=100).contains(c), "predictor {j}: covered {c} of 100");
+    }
+}

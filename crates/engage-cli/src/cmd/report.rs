@@ -10,7 +10,7 @@ use engage_model::Survey;
 use engage_report::Report;
 
 use crate::exit::{Outcome, OK, PROBLEMS};
-use crate::inputs::{aggregate_on_threads, data_paths, load_survey, print_accounting, provenance};
+use crate::inputs::{data_paths, load_survey, on_threads, print_accounting, provenance};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LangArg {
@@ -130,14 +130,18 @@ pub fn run(args: Args) -> Outcome {
     Ok(OK)
 }
 
+/// One aggregation pass, the figures, then the bootstrap intervals of the key drivers, which
+/// resample the respondents' rows (so only a run over the data, not a merge, has them).
 fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
-    let partials = aggregate_on_threads(&plan.survey, ingested, plan.threads)?;
     let provenance = provenance(&plan.survey, ingested)?;
-    Ok(engage_report::build_report(
-        &plan.survey,
-        &partials,
-        provenance,
-    ))
+    on_threads(plan.threads, || {
+        let survey = &plan.survey;
+        let partials = engage_aggregate::aggregate(survey, &ingested.table);
+        let mut report = engage_report::build_report(survey, &partials, provenance);
+        let rows = engage_aggregate::driver_rows(survey, &ingested.table);
+        engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
+        report
+    })
 }
 
 /// The publishable outputs: report.json, the workbook and the CSV tables.

@@ -70,3 +70,35 @@ for name, cols in [("d1", ["Q1", "Q2", "Q3"]), ("d2", ["Q4", "Q5"])]:
         dropped = pg.cronbach_alpha(lw.drop(columns=c))[0] if k > 2 else None
         print(f"  {c}: item-rest={np.corrcoef(lw[c], rest)[0, 1]!r} alpha-if-deleted={dropped!r}")
     print(f"  pairwise alpha={pg.cronbach_alpha(m, nan_policy='pairwise')[0]!r}")
+
+# Key drivers (docs/statistics.md#key-drivers): dimension scores d1, d2 against each KPI.
+import statsmodels.api as sm
+scores = pd.DataFrame({"d1": score(["Q1", "Q2", "Q3"]), "d2": score(["Q4", "Q5"])})
+kpis = {"satisfaction": items["K"], "q4_share": (items["Q4"] >= 4).astype(float).where(items["Q4"].notna())}
+fav_d = {}
+for d, cols in [("d1", ["Q1", "Q2", "Q3"]), ("d2", ["Q4", "Q5"])]:
+    v = pd.concat([items[c] for c in cols]).dropna()
+    fav_d[d] = (v >= 4).mean()
+for kname, kpi in kpis.items():
+    both = pd.concat([scores, kpi.rename("y")], axis=1)
+    lw = both.dropna()
+    print(f"drivers {kname}: complete={len(lw)}")
+    for d in ["d1", "d2"]:
+        pair = both[[d, "y"]].dropna()
+        res = stats.pearsonr(pair[d], pair["y"])
+        ci = res.confidence_interval(0.95)
+        print(f"  {d}: r={res.statistic!r} n={len(pair)} ci=({ci.low!r}, {ci.high!r})")
+    R = np.corrcoef(lw.values.T)
+    rxx, rxy = R[:2, :2], R[:2, 2]
+    evals, evecs = np.linalg.eigh(rxx)
+    lam = evecs @ np.diag(np.sqrt(evals)) @ evecs.T
+    beta = np.linalg.solve(lam, rxy)
+    raw = (lam ** 2) @ (beta ** 2)
+    r2 = sm.OLS(lw["y"], sm.add_constant(lw[["d1", "d2"]])).fit().rsquared
+    shares = raw / raw.sum()
+    mean_fav = np.mean(list(fav_d.values()))
+    quads = []
+    for j, d in enumerate(["d1", "d2"]):
+        imp, perf = shares[j] >= 0.5, fav_d[d] >= mean_fav
+        quads.append({(True, False): "priority", (True, True): "strength", (False, True): "maintain", (False, False): "monitor"}[(imp, perf)])
+    print(f"  raw={raw.tolist()!r} ols r2={r2!r} shares={shares.tolist()!r} favourable={[fav_d['d1'], fav_d['d2']]!r} quadrants={quads}")

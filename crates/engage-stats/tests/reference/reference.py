@@ -8,6 +8,7 @@ import pandas as pd
 import pingouin as pg
 import scipy
 import statsmodels
+import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -77,3 +78,28 @@ for c in lw.columns:
     print(f"alpha without {c}={pg.cronbach_alpha(lw.drop(columns=c))[0]!r}")
 # Pairwise deletion: pandas' pairwise covariance, as pingouin's nan_policy="pairwise".
 print(f"cronbach_alpha pairwise={pg.cronbach_alpha(df, nan_policy='pairwise')[0]!r}")
+
+# 9. Key drivers. Three dimension scores and a KPI for 12 respondents.
+X = np.array([
+    [3.5, 4.0, 2.5], [4.0, 3.8, 3.0], [2.0, 2.4, 2.0], [4.5, 4.2, 4.0],
+    [3.0, 3.6, 2.5], [5.0, 4.6, 4.5], [2.5, 2.0, 3.0], [3.8, 3.0, 3.5],
+    [4.2, 4.4, 2.0], [1.5, 2.2, 1.5], [3.2, 2.8, 4.0], [4.8, 5.0, 3.5],
+])
+y = np.array([4, 4, 2, 5, 3, 5, 2, 4, 4, 1, 3, 5], dtype=float)
+res = stats.pearsonr(X[:, 0], y)
+ci = res.confidence_interval(0.95)
+print(f"pearsonr(x1, y)={res.statistic!r} fisher ci=({ci.low!r}, {ci.high!r})")
+# Johnson's relative weights, as in Tonidandel & LeBreton (2011) RWA-Web: eigen-decompose
+# Rxx, Lambda = V sqrt(D) V', beta = Lambda^-1 rxy, raw = Lambda^2 @ beta^2 (numpy.linalg.eigh).
+R = np.corrcoef(np.column_stack([X, y]).T)
+rxx, rxy = R[:3, :3], R[:3, 3]
+evals, evecs = np.linalg.eigh(rxx)
+lam = evecs @ np.diag(np.sqrt(evals)) @ evecs.T
+beta = np.linalg.solve(lam, rxy)
+raw = (lam ** 2) @ (beta ** 2)
+print(f"relative weights raw={raw.tolist()!r} sum={raw.sum()!r}")
+# R² of the OLS fit (statsmodels 0.14.4), which the raw weights must add up to.
+print(f"ols r2={sm.OLS(y, sm.add_constant(X)).fit().rsquared!r}")
+# numpy.percentile, default (linear) method.
+v = [0.31, 0.12, 0.55, 0.40, 0.27, 0.33, 0.18]
+print(f"percentile 2.5={np.percentile(v, 2.5)!r} 97.5={np.percentile(v, 97.5)!r} 50={np.percentile(v, 50)!r}")

@@ -1,0 +1,174 @@
+//! Key drivers of each KPI among the dimensions, from the one-pass co-moments: Pearson r with
+//! Fisher-z intervals (pairwise rows), Johnson's relative weights and R² (listwise rows), and
+//! the importance × performance quadrants. Bootstrap intervals need the respondents' rows,
+//! which partials do not carry: [`add_bootstrap_intervals`] adds them when the caller has rows.
+
+use engage_aggregate::{pair_index, DriverRows, GroupPartial, ScoreVariables};
+use engage_model::Survey;
+use engage_stats::{
+    bootstrap_relative_weights, correlation_from_covariance, fisher_interval, relative_weights,
+    CONFIDENCE,
+};
+
+use crate::model::{BootstrapInfo, DimensionFigure, DriverFigure, KpiDrivers, Quadrant, Report};
+
+/// The dimensions that predict KPI `k`: all, except the one the KPI is the mean of.
+fn predictors(survey: &Survey, vars: &ScoreVariables, k: usize) -> Vec<usize> {
+    (0..survey.definition.dimensions.len())
+        .filter(|&d| d != vars.kpi_variable[k])
+        .collect()
+}
+
+pub fn kpi_drivers(
+    survey: &Survey,
+    overall: &GroupPartial,
+    dimensions: &[DimensionFigure],
+    min: u64,
+) -> Vec<KpiDrivers> {
+    let vars = ScoreVariables::of(survey);
+    let settings = &survey.definition.drivers;
+    let n_dims = survey.definition.dimensions.len();
+    survey
+        .definition
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, kpi)| {
+            let kv = vars.kpi_variable[k];
+            let preds = predictors(survey, &vars, k);
+            let listwise = &overall.drivers[k];
+            let withheld = listwise.n < min;
+            // Predictors then the KPI (the last variable of the listwise sums).
+            let keep: Vec<usize> = preds.iter().copied().chain([n_dims]).collect();
+            let weights = (!withheld)
+                .then(|| listwise.covariance())
+                .flatten()
+                .map(|c| {
+                    keep.iter()
+                        .map(|&i| keep.iter().map(|&j| c[i][j]).collect())
+                        .collect::<Vec<Vec<f64>>>()
+                })
+                .and_then(|c| correlation_from_covariance(&c).ok())
+                .and_then(|c| relative_weights(&c).ok());
+            let shares = weights.as_ref().map(|w| w.shares());
+            let mut figures: Vec<DriverFigure> = preds
+                .iter()
+                .enumerate()
+                .map(|(j, &d)| {
+                    let (a, b) = (d.min(kv), d.max(kv));
+                    let p = &overall.score_pairs[pair_index(a, b, vars.len())];
+                    let r = (p.n >= min).then(|| pearson_from_sums(p)).flatten();
+                    DriverFigure {
+                        id: survey.definition.dimensions[d].id.get_ref().clone(),
+                        r,
+                        r_ci: r.and_then(|r| fisher_interval(r, p.n, CONFIDENCE).ok()),
+                        r_n: (p.n >= min).then_some(p.n),
+                        relative_weight: weights.as_ref().map(|w| w.raw[j]),
+                        share: shares.as_ref().map(|s| s[j]),
+                        share_ci: None,
+                        favourable: dimensions[d]
+                            .figures
+                            .as_ref()
+                            .filter(|_| !dimensions[d].withheld)
+                            .map(|f| f.favourable),
+                        quadrant: None,
+                    }
+                })
+                .collect();
+            assign_quadrants(&mut figures);
+            KpiDrivers {
+                kpi: kpi.id.get_ref().clone(),
+                complete_rows: (!withheld).then_some(listwise.n),
+                r_squared: weights.as_ref().map(|w| w.r_squared),
+                withheld,
+                intervals: None,
+                intervals_note: Some(if settings.resamples == 0 {
+                    "no bootstrap: [drivers] resamples = 0".into()
+                } else {
+                    "bootstrap intervals need the respondents' rows; partials (engage merge) carry none".into()
+                }),
+                dimensions: figures,
+            }
+        })
+        .collect()
+}
+
+/// r from the sums of a pair, exact up to the final division; `None` without variance.
+fn pearson_from_sums(p: &engage_aggregate::PairSums) -> Option<f64> {
+    let n = i128::from(p.n);
+    let sab = n * p.sum_ab - p.sum_a * p.sum_b;
+    let saa = n * p.sum_aa - p.sum_a * p.sum_a;
+    let sbb = n * p.sum_bb - p.sum_b * p.sum_b;
+    (saa > 0 && sbb > 0).then(|| sab as f64 / ((saa as f64) * (sbb as f64)).sqrt())
+}
+
+/// Importance high when the share of R² is at least 1/p (an even split); performance high when
+/// the favourable share is at least the mean over the dimensions with both figures.
+fn assign_quadrants(figures: &mut [DriverFigure]) {
+    let both: Vec<(f64, f64)> = figures
+        .iter()
+        .filter_map(|f| Some((f.share?, f.favourable?)))
+        .collect();
+    if both.len() < 2 {
+        return;
+    }
+    let even = 1.0 / figures.len() as f64;
+    let mean_fav = both.iter().map(|b| b.1).sum::<f64>() / both.len() as f64;
+    for f in figures.iter_mut() {
+        if let (Some(s), Some(fav)) = (f.share, f.favourable) {
+            f.quadrant = Some(match (s >= even, fav >= mean_fav) {
+                (true, false) => Quadrant::Priority,
+                (true, true) => Quadrant::Strength,
+                (false, true) => Quadrant::Maintain,
+                (false, false) => Quadrant::Monitor,
+            });
+        }
+    }
+}
+
+/// Percentile bootstrap intervals of the relative-weight shares, resampling the rows that
+/// `engage_aggregate::driver_rows` gives for the same data the report was built from.
+pub fn add_bootstrap_intervals(report: &mut Report, survey: &Survey, rows: &[DriverRows]) {
+    let settings = &survey.definition.drivers;
+    if settings.resamples == 0 {
+        return;
+    }
+    let vars = ScoreVariables::of(survey);
+    let n_dims = survey.definition.dimensions.len();
+    for (k, drivers) in report.drivers.iter_mut().enumerate() {
+        if drivers.withheld || drivers.r_squared.is_none() {
+            continue;
+        }
+        let keep: Vec<usize> = predictors(survey, &vars, k)
+            .into_iter()
+            .chain([n_dims])
+            .collect();
+        let source = &rows[k];
+        let values: Vec<f64> = source
+            .values
+            .chunks(source.width)
+            .flat_map(|r| keep.iter().map(|&i| r[i]))
+            .collect();
+        match bootstrap_relative_weights(
+            &values,
+            keep.len(),
+            settings.resamples,
+            settings.seed,
+            CONFIDENCE,
+        ) {
+            Ok(boot) => {
+                for (f, ci) in drivers.dimensions.iter_mut().zip(boot.intervals) {
+                    f.share_ci = Some(ci);
+                }
+                drivers.intervals = Some(BootstrapInfo {
+                    method: "percentile bootstrap",
+                    resamples: boot.resamples,
+                    seed: settings.seed,
+                    skipped: boot.skipped,
+                });
+                drivers.intervals_note = None;
+            }
+            Err(e) => drivers.intervals_note = Some(format!("no bootstrap intervals: {e}")),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Key-driver statistics: correlations with Fisher-z intervals, Johnson's relative weights
+//! and their percentile bootstrap intervals.
+
+use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::{z_critical, Interval, StatsError};
+
+/// Fisher-z interval of a Pearson r from n pairs: tanh(atanh r ± z / √(n − 3)), as
+/// `scipy.stats.pearsonr(x, y).confidence_interval(0.95)`.
+pub fn fisher_interval(r: f64, n: u64, level: f64) -> Result<Interval, StatsError> {
+    if n < 4 {
+        return Err(StatsError::TooFew { needed: 4, got: n });
+    }
+    let z = r.clamp(-1.0, 1.0).atanh();
+    let half = z_critical(level)? / ((n - 3) as f64).sqrt();
+    Ok(Interval {
+        lower: (z - half).tanh(),
+        upper: (z + half).tanh(),
+    })
+}
+
+/// The correlation matrix of a covariance matrix; `NoVariance` if a variable is constant.
+pub fn correlation_from_covariance(cov: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, StatsError> {
+    let sd: Vec<f64> = (0..cov.len()).map(|i| cov[i][i].sqrt()).collect();
+    if sd.iter().any(|&s| s <= 0.0 || !s.is_finite()) {
+        return Err(StatsError::NoVariance);
+    }
+    Ok(cov
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(j, &c)| if i == j { 1.0 } else { c / (sd[i] * sd[j]) })
+                .collect()
+        })
+        .collect())
+}
+
+/// Johnson's (2000) relative weights of the predictors: their shares of the OLS R².
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelativeWeights {
+    /// Raw weights ε_j; they add up to R².
+    pub raw: Vec<f64>,
+    pub r_squared: f64,
+}
+
+impl RelativeWeights {
+    /// ε_j / R²: each predictor's share of the explained variance.
+    pub fn shares(&self) -> Vec<f64> {
+        self.raw.iter().map(|e| e / self.r_squared).collect()
+    }
+}
+
+/// Relative weights from the correlation matrix of the predictors followed by the criterion
+/// (last row and column): R_xx = V diag(λ) Vᵀ, Λ = V diag(√λ) Vᵀ, β = Λ⁻¹ r_xy,
+/// ε_j = Σ_k Λ_jk² β_k². Refused when the predictors are collinear.
+pub fn relative_weights(corr: &[Vec<f64>]) -> Result<RelativeWeights, StatsError> {
+    let p = corr.len().saturating_sub(1);
+    if p == 0 {
+        return Err(StatsError::TooFew {
+            needed: 2,
+            got: corr.len() as u64,
+        });
+    }
+    let rxx = DMatrix::from_fn(p, p, |i, j| corr[i][j]);
+    let rxy = DVector::from_fn(p, |i, _| corr[i][p]);
+    let eigen = SymmetricEigen::new(rxx);
+    if eigen.eigenvalues.iter().any(|&l| l <= 1e-12) {
+        return Err(StatsError::Collinear);
+    }
+    let v = &eigen.eigenvectors;
+    let root = DMatrix::from_diagonal(&eigen.eigenvalues.map(f64::sqrt));
+    let inv_root = DMatrix::from_diagonal(&eigen.eigenvalues.map(|l| 1.0 / l.sqrt()));
+    let lambda = v * root * v.transpose();
+    let beta = v * inv_root * v.transpose() * rxy;
+    let raw: Vec<f64> = (0..p)
+        .map(|j| {
+            (0..p)
+                .map(|k| lambda[(j, k)].powi(2) * beta[k].powi(2))
+                .sum()
+        })
+        .collect();
+    let r_squared = raw.iter().sum();
+    Ok(RelativeWeights { raw, r_squared })
+}
+
+/// The q-quantile (0..=1) of sorted values, interpolating linearly between order statistics:
+/// `numpy.percentile(values, 100 q)` with its default method.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Percentile bootstrap intervals of the relative-weight shares. `rows` holds `width` values
+/// per respondent (predictors, then the criterion). Resample `b` draws n rows with
+/// replacement from ChaCha8 seeded with `seed` on stream `b`, so the result does not depend
+/// on how the resamples are scheduled. Resamples whose predictors are collinear are skipped
+/// and counted.
+pub fn bootstrap_relative_weights(
+    rows: &[f64],
+    width: usize,
+    resamples: usize,
+    seed: u64,
+    level: f64,
+) -> Result<BootstrapIntervals, StatsError> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(StatsError::BadLevel);
+    }
+    let n = rows.len() / width;
+    if n < width + 2 {
+        return Err(StatsError::TooFew {
+            needed: (width + 2) as u64,
+            got: n as u64,
+        });
+    }
+    // Resamples in parallel; each has its own stream, so the order of work does not matter.
+    let outcomes: Vec<Option<Vec<f64>>> = (0..resamples)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64);
+            let mut sums = CrossSums::new(width);
+            for _ in 0..n {
+                let r = rng.random_range(0..n);
+                sums.add(&rows[r * width..(r + 1) * width]);
+            }
+            sums.covariance()
+                .and_then(|c| correlation_from_covariance(&c))
+                .and_then(|c| relative_weights(&c))
+                .ok()
+                .map(|w| w.shares())
+        })
+        .collect();
+    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width - 1];
+    let mut skipped = 0;
+    for outcome in outcomes {
+        match outcome {
+            Some(shares) => {
+                for (d, s) in draws.iter_mut().zip(shares) {
+                    d.push(s);
+                }
+            }
+            None => skipped += 1,
+        }
+    }
+    if draws[0].len() < 2 {
+        return Err(StatsError::TooFew {
+            needed: 2,
+            got: draws[0].len() as u64,
+        });
+    }
+    let tail = (1.0 - level) / 2.0;
+    let intervals = draws
+        .into_iter()
+        .map(|mut d| {
+            d.sort_by(f64::total_cmp);
+            Interval {
+                lower: quantile_sorted(&d, tail),
+                upper: quantile_sorted(&d, 1.0 - tail),
+            }
+        })
+        .collect();
+    Ok(BootstrapIntervals {
+        intervals,
+        resamples,
+        skipped,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootstrapIntervals {
+    /// One per predictor, for its share of R².
+    pub intervals: Vec<Interval>,
+    pub resamples: usize,
+    /// Resamples left out because their predictors were collinear.
+    pub skipped: usize,
+}
+
+/// Sums and cross-products of a few variables, centred on the first row for stability.
+struct CrossSums {
+    n: f64,
+    origin: Option<Vec<f64>>,
+    sum: Vec<f64>,
+    cross: Vec<f64>,
+    width: usize,
+}
+
+impl CrossSums {
+    fn new(width: usize) -> Self {
+        CrossSums {
+            n: 0.0,
+            origin: None,
+            sum: vec![0.0; width],
+            cross: vec![0.0; width * width],
+            width,
+        }
+    }
+
+    fn add(&mut self, row: &[f64]) {
+        let origin = self.origin.get_or_insert_with(|| row.to_vec());
+        self.n += 1.0;
+        for i in 0..self.width {
+            let a = row[i] - origin[i];
+            self.sum[i] += a;
+            for j in i..self.width {
+                self.cross[i * self.width + j] += a * (row[j] - origin[j]);
+            }
+        }
+    }
+
+    fn covariance(&self) -> Result<Vec<Vec<f64>>, StatsError> {
+        if self.n < 2.0 {
+            return Err(StatsError::TooFew {
+                needed: 2,
+                got: self.n as u64,
+            });
+        }
+        let w = self.width;
+        Ok((0..w)
+            .map(|i| {
+                (0..w)
+                    .map(|j| {
+                        let (a, b) = (i.min(j), i.max(j));
+                        (self.cross[a * w + b] - self.sum[a] * self.sum[b] / self.n)
+                            / (self.n - 1.0)
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}
