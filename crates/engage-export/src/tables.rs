@@ -200,6 +200,15 @@ fn kpi_table(report: &Report, lang: Lang) -> Table {
         col("baseline", "基準値", "Baseline"),
         col("target_year", "目標年度", "Target year"),
         col("target", "目標値", "Target"),
+        col("trajectory", "計画線上の値", "Trajectory value"),
+        col("status", "進捗", "Status"),
+        col("needed_per_year", "必要な年間改善幅", "Needed per year"),
+        col(
+            "baseline_difference",
+            "基準値との差",
+            "Difference from baseline",
+        ),
+        col("baseline_p", "基準値との差 p値", "Difference p-value"),
         col("withheld", "非公表", "Withheld"),
     ]);
     let rows = report
@@ -226,6 +235,16 @@ fn kpi_table(report: &Report, lang: Lang) -> Table {
                 k.target.map_or(Cell::Empty, |t| Cell::Int(t.year as u64)),
                 k.target
                     .map_or(Cell::Empty, |t| Cell::Number(t.value, kind)),
+            ]);
+            let t = k.tracking.as_ref();
+            let test = t.and_then(|t| t.baseline_test.as_ref());
+            row.extend([
+                opt(t.and_then(|t| t.trajectory), kind, false),
+                t.and_then(|t| t.status)
+                    .map_or(Cell::Empty, |st| text(&st.label(), lang)),
+                opt(t.and_then(|t| t.needed_per_year), kind, false),
+                opt(test.map(|x| x.difference), kind, false),
+                opt(test.map(|x| x.p_value), Kind::Plain, false),
                 Cell::Bool(k.withheld),
             ]);
             row

@@ -62,7 +62,8 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
         .kpis
         .iter()
         .zip(whole.kpis)
-        .map(|(kpi, figure)| KpiFigure {
+        .enumerate()
+        .map(|(k, (kpi, figure))| KpiFigure {
             id: figure.id,
             label: Label::new(&kpi.ja, &kpi.en),
             kind: kpi.kind,
@@ -73,6 +74,10 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             baseline: kpi.baseline,
             target: kpi.target,
             withheld: figure.withheld,
+            tracking: figure
+                .value
+                .as_ref()
+                .and_then(|v| crate::tracking::kpi_tracking(survey, k, overall, v)),
             value: figure.value,
         })
         .collect();

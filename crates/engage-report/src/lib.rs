@@ -7,6 +7,7 @@ mod figures;
 mod model;
 mod reliability;
 mod suppression;
+mod tracking;
 
 pub use build::{build_report, Provenance};
 pub use drivers::add_bootstrap_intervals;

@@ -237,6 +237,54 @@ pub struct KpiFigure {
     pub withheld: bool,
     #[serde(flatten)]
     pub value: Option<KpiValue>,
+    /// Progress along the plan; null without baseline and target or when withheld.
+    pub tracking: Option<KpiTracking>,
+}
+
+/// A KPI against its plan (docs/statistics.md#target-tracking).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiTracking {
+    pub wave_year: i32,
+    /// The straight line from baseline to target read at this wave's year.
+    pub trajectory: Option<f64>,
+    pub status: Option<TrackStatus>,
+    pub years_to_target: Option<i32>,
+    /// (target − value) / years left.
+    pub needed_per_year: Option<f64>,
+    pub baseline_test: Option<BaselineTest>,
+    /// Why there is no baseline test, when there is none.
+    pub baseline_test_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackStatus {
+    /// At or past the target.
+    TargetMet,
+    /// At or past the straight-line trajectory.
+    OnTrack,
+    Behind,
+}
+
+impl TrackStatus {
+    pub fn label(self) -> Label {
+        match self {
+            TrackStatus::TargetMet => Label::new("目標達成", "Target met"),
+            TrackStatus::OnTrack => Label::new("順調", "On track"),
+            TrackStatus::Behind => Label::new("遅れ", "Behind"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BaselineTest {
+    pub method: &'static str,
+    /// value − baseline.
+    pub difference: f64,
+    pub statistic: f64,
+    pub df: Option<f64>,
+    /// Two-sided.
+    pub p_value: f64,
 }
 
 /// A group's figures: only the numbers, labels live at the top level.

@@ -411,3 +411,76 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
         }
     }
 }
+
+#[test]
+fn target_tracking_matches_scipy_and_statsmodels() {
+    // reference/pipeline.py, "Target tracking": wave 2023, baseline 3.0 (2021), target 4.0 (2027).
+    let r = tiny_report();
+    let t = r.kpis[0].tracking.as_ref().unwrap();
+    assert_eq!(t.wave_year, 2023);
+    close(t.trajectory.unwrap(), 3.3333333333333335, "trajectory");
+    assert_eq!(t.status, Some(engage_report::TrackStatus::OnTrack));
+    assert_eq!(t.years_to_target, Some(4));
+    close(
+        t.needed_per_year.unwrap(),
+        0.1071428571428571,
+        "needed per year",
+    );
+    let test = t.baseline_test.as_ref().unwrap();
+    // scipy.stats.ttest_1samp(K, 3.0)
+    close(test.statistic, 1.8465741429939317, "t");
+    assert_eq!(test.df, Some(13.0));
+    close(test.p_value, 0.08769325697737824, "t p");
+    close(test.difference, 3.5714285714285716 - 3.0, "difference");
+    // No baseline or target: no tracking.
+    assert!(r.kpis[1].tracking.is_none());
+
+    let r = tiny_report_with(|s| {
+        let share = &mut s.definition.kpis[1];
+        share.baseline = Some(engage_model::YearValue {
+            year: 2022,
+            value: 0.5,
+        });
+        share.target = Some(engage_model::YearValue {
+            year: 2027,
+            value: 0.8,
+        });
+    });
+    let t = r.kpis[1].tracking.as_ref().unwrap();
+    close(t.trajectory.unwrap(), 0.56, "share trajectory");
+    assert_eq!(t.status, Some(engage_report::TrackStatus::OnTrack));
+    close(
+        t.needed_per_year.unwrap(),
+        0.046153846153846156,
+        "share needed",
+    );
+    // statsmodels proportions_ztest(8, 13, value=0.5, prop_var=0.5)
+    let test = t.baseline_test.as_ref().unwrap();
+    close(test.statistic, 0.8320502943378439, "z");
+    close(test.p_value, 0.4053805564589422, "z p");
+    assert!(test.method.contains("score test"));
+
+    // Past the target, and behind the line, worked by hand from the same value 8/13 = 0.615.
+    let status = |baseline: f64, target: f64| {
+        let r = tiny_report_with(|s| {
+            let share = &mut s.definition.kpis[1];
+            share.baseline = Some(engage_model::YearValue {
+                year: 2021,
+                value: baseline,
+            });
+            share.target = Some(engage_model::YearValue {
+                year: 2025,
+                value: target,
+            });
+        });
+        r.kpis[1].tracking.as_ref().unwrap().status
+    };
+    // Line at 2023: 0.5 + 0.1 * 2/4 = 0.55 -> target 0.6 met; 0.5 + 0.4 * 2/4 = 0.7 -> behind.
+    assert_eq!(
+        status(0.5, 0.6),
+        Some(engage_report::TrackStatus::TargetMet)
+    );
+    assert_eq!(status(0.5, 0.9), Some(engage_report::TrackStatus::Behind));
+    // A target below the baseline (fewer complaints): lower is better, 0.615 < 0.7 line.
+    assert_eq!(status(0.8, 0.6), Some(engage_report::TrackStatus::OnTrack));
+}

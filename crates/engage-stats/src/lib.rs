@@ -7,6 +7,7 @@ mod error;
 mod intervals;
 mod rank;
 mod reliability;
+mod tests;
 
 pub use descriptive::{pearson, MeanSummary, Moments};
 pub use drivers::{
@@ -20,6 +21,7 @@ pub use reliability::{
     alpha_if_deleted, cronbach_alpha_from_covariance, cronbach_alpha_listwise, feldt_interval,
     item_rest_correlations, standardized_alpha,
 };
+pub use tests::{one_sample_t, proportion_score_test, TestResult};
 
 /// Confidence level used throughout reports.
 pub const CONFIDENCE: f64 = 0.95;

@@ -397,3 +397,22 @@ fn bootstrap_intervals_are_reproducible_and_cover_the_population_weights() {
         assert!((86..=100).contains(c), "predictor {j}: covered {c} of 100");
     }
 }
+
+#[test]
+fn tests_against_a_published_baseline_match_scipy_and_statsmodels() {
+    // scipy.stats.ttest_1samp(x, 3.56), x in reference.py section 10
+    let x = [4., 3., 5., 4., 4., 2., 3., 4., 5., 3., 4., 4., 3., 5., 4.];
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = one_sample_t(mean, sd, 15, 3.56).unwrap();
+    tol::close(t.statistic, 1.0784604411274994, tol::EXACT, "t");
+    assert_eq!(t.df, Some(14.0));
+    tol::close(t.p_value, 0.29905974181449374, tol::QUANTILE, "t p");
+    // proportions_ztest(2990, 3690, value=0.81, prop_var=0.81), statsmodels 0.14.4
+    let z = proportion_score_test(2990, 3690, 0.81).unwrap();
+    tol::close(z.statistic, 0.04615940394612437, tol::EXACT, "z");
+    tol::close(z.p_value, 0.963183198921379, tol::QUANTILE, "z p");
+    assert!(one_sample_t(3.0, 0.0, 10, 3.0).is_err());
+    assert!(proportion_score_test(5, 10, 1.0).is_err());
+}

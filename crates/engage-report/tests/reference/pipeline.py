@@ -102,3 +102,14 @@ for kname, kpi in kpis.items():
         imp, perf = shares[j] >= 0.5, fav_d[d] >= mean_fav
         quads.append({(True, False): "priority", (True, True): "strength", (False, True): "maintain", (False, False): "monitor"}[(imp, perf)])
     print(f"  raw={raw.tolist()!r} ols r2={r2!r} shares={shares.tolist()!r} favourable={[fav_d['d1'], fav_d['d2']]!r} quadrants={quads}")
+
+# Target tracking (docs/statistics.md#kpis): wave 2023.
+from statsmodels.stats.proportion import proportions_ztest
+k = items["K"].dropna()
+t = stats.ttest_1samp(k, 3.0)
+print(f"tracking satisfaction: trajectory={3.0 + (4.0 - 3.0) * (2023 - 2021) / (2027 - 2021)!r} "
+      f"needed/yr={(4.0 - k.mean()) / (2027 - 2023)!r} ttest_1samp(K, 3.0): t={t.statistic!r} df={t.df!r} p={t.pvalue!r}")
+# q4_share with baseline {2022, 0.5} and target {2027, 0.8} set by the test.
+z, p = proportions_ztest(8, 13, value=0.5, prop_var=0.5)
+print(f"tracking q4_share: trajectory={0.5 + 0.3 * (2023 - 2022) / 5!r} needed/yr={(0.8 - 8 / 13) / 4!r} "
+      f"proportions_ztest(8, 13, 0.5, prop_var=0.5): z={z!r} p={p!r}")

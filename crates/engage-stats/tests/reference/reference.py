@@ -103,3 +103,11 @@ print(f"ols r2={sm.OLS(y, sm.add_constant(X)).fit().rsquared!r}")
 # numpy.percentile, default (linear) method.
 v = [0.31, 0.12, 0.55, 0.40, 0.27, 0.33, 0.18]
 print(f"percentile 2.5={np.percentile(v, 2.5)!r} 97.5={np.percentile(v, 97.5)!r} 50={np.percentile(v, 50)!r}")
+
+# 10. Tests against a published baseline.
+x = np.array([4, 3, 5, 4, 4, 2, 3, 4, 5, 3, 4, 4, 3, 5, 4], dtype=float)
+t = stats.ttest_1samp(x, 3.56)
+print(f"ttest_1samp(x, 3.56): t={t.statistic!r} df={t.df!r} p={t.pvalue!r}")
+from statsmodels.stats.proportion import proportions_ztest
+z, p = proportions_ztest(2990, 3690, value=0.81, prop_var=0.81)
+print(f"proportions_ztest(2990, 3690, 0.81, prop_var=0.81): z={z!r} p={p!r}")
