@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Analyse a survey: writes report.json, report.xlsx and CSV tables.
     Report(cmd::report::Args),
+    /// Compare two waves: changes with Welch / two-proportion tests and adjusted p-values.
+    Compare(cmd::compare::Args),
     /// Check the response files against the definition: problems and row accounting only.
     Validate(cmd::validate::Args),
     /// Aggregate one shard of the data into a partials file (unsuppressed: keep it private).
@@ -34,6 +36,7 @@ fn main() {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Report(args) => cmd::report::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Aggregate(args) => cmd::aggregate::run(args),
         Command::Merge(args) => cmd::merge::run(args),

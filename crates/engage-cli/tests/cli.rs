@@ -375,3 +375,50 @@ fn report_accepts_a_pattern_and_stores_problem_counts() {
         "csv, utf-8, delimiter ','"
     );
 }
+
+#[test]
+fn compare_two_fixture_waves_writes_the_change_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let b = root().join("fixtures/kumamoto-2024/survey.toml");
+    let o = engage(&[
+        "compare",
+        &fixture_2023(),
+        b.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["a"]["respondents"], 3690);
+    assert_eq!(json["b"]["respondents"], 3724);
+    // The KPI moved from the published 3.56 to the 2024 wave's value; every mean row has a
+    // Welch test and an adjusted p-value.
+    let kpi = &json["kpis"][0];
+    assert_eq!(kpi["id"], "work_satisfaction");
+    assert!((kpi["a"]["value"].as_f64().unwrap() - 3.56).abs() < 0.005);
+    for row in json["dimensions"].as_array().unwrap() {
+        assert_eq!(row["test"], "welch_t");
+        assert!(row["p_adjusted"].as_f64().unwrap() >= row["p_value"].as_f64().unwrap());
+    }
+    for name in [
+        "compare_kpis",
+        "compare_dimensions",
+        "compare_items",
+        "compare_item_favourable",
+        "compare_segments",
+    ] {
+        assert!(out.join(format!("{name}.csv")).exists(), "{name}.csv");
+    }
+    assert!(out.join("compare.xlsx").exists());
+
+    // One definition needs both waves' files.
+    let o = engage(&["compare", &fixture_2023(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--a-data and --b-data"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate writes only what the report holds; withheld figures are
 //! already absent from it, so no writer can leak them.
 
+mod compare_tables;
 mod csv_out;
 mod json;
 mod rejects;
@@ -13,8 +14,9 @@ mod xlsx;
 
 use std::path::PathBuf;
 
+pub use compare_tables::comparison_tables;
 pub use csv_out::write_csv_tables;
-pub use json::write_json;
+pub use json::{write_json, write_json_value};
 pub use rejects::write_rejects;
 pub use tables::{tables, Cell, Column, Kind, Lang, Table};
 pub use xlsx::write_workbook;

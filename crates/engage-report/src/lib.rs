@@ -2,6 +2,7 @@
 //! and which groups are withheld for anonymity. Pure: no file is read or written here.
 
 mod build;
+mod compare;
 mod drivers;
 mod figures;
 mod model;
@@ -10,6 +11,7 @@ mod suppression;
 mod tracking;
 
 pub use build::{build_report, Provenance};
+pub use compare::{compare, Change, Comparison, Side, WaveInput, WaveSummary};
 pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::Interval;
 pub use figures::{item_figures, kpi_value, score_figures};

@@ -484,3 +484,86 @@ fn target_tracking_matches_scipy_and_statsmodels() {
     // A target below the baseline (fewer complaints): lower is better, 0.615 < 0.7 line.
     assert_eq!(status(0.8, 0.6), Some(engage_report::TrackStatus::OnTrack));
 }
+
+#[test]
+fn wave_comparison_matches_scipy_pingouin_and_statsmodels() {
+    // reference/pipeline.py, "Wave comparison": tiny.csv (A) against tiny-b.csv (B).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    let wave = |file: &str| {
+        let ingested = engage_ingest::read_responses(&survey, &[dir.join(file)]).unwrap();
+        let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+        let provenance = Provenance {
+            definition: engage_report::InputFile {
+                path: "tiny.toml".into(),
+                sha256: String::new(),
+            },
+            data: vec![],
+            problems: 0,
+            problem_counts: vec![],
+            unused_columns: vec![],
+        };
+        let report = build_report(&survey, &partials, provenance);
+        (partials, report)
+    };
+    let ((pa, ra), (pb, rb)) = (wave("tiny.csv"), wave("tiny-b.csv"));
+    let input = |p, r| engage_report::WaveInput {
+        survey: &survey,
+        partials: p,
+        report: r,
+    };
+    let c = engage_report::compare(input(&pa, &ra), input(&pb, &rb));
+    // scipy.stats.ttest_ind(b, a, equal_var=False), pingouin.compute_effsize(b, a, ...)
+    let expected = [
+        (
+            0.181196581196581,
+            0.452159075368303,
+            22.699305512941258,
+            0.6554457291399248,
+            (-0.6483978050059025, 1.0107909673990645),
+            0.17437843159718677,
+            0.16929944815260853,
+        ),
+        (
+            0.24615384615384617,
+            0.6970811835980195,
+            22.673602105390138,
+            0.4928380652884127,
+            (-0.4849144419298125, 0.9772221342375048),
+            0.26886959245695735,
+            0.2610384392785994,
+        ),
+    ];
+    for (d, (diff, t, df, p, (lo, hi), cd, g)) in c.dimensions.iter().zip(expected) {
+        let what = |x: &str| format!("{} {x}", d.id);
+        assert_eq!(d.test, Some("welch_t"));
+        close(d.difference.unwrap(), diff, &what("difference"));
+        close(d.statistic.unwrap(), t, &what("t"));
+        close(d.df.unwrap(), df, &what("df"));
+        close(d.p_value.unwrap(), p, &what("p"));
+        close(d.ci.unwrap().lower, lo, &what("ci lower"));
+        close(d.ci.unwrap().upper, hi, &what("ci upper"));
+        close(d.cohen_d.unwrap(), cd, &what("d"));
+        close(d.hedges_g.unwrap(), g, &what("g"));
+        // multipletests([p1, p2], method="fdr_bh")
+        close(d.p_adjusted.unwrap(), 0.6554457291399248, &what("bh"));
+    }
+    // proportions_ztest([10, 8], [14, 13]) for the share KPI.
+    let share = &c.kpis[1];
+    assert_eq!(share.test, Some("two_proportion_z"));
+    assert_eq!(
+        (share.a.unwrap().n, share.b.unwrap().n),
+        (13, 14),
+        "valid answers in each wave"
+    );
+    close(share.statistic.unwrap(), 0.5447047794019221, "z");
+    close(share.p_value.unwrap(), 0.5859565771946526, "z p");
+    // Department B has 3 respondents in wave A: withheld in every comparison row.
+    let dept_b: Vec<_> = c
+        .segments
+        .iter()
+        .filter(|s| s.group.as_deref() == Some("B"))
+        .collect();
+    assert!(!dept_b.is_empty() && dept_b.iter().all(|s| s.withheld && s.a.is_none()));
+    assert!(c.only_in_a.is_empty() && c.only_in_b.is_empty());
+}

@@ -21,7 +21,10 @@ pub use reliability::{
     alpha_if_deleted, cronbach_alpha_from_covariance, cronbach_alpha_listwise, feldt_interval,
     item_rest_correlations, standardized_alpha,
 };
-pub use tests::{one_sample_t, proportion_score_test, TestResult};
+pub use tests::{
+    benjamini_hochberg, cohen_d_hedges_g, one_sample_t, proportion_score_test, two_proportion_z,
+    welch_t, Sample, TestResult, WelchResult,
+};
 
 /// Confidence level used throughout reports.
 pub const CONFIDENCE: f64 = 0.95;

@@ -47,3 +47,112 @@ pub fn proportion_score_test(count: u64, n: u64, p0: f64) -> Result<TestResult, 
         p_value: 2.0 * normal.sf(z.abs()),
     })
 }
+
+/// Summary of one sample: what two-wave comparisons need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub n: u64,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+/// Welch's t test of B − A with the Welch–Satterthwaite df and the interval of the
+/// difference: `scipy.stats.ttest_ind(b, a, equal_var=False)` and its `confidence_interval`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WelchResult {
+    pub difference: f64,
+    pub t: f64,
+    pub df: f64,
+    pub p_value: f64,
+    pub ci: crate::Interval,
+}
+
+pub fn welch_t(a: Sample, b: Sample, level: f64) -> Result<WelchResult, StatsError> {
+    if a.n < 2 || b.n < 2 {
+        return Err(StatsError::TooFew {
+            needed: 2,
+            got: a.n.min(b.n),
+        });
+    }
+    let (va, vb) = (a.sd * a.sd / a.n as f64, b.sd * b.sd / b.n as f64);
+    let se = (va + vb).sqrt();
+    if se <= 0.0 {
+        return Err(StatsError::NoVariance);
+    }
+    let df = (va + vb).powi(2) / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);
+    let difference = b.mean - a.mean;
+    let t = difference / se;
+    let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+    let half = crate::t_critical(level, df)? * se;
+    Ok(WelchResult {
+        difference,
+        t,
+        df,
+        p_value: 2.0 * dist.sf(t.abs()),
+        ci: crate::Interval {
+            lower: difference - half,
+            upper: difference + half,
+        },
+    })
+}
+
+/// Cohen's d of B − A with the pooled SD, and Hedges' g = d · (1 − 3 / (4(n_a + n_b) − 9)),
+/// the small-sample correction `pingouin.compute_effsize` applies.
+pub fn cohen_d_hedges_g(a: Sample, b: Sample) -> Result<(f64, f64), StatsError> {
+    if a.n + b.n < 3 {
+        return Err(StatsError::TooFew {
+            needed: 3,
+            got: a.n + b.n,
+        });
+    }
+    let pooled = (((a.n - 1) as f64 * a.sd * a.sd + (b.n - 1) as f64 * b.sd * b.sd)
+        / (a.n + b.n - 2) as f64)
+        .sqrt();
+    if pooled <= 0.0 {
+        return Err(StatsError::NoVariance);
+    }
+    let d = (b.mean - a.mean) / pooled;
+    let g = d * (1.0 - 3.0 / (4.0 * (a.n + b.n) as f64 - 9.0));
+    Ok((d, g))
+}
+
+/// Two-proportion z test of B − A with the pooled proportion under the null:
+/// `statsmodels proportions_ztest([count_b, count_a], [n_b, n_a])`.
+pub fn two_proportion_z(
+    count_a: u64,
+    n_a: u64,
+    count_b: u64,
+    n_b: u64,
+) -> Result<TestResult, StatsError> {
+    if n_a == 0 || n_b == 0 {
+        return Err(StatsError::TooFew { needed: 1, got: 0 });
+    }
+    let (pa, pb) = (count_a as f64 / n_a as f64, count_b as f64 / n_b as f64);
+    let pooled = (count_a + count_b) as f64 / (n_a + n_b) as f64;
+    let se = (pooled * (1.0 - pooled) * (1.0 / n_a as f64 + 1.0 / n_b as f64)).sqrt();
+    if se <= 0.0 {
+        return Err(StatsError::NoVariance);
+    }
+    let z = (pb - pa) / se;
+    let normal = Normal::new(0.0, 1.0).expect("standard normal");
+    Ok(TestResult {
+        statistic: z,
+        df: None,
+        p_value: 2.0 * normal.sf(z.abs()),
+    })
+}
+
+/// Benjamini–Hochberg adjusted p-values, in the input order:
+/// `statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]`.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        adjusted[i] = running;
+    }
+    adjusted
+}

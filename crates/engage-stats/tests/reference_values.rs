@@ -416,3 +416,51 @@ fn tests_against_a_published_baseline_match_scipy_and_statsmodels() {
     assert!(one_sample_t(3.0, 0.0, 10, 3.0).is_err());
     assert!(proportion_score_test(5, 10, 1.0).is_err());
 }
+
+fn sample(x: &[f64]) -> Sample {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    Sample {
+        n: x.len() as u64,
+        mean,
+        sd,
+    }
+}
+
+#[test]
+fn two_wave_tests_match_scipy_pingouin_and_statsmodels() {
+    let a = sample(&[3., 4., 2., 5., 3., 3., 4., 2., 3., 4., 3., 2.]);
+    let b = sample(&[4., 4., 3., 5., 4., 3., 5., 4., 3., 4., 5., 4., 3., 4.]);
+    // scipy.stats.ttest_ind(b, a, equal_var=False) and .confidence_interval(0.95)
+    let w = welch_t(a, b, 0.95).unwrap();
+    tol::close(w.t, 2.283759569604988, tol::EXACT, "welch t");
+    tol::close(w.df, 20.68030408178862, tol::EXACT, "welch df");
+    tol::close(w.p_value, 0.03307151051108328, tol::QUANTILE, "welch p");
+    tol::close(
+        w.ci.lower,
+        0.06745317116098304,
+        tol::QUANTILE,
+        "welch ci lower",
+    );
+    tol::close(
+        w.ci.upper,
+        1.4563563526485406,
+        tol::QUANTILE,
+        "welch ci upper",
+    );
+    // pingouin.compute_effsize(b, a, eftype="cohen" / "hedges")
+    let (d, g) = cohen_d_hedges_g(a, b).unwrap();
+    tol::close(d, 0.9162512179105723, tol::EXACT, "cohen d");
+    tol::close(g, 0.8873169689239226, tol::EXACT, "hedges g");
+    // statsmodels proportions_ztest([2990, 2901], [3690, 3724]): B first, so B − A.
+    let z = two_proportion_z(2901, 3724, 2990, 3690).unwrap();
+    tol::close(z.statistic, 3.3350546700426005, tol::EXACT, "z");
+    tol::close(z.p_value, 0.0008528263095838286, tol::QUANTILE, "z p");
+    // multipletests(p, method="fdr_bh")
+    let adjusted = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.2, 0.001, 0.04]);
+    let expected = [0.03, 0.048, 0.048, 0.2, 0.006, 0.048];
+    for (got, want) in adjusted.iter().zip(expected) {
+        tol::close(*got, want, tol::EXACT, "bh");
+    }
+}

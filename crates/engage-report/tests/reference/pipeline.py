@@ -113,3 +113,33 @@ print(f"tracking satisfaction: trajectory={3.0 + (4.0 - 3.0) * (2023 - 2021) / (
 z, p = proportions_ztest(8, 13, value=0.5, prop_var=0.5)
 print(f"tracking q4_share: trajectory={0.5 + 0.3 * (2023 - 2022) / 5!r} needed/yr={(0.8 - 8 / 13) / 4!r} "
       f"proportions_ztest(8, 13, 0.5, prop_var=0.5): z={z!r} p={p!r}")
+
+# Wave comparison: tiny.csv (A) against tiny-b.csv (B), same definition. Differences B - A.
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
+dfa = df
+dfb = pd.read_csv("../data/tiny-b.csv", dtype=str, encoding="utf-8")
+def wave_items(d):
+    def n(c):
+        return pd.to_numeric(d[c].where(~d[c].isin(["9", "無回答", "わからない"])), errors="coerce")
+    it = {c: n(c) for c in ["Q1", "Q2", "Q3", "Q4", "Q5", "K"]}
+    it["Q3"] = 6 - it["Q3"]
+    return it
+def wave_score(it, cols):
+    m = pd.DataFrame({c: it[c] for c in cols})
+    return m.mean(axis=1).where(m.notna().sum(axis=1) >= math.ceil(len(cols) / 2))
+ia, ib = wave_items(dfa), wave_items(dfb)
+ps = []
+for name, (xa, xb) in {"d1": (wave_score(ia, ["Q1", "Q2", "Q3"]), wave_score(ib, ["Q1", "Q2", "Q3"])),
+                       "d2": (wave_score(ia, ["Q4", "Q5"]), wave_score(ib, ["Q4", "Q5"]))}.items():
+    xa, xb = xa.dropna(), xb.dropna()
+    w = stats.ttest_ind(xb, xa, equal_var=False)
+    ci = w.confidence_interval(0.95)
+    d = pg.compute_effsize(xb, xa, eftype="cohen")
+    g = pg.compute_effsize(xb, xa, eftype="hedges")
+    ps.append(w.pvalue)
+    print(f"compare {name}: diff={xb.mean() - xa.mean()!r} t={w.statistic!r} df={w.df!r} p={w.pvalue!r} ci=({ci.low!r}, {ci.high!r}) d={d!r} g={g!r}")
+print(f"compare dimensions bh={multipletests(ps, method='fdr_bh')[1].tolist()!r}")
+qa, qb = ia["Q4"].dropna(), ib["Q4"].dropna()
+z, p = proportions_ztest([int((qb >= 4).sum()), int((qa >= 4).sum())], [len(qb), len(qa)])
+print(f"compare q4_share: {int((qa >= 4).sum())}/{len(qa)} -> {int((qb >= 4).sum())}/{len(qb)} z={z!r} p={p!r}")

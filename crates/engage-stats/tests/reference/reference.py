@@ -111,3 +111,17 @@ print(f"ttest_1samp(x, 3.56): t={t.statistic!r} df={t.df!r} p={t.pvalue!r}")
 from statsmodels.stats.proportion import proportions_ztest
 z, p = proportions_ztest(2990, 3690, value=0.81, prop_var=0.81)
 print(f"proportions_ztest(2990, 3690, 0.81, prop_var=0.81): z={z!r} p={p!r}")
+
+# 11. Two waves: Welch t test, Cohen's d, Hedges' g, two-proportion z test, Benjamini-Hochberg.
+a = np.array([3, 4, 2, 5, 3, 3, 4, 2, 3, 4, 3, 2], dtype=float)
+b = np.array([4, 4, 3, 5, 4, 3, 5, 4, 3, 4, 5, 4, 3, 4], dtype=float)
+w = stats.ttest_ind(b, a, equal_var=False)
+ci = w.confidence_interval(0.95)
+print(f"ttest_ind(b, a, equal_var=False): t={w.statistic!r} df={w.df!r} p={w.pvalue!r} ci=({ci.low!r}, {ci.high!r})")
+print(f"pingouin compute_effsize(b, a, cohen)={pg.compute_effsize(b, a, eftype='cohen')!r} hedges={pg.compute_effsize(b, a, eftype='hedges')!r}")
+from statsmodels.stats.proportion import proportions_ztest
+z, p = proportions_ztest([2990, 2901], [3690, 3724])
+print(f"proportions_ztest([2990, 2901], [3690, 3724]): z={z!r} p={p!r}")
+from statsmodels.stats.multitest import multipletests
+ps = [0.01, 0.04, 0.03, 0.2, 0.001, 0.04]
+print(f"multipletests fdr_bh {ps}: {multipletests(ps, method='fdr_bh')[1].tolist()!r}")

@@ -1,0 +1,98 @@
+//! `engage compare`: two waves -> compare.json, compare.xlsx and one CSV per table.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::cmd::report::LangArg;
+use crate::exit::{Outcome, OK};
+use crate::inputs::{data_paths, load_survey, on_threads, print_accounting, provenance};
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  engage compare fixtures/kumamoto-2023/survey.toml fixtures/kumamoto-2024/survey.toml --out out/2023-vs-2024\n  engage compare survey.toml --a-data r5.csv --b-data r6.csv --out out/r5-vs-r6\n\nA is the earlier wave; every difference is B minus A. Rows with problems are dropped as in\n`engage report` (see its rejects); run `engage validate` on each wave to see them.\nExit codes: 0 done, 1 cannot go on, 2 usage error."
+)]
+pub struct Args {
+    /// Definition of wave A, then of wave B (omit B when one definition fits both waves'
+    /// files, given with --a-data and --b-data).
+    #[arg(num_args = 1..=2, required = true)]
+    surveys: Vec<PathBuf>,
+    /// Response file(s) of wave A; default: its definition's file.
+    #[arg(long)]
+    a_data: Vec<PathBuf>,
+    /// Response file(s) of wave B; default: its definition's file.
+    #[arg(long)]
+    b_data: Vec<PathBuf>,
+    /// Folder for the publishable outputs.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: LangArg,
+    /// Worker threads for aggregation (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+struct Wave {
+    survey: engage_model::Survey,
+    partials: engage_aggregate::Partials,
+    report: engage_report::Report,
+}
+
+fn wave(path: &Path, data: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Result<Wave> {
+    let survey = load_survey(path, false)?;
+    let data = data_paths(&survey, data);
+    let ingested = engage_ingest::read_responses(&survey, &data)?;
+    print_accounting(&ingested, 3);
+    let provenance = provenance(&survey, &ingested)?;
+    let (partials, report) = on_threads(threads, || {
+        let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+        let report = engage_report::build_report(&survey, &partials, provenance);
+        (partials, report)
+    })?;
+    Ok(Wave {
+        survey,
+        partials,
+        report,
+    })
+}
+
+pub fn run(args: Args) -> Outcome {
+    let (path_a, path_b) = match args.surveys.as_slice() {
+        [a] => {
+            if args.a_data.is_empty() || args.b_data.is_empty() {
+                bail!("with one definition, give each wave's files with --a-data and --b-data");
+            }
+            (a.clone(), a.clone())
+        }
+        [a, b] => (a.clone(), b.clone()),
+        _ => unreachable!("clap takes one or two definitions"),
+    };
+    let a = wave(&path_a, args.a_data, args.threads)?;
+    let b = wave(&path_b, args.b_data, args.threads)?;
+    let comparison = engage_report::compare(
+        engage_report::WaveInput {
+            survey: &a.survey,
+            partials: &a.partials,
+            report: &a.report,
+        },
+        engage_report::WaveInput {
+            survey: &b.survey,
+            partials: &b.partials,
+            report: &b.report,
+        },
+    );
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    engage_export::write_json_value(&comparison, &out.join("compare.json"))?;
+    let lang = args.lang.lang();
+    let tables = engage_export::comparison_tables(&comparison, lang);
+    engage_export::write_workbook(&tables, &out.join("compare.xlsx"), lang)?;
+    let csvs = engage_export::write_csv_tables(&tables, out)?;
+    eprintln!(
+        "wrote compare.json, compare.xlsx and {} CSV tables to {}",
+        csvs.len(),
+        out.display()
+    );
+    Ok(OK)
+}

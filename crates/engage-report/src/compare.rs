@@ -1,0 +1,393 @@
+//! Two waves side by side: for each KPI, dimension, item and segment group, both values, the
+//! change (B − A), Welch's t test with Cohen's d and Hedges' g for means, the two-proportion
+//! z test for shares, and Benjamini–Hochberg adjusted p-values within each table.
+//! Figures withheld in either wave's report are withheld here too.
+
+use engage_aggregate::{GroupPartial, Partials};
+use engage_model::{KpiMeasure, Label, Survey, Wave};
+use engage_stats::{
+    benjamini_hochberg, cohen_d_hedges_g, two_proportion_z, welch_t, Interval, Sample, CONFIDENCE,
+};
+use serde::Serialize;
+
+use crate::figures::{item_figures, score_figures};
+use crate::model::Report;
+
+/// One wave as the comparison sees it.
+pub struct WaveInput<'a> {
+    pub survey: &'a Survey,
+    pub partials: &'a Partials,
+    pub report: &'a Report,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub a: WaveSummary,
+    pub b: WaveSummary,
+    /// How to read the tests.
+    pub notes: Vec<&'static str>,
+    pub kpis: Vec<Change>,
+    pub dimensions: Vec<Change>,
+    pub items: Vec<Change>,
+    /// Favourable share of each item.
+    pub item_favourable: Vec<Change>,
+    /// Each dimension in each segment group present in both waves.
+    pub segments: Vec<Change>,
+    /// Ids of KPIs, dimensions and items defined in only one of the waves.
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveSummary {
+    pub survey_id: String,
+    pub wave: Wave,
+    pub respondents: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Side {
+    pub n: u64,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub id: String,
+    pub label: Label,
+    /// For the segments table: the segment id and group key.
+    pub segment: Option<String>,
+    pub group: Option<String>,
+    /// "mean" or "share".
+    pub measure: &'static str,
+    pub withheld: bool,
+    pub a: Option<Side>,
+    pub b: Option<Side>,
+    /// B − A.
+    pub difference: Option<f64>,
+    /// Welch interval of the difference of means.
+    pub ci: Option<Interval>,
+    /// "welch_t" or "two_proportion_z".
+    pub test: Option<&'static str>,
+    pub statistic: Option<f64>,
+    pub df: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Benjamini–Hochberg within this table.
+    pub p_adjusted: Option<f64>,
+    /// Cohen's d with the pooled SD (B − A).
+    pub cohen_d: Option<f64>,
+    /// Hedges' g = d · (1 − 3 / (4(n_a + n_b) − 9)).
+    pub hedges_g: Option<f64>,
+}
+
+/// A figure of one wave: a mean (with SD) or a share (with its count).
+#[derive(Clone, Copy)]
+enum Value {
+    Mean(Sample),
+    Share { count: u64, n: u64 },
+}
+
+fn change(
+    id: &str,
+    label: Label,
+    at: Option<(&str, &str)>,
+    a: Option<Value>,
+    b: Option<Value>,
+    withheld: bool,
+) -> Change {
+    let side = |v: &Option<Value>| {
+        v.map(|v| match v {
+            Value::Mean(s) => Side {
+                n: s.n,
+                value: s.mean,
+            },
+            Value::Share { count, n } => Side {
+                n,
+                value: count as f64 / n as f64,
+            },
+        })
+    };
+    let mut c = Change {
+        id: id.to_string(),
+        label,
+        segment: at.map(|(s, _)| s.to_string()),
+        group: at.map(|(_, g)| g.to_string()),
+        measure: match a.or(b) {
+            Some(Value::Share { .. }) => "share",
+            _ => "mean",
+        },
+        withheld,
+        a: None,
+        b: None,
+        difference: None,
+        ci: None,
+        test: None,
+        statistic: None,
+        df: None,
+        p_value: None,
+        p_adjusted: None,
+        cohen_d: None,
+        hedges_g: None,
+    };
+    if withheld {
+        return c;
+    }
+    c.a = side(&a);
+    c.b = side(&b);
+    if let (Some(sa), Some(sb)) = (c.a, c.b) {
+        c.difference = Some(sb.value - sa.value);
+    }
+    match (a, b) {
+        (Some(Value::Mean(sa)), Some(Value::Mean(sb))) => {
+            if let Ok(w) = welch_t(sa, sb, CONFIDENCE) {
+                c.ci = Some(w.ci);
+                c.test = Some("welch_t");
+                c.statistic = Some(w.t);
+                c.df = Some(w.df);
+                c.p_value = Some(w.p_value);
+            }
+            if let Ok((d, g)) = cohen_d_hedges_g(sa, sb) {
+                c.cohen_d = Some(d);
+                c.hedges_g = Some(g);
+            }
+        }
+        (Some(Value::Share { count: ca, n: na }), Some(Value::Share { count: cb, n: nb })) => {
+            if let Ok(z) = two_proportion_z(ca, na, cb, nb) {
+                c.test = Some("two_proportion_z");
+                c.statistic = Some(z.statistic);
+                c.p_value = Some(z.p_value);
+            }
+        }
+        _ => {}
+    }
+    c
+}
+
+/// Adjusts the p-values of one table (its family) with Benjamini–Hochberg.
+fn adjust(table: &mut [Change]) {
+    let at: Vec<usize> = (0..table.len())
+        .filter(|&i| table[i].p_value.is_some())
+        .collect();
+    let p: Vec<f64> = at.iter().map(|&i| table[i].p_value.unwrap()).collect();
+    for (&i, q) in at.iter().zip(benjamini_hochberg(&p)) {
+        table[i].p_adjusted = Some(q);
+    }
+}
+
+fn mean_of(survey: &Survey, composite: usize, g: &GroupPartial) -> Option<Value> {
+    let f = score_figures(survey, composite, g)?;
+    Some(Value::Mean(Sample {
+        n: f.n,
+        mean: f.mean,
+        sd: f.sd?,
+    }))
+}
+
+fn kpi_of(survey: &Survey, k: usize, g: &GroupPartial) -> Option<Value> {
+    match &survey.kpi_measures[k] {
+        KpiMeasure::CompositeMean { composite } => mean_of(survey, *composite, g),
+        KpiMeasure::Share { item, codes } => {
+            let counts = &g.items[*item];
+            let n = counts.valid();
+            let count = counts
+                .points()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| codes.contains(&survey.flipped(*item, *i as u8 + 1)))
+                .map(|(_, &c)| c)
+                .sum();
+            (n > 0).then_some(Value::Share { count, n })
+        }
+    }
+}
+
+fn item_mean_of(survey: &Survey, i: usize, g: &GroupPartial) -> Option<Value> {
+    let f = item_figures(survey, i, &g.items[i])?;
+    Some(Value::Mean(Sample {
+        n: f.n,
+        mean: f.mean,
+        sd: f.sd?,
+    }))
+}
+
+fn favourable_of(survey: &Survey, i: usize, g: &GroupPartial) -> Option<Value> {
+    let f = item_figures(survey, i, &g.items[i])?;
+    Some(Value::Share {
+        count: (f.favourable * f.n as f64).round() as u64,
+        n: f.n,
+    })
+}
+
+/// Position of `id` in B's list, for everything A defines.
+fn matched<'s>(a: &'s [String], b: &[String]) -> Vec<(usize, usize, &'s str)> {
+    a.iter()
+        .enumerate()
+        .filter_map(|(i, id)| b.iter().position(|x| x == id).map(|j| (i, j, id.as_str())))
+        .collect()
+}
+
+pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
+    let ids = |s: &Survey| {
+        let d = &s.definition;
+        (
+            d.kpis
+                .iter()
+                .map(|k| k.id.get_ref().clone())
+                .collect::<Vec<_>>(),
+            d.dimensions
+                .iter()
+                .map(|k| k.id.get_ref().clone())
+                .collect::<Vec<_>>(),
+            d.items
+                .iter()
+                .map(|k| k.id.get_ref().clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (ka, da, ia) = ids(a.survey);
+    let (kb, db, ib) = ids(b.survey);
+    let (ga, gb) = (a.partials.overall(), b.partials.overall());
+    let (ra, rb) = (a.report, b.report);
+
+    let mut kpis: Vec<Change> = matched(&ka, &kb)
+        .into_iter()
+        .map(|(i, j, id)| {
+            let label = ra.kpis[i].label.clone();
+            let withheld = ra.kpis[i].withheld || rb.kpis[j].withheld;
+            change(
+                id,
+                label,
+                None,
+                kpi_of(a.survey, i, ga),
+                kpi_of(b.survey, j, gb),
+                withheld,
+            )
+        })
+        .collect();
+    let mut dimensions: Vec<Change> = matched(&da, &db)
+        .into_iter()
+        .map(|(i, j, id)| {
+            let withheld = ra.dimensions[i].withheld || rb.dimensions[j].withheld;
+            let label = ra.dimensions[i].label.clone();
+            change(
+                id,
+                label,
+                None,
+                mean_of(a.survey, i, ga),
+                mean_of(b.survey, j, gb),
+                withheld,
+            )
+        })
+        .collect();
+    let item_pairs = matched(&ia, &ib);
+    let mut items: Vec<Change> = item_pairs
+        .iter()
+        .map(|&(i, j, id)| {
+            let withheld = ra.items[i].withheld || rb.items[j].withheld;
+            let label = ra.items[i].label.clone();
+            let (x, y) = (item_mean_of(a.survey, i, ga), item_mean_of(b.survey, j, gb));
+            change(id, label, None, x, y, withheld)
+        })
+        .collect();
+    let mut item_favourable: Vec<Change> = item_pairs
+        .iter()
+        .map(|&(i, j, id)| {
+            let withheld = ra.items[i].withheld || rb.items[j].withheld;
+            let label = ra.items[i].label.clone();
+            let (x, y) = (
+                favourable_of(a.survey, i, ga),
+                favourable_of(b.survey, j, gb),
+            );
+            change(id, label, None, x, y, withheld)
+        })
+        .collect();
+
+    // Segment groups present in both waves, matched by segment id and group key.
+    let mut segments = Vec::new();
+    for seg_a in &ra.segments {
+        let Some(seg_b) = rb.segments.iter().find(|s| s.id == seg_a.id) else {
+            continue;
+        };
+        let (Some(cut_a), Some(cut_b)) = (cut_of(&a, &seg_a.id), cut_of(&b, &seg_a.id)) else {
+            continue;
+        };
+        for group_a in &seg_a.groups {
+            let Some(group_b) = seg_b.groups.iter().find(|g| g.key == group_a.key) else {
+                continue;
+            };
+            let (Some(pa), Some(pb)) =
+                (group_of(cut_a, &group_a.key), group_of(cut_b, &group_a.key))
+            else {
+                continue;
+            };
+            for (i, j, id) in matched(&da, &db) {
+                let withheld = group_a.suppressed
+                    || group_b.suppressed
+                    || group_a.dimensions[i].withheld
+                    || group_b.dimensions[j].withheld;
+                segments.push(change(
+                    id,
+                    ra.dimensions[i].label.clone(),
+                    Some((&seg_a.id, &group_a.key)),
+                    mean_of(a.survey, i, pa),
+                    mean_of(b.survey, j, pb),
+                    withheld,
+                ));
+            }
+        }
+    }
+    for table in [
+        &mut kpis,
+        &mut dimensions,
+        &mut items,
+        &mut item_favourable,
+        &mut segments,
+    ] {
+        adjust(table);
+    }
+    let only = |x: [&Vec<String>; 3], y: [&Vec<String>; 3]| -> Vec<String> {
+        x.iter()
+            .zip(y)
+            .flat_map(|(xs, ys)| xs.iter().filter(|id| !ys.contains(id)).cloned())
+            .collect()
+    };
+    Comparison {
+        a: summary(ra),
+        b: summary(rb),
+        notes: vec![
+            "difference, statistic and effect sizes are B minus A",
+            "waves of the same staff are not independent samples: the tests treat them as independent, which overstates the standard error of a change when the same people answer both waves (conservative); respondent ids that link waves allow a paired comparison",
+            "p_adjusted: Benjamini-Hochberg within each table (kpis, dimensions, items, item_favourable, segments)",
+            "Hedges' g uses the correction d * (1 - 3 / (4 (n_a + n_b) - 9)), as pingouin",
+        ],
+        kpis,
+        dimensions,
+        items,
+        item_favourable,
+        segments,
+        only_in_a: only([&ka, &da, &ia], [&kb, &db, &ib]),
+        only_in_b: only([&kb, &db, &ib], [&ka, &da, &ia]),
+    }
+}
+
+fn cut_of<'p>(w: &WaveInput<'p>, id: &str) -> Option<&'p engage_aggregate::CutPartial> {
+    w.partials
+        .cuts
+        .iter()
+        .find(|c| c.segment.is_some_and(|s| w.survey.segment_id(s) == id))
+}
+
+fn group_of<'p>(cut: &'p engage_aggregate::CutPartial, key: &str) -> Option<&'p GroupPartial> {
+    cut.levels
+        .iter()
+        .position(|l| l.key == key)
+        .map(|g| &cut.groups[g])
+}
+
+fn summary(r: &Report) -> WaveSummary {
+    WaveSummary {
+        survey_id: r.survey.id.clone(),
+        wave: r.survey.wave.clone(),
+        respondents: r.responses.accepted,
+    }
+}
