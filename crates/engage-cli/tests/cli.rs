@@ -79,6 +79,9 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "設問別",
             "区分別",
             "複数選択",
+            "選択肢別の指標差",
+            "選択肢×区分",
+            "同時選択",
             "主要因",
             "データ品質",
             "データの問題"

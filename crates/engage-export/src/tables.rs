@@ -182,6 +182,9 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         item_table(report, lang),
         segment_table(report, lang),
         multi_select_table(report, lang),
+        multi_gap_table(report, lang),
+        multi_segment_table(report, lang),
+        co_pick_table(report),
         driver_table(report, lang),
         quality_table(report),
         problem_table(report, lang),
@@ -367,6 +370,147 @@ fn reliability_table(report: &Report, lang: Lang) -> Table {
     Table {
         name: "reliability",
         title: Label::new("信頼性", "Reliability"),
+        columns,
+        rows,
+    }
+}
+
+fn option_label(report: &Report, q: usize, id: &str, lang: Lang) -> Cell {
+    report
+        .multi_select
+        .get(q)
+        .and_then(|m| m.options.iter().find(|o| o.id == id))
+        .map_or(Cell::Text(id.to_string()), |o| text(&o.label, lang))
+}
+
+/// Per question, option and KPI: KPI of those who picked the option against the others.
+fn multi_gap_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("question_id", "設問ID", "Question id"),
+        col("option_id", "選択肢ID", "Option id"),
+        col("option", "選択肢", "Option"),
+        col("kpi_id", "指標ID", "KPI id"),
+        col("n_picked", "選択者数", "n picked"),
+        col("kpi_picked", "選択者の指標値", "KPI, picked"),
+        col("n_not_picked", "非選択者数", "n not picked"),
+        col("kpi_not_picked", "非選択者の指標値", "KPI, not picked"),
+        col("difference", "差", "Difference"),
+        col("t", "t値", "t"),
+        col("df", "自由度", "df"),
+        col("p_value", "p値", "p-value"),
+        col("p_adjusted", "調整済みp値 (BH)", "Adjusted p (BH)"),
+        col("withheld", "非公表", "Withheld"),
+    ];
+    let mut rows = Vec::new();
+    for (q, m) in report.multi_select.iter().enumerate() {
+        for g in &m.kpi_gaps {
+            let w = g.withheld;
+            rows.push(vec![
+                Cell::Text(m.id.clone()),
+                Cell::Text(g.option.clone()),
+                option_label(report, q, &g.option, lang),
+                Cell::Text(g.kpi.clone()),
+                count(g.picked.map(|s| s.n), w),
+                opt(g.picked.map(|s| s.value), Kind::Mean, w),
+                count(g.not_picked.map(|s| s.n), w),
+                opt(g.not_picked.map(|s| s.value), Kind::Mean, w),
+                opt(g.difference, Kind::Mean, w),
+                opt(g.t, Kind::Plain, w),
+                opt(g.df, Kind::Plain, w),
+                opt(g.p_value, Kind::Plain, w),
+                opt(g.p_adjusted, Kind::Plain, w),
+                Cell::Bool(w),
+            ]);
+        }
+    }
+    Table {
+        name: "multi_select_kpi_gaps",
+        title: Label::new("選択肢別の指標差", "KPI gap by option"),
+        columns,
+        rows,
+    }
+}
+
+/// Per question, segment, option and published group: share, lift against the rest, tests.
+fn multi_segment_table(report: &Report, lang: Lang) -> Table {
+    let columns = vec![
+        col("question_id", "設問ID", "Question id"),
+        col("segment_id", "区分ID", "Segment id"),
+        col("option_id", "選択肢ID", "Option id"),
+        col("option", "選択肢", "Option"),
+        col("chi_square", "カイ二乗値", "Chi-square"),
+        col("chi_df", "自由度", "df"),
+        col("chi_p", "カイ二乗検定 p値", "Chi-square p"),
+        col("small_expected", "期待度数5未満あり", "Expected count < 5"),
+        col("group", "グループ", "Group"),
+        col("base", "回答者数", "Base"),
+        col("count", "選択数", "Count"),
+        col("share", "選択率", "Share"),
+        col("rest_share", "他の職員の選択率", "Share in the rest"),
+        col("lift", "リフト", "Lift"),
+        col("z", "z値", "z"),
+        col("p_value", "p値", "p-value"),
+        col("p_adjusted", "調整済みp値 (BH)", "Adjusted p (BH)"),
+    ];
+    let mut rows = Vec::new();
+    for (q, m) in report.multi_select.iter().enumerate() {
+        for t in &m.by_segment {
+            for g in &t.groups {
+                rows.push(vec![
+                    Cell::Text(m.id.clone()),
+                    Cell::Text(t.segment.clone()),
+                    Cell::Text(t.option.clone()),
+                    option_label(report, q, &t.option, lang),
+                    opt(t.chi_square, Kind::Plain, false),
+                    opt(t.df, Kind::Plain, false),
+                    opt(t.p_value, Kind::Plain, false),
+                    Cell::Bool(t.small_expected),
+                    Cell::Text(g.group.clone()),
+                    Cell::Int(g.base),
+                    Cell::Int(g.count),
+                    opt(g.share, Kind::Share, false),
+                    opt(g.rest_share, Kind::Share, false),
+                    opt(g.lift, Kind::Plain, false),
+                    opt(g.z, Kind::Plain, false),
+                    opt(g.p_value, Kind::Plain, false),
+                    opt(g.p_adjusted, Kind::Plain, false),
+                ]);
+            }
+        }
+    }
+    Table {
+        name: "multi_select_by_segment",
+        title: Label::new("選択肢×区分", "Options by segment"),
+        columns,
+        rows,
+    }
+}
+
+/// Pairs of options picked together.
+fn co_pick_table(report: &Report) -> Table {
+    let columns = vec![
+        col("question_id", "設問ID", "Question id"),
+        col("option_a", "選択肢A", "Option A"),
+        col("option_b", "選択肢B", "Option B"),
+        col("count", "同時選択数", "Picked together"),
+    ];
+    let rows = report
+        .multi_select
+        .iter()
+        .flat_map(|m| {
+            m.co_picked.iter().map(move |c| {
+                vec![
+                    Cell::Text(m.id.clone()),
+                    Cell::Text(c.a.clone()),
+                    Cell::Text(c.b.clone()),
+                    c.count.map_or(Cell::Withheld, Cell::Int),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        name: "multi_select_co_picked",
+        title: Label::new("同時選択", "Picked together"),
         columns,
         rows,
     }

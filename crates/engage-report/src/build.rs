@@ -214,6 +214,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                     })
                     .collect()
             };
+            let min_n = if withheld { u64::MAX } else { u64::from(min) };
             MultiSelectFigure {
                 id: question.id.get_ref().clone(),
                 label: Label::new(&question.ja, &question.en),
@@ -222,6 +223,17 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                 skipped: (!withheld).then_some(overall.respondents - counts.base),
                 withheld,
                 options,
+                co_picked: if withheld {
+                    Vec::new()
+                } else {
+                    crate::multi_depth::co_picks(survey, q, overall, min_n)
+                },
+                kpi_gaps: crate::multi_depth::kpi_gaps(survey, q, overall, min_n),
+                by_segment: if withheld {
+                    Vec::new()
+                } else {
+                    crate::multi_depth::by_segment(survey, q, partials, &segments)
+                },
             }
         })
         .collect();

@@ -11,7 +11,7 @@ use engage_stats::{
 use serde::Serialize;
 
 use crate::figures::{item_figures, score_figures};
-use crate::model::Report;
+use crate::model::{Report, Side};
 
 /// One wave as the comparison sees it.
 pub struct WaveInput<'a> {
@@ -43,12 +43,6 @@ pub struct WaveSummary {
     pub survey_id: String,
     pub wave: Wave,
     pub respondents: usize,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Side {
-    pub n: u64,
-    pub value: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

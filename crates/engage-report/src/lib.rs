@@ -6,12 +6,13 @@ mod compare;
 mod drivers;
 mod figures;
 mod model;
+mod multi_depth;
 mod reliability;
 mod suppression;
 mod tracking;
 
 pub use build::{build_report, Provenance};
-pub use compare::{compare, Change, Comparison, Side, WaveInput, WaveSummary};
+pub use compare::{compare, Change, Comparison, WaveInput, WaveSummary};
 pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::Interval;
 pub use figures::{item_figures, kpi_value, score_figures};

@@ -374,6 +374,71 @@ pub struct MultiSelectFigure {
     pub skipped: Option<u64>,
     pub withheld: bool,
     pub options: Vec<OptionFigure>,
+    /// Respondents who picked both options of a pair; withheld (null) below the minimum.
+    pub co_picked: Vec<CoPick>,
+    /// Per option and KPI: those who picked it against those who did not.
+    pub kpi_gaps: Vec<KpiGap>,
+    /// Per segment and option: differences between groups and each group's lift.
+    pub by_segment: Vec<OptionSegmentTest>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CoPick {
+    pub a: String,
+    pub b: String,
+    pub count: Option<u64>,
+}
+
+/// A KPI's mean among those who picked an option and those who answered but did not.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiGap {
+    pub option: String,
+    pub kpi: String,
+    /// Either side below the minimum group size.
+    pub withheld: bool,
+    pub picked: Option<Side>,
+    pub not_picked: Option<Side>,
+    /// picked − not picked, Welch's t test.
+    pub difference: Option<f64>,
+    pub t: Option<f64>,
+    pub df: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Benjamini–Hochberg over the question's options and KPIs.
+    pub p_adjusted: Option<f64>,
+}
+
+/// One option across the published groups of one segment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OptionSegmentTest {
+    pub segment: String,
+    pub option: String,
+    /// Pearson chi-square of picked / not picked × group (no Yates correction).
+    pub chi_square: Option<f64>,
+    pub df: Option<f64>,
+    pub p_value: Option<f64>,
+    pub min_expected: Option<f64>,
+    /// Some expected count is under 5: the chi-square approximation is doubtful.
+    pub small_expected: bool,
+    pub groups: Vec<OptionLift>,
+}
+
+/// One group's share of an option against the rest of the organisation (not the total,
+/// which contains the group).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OptionLift {
+    pub group: String,
+    /// Group members who answered the question, and those who picked the option.
+    pub base: u64,
+    pub count: u64,
+    pub share: Option<f64>,
+    pub rest_share: Option<f64>,
+    /// share / rest_share.
+    pub lift: Option<f64>,
+    /// Two-proportion z test, group − rest.
+    pub z: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Benjamini–Hochberg within the segment and question.
+    pub p_adjusted: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -454,4 +519,11 @@ impl Quadrant {
             Quadrant::Monitor => Label::new("経過観察", "Monitor: low importance, low score"),
         }
     }
+}
+
+/// One side of a comparison: respondents and the value (a mean or a share).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Side {
+    pub n: u64,
+    pub value: f64,
 }

@@ -567,3 +567,66 @@ fn wave_comparison_matches_scipy_pingouin_and_statsmodels() {
     assert!(!dept_b.is_empty() && dept_b.iter().all(|s| s.withheld && s.a.is_none()));
     assert!(c.only_in_a.is_empty() && c.only_in_b.is_empty());
 }
+
+#[test]
+fn multi_select_depth_matches_scipy_and_statsmodels() {
+    // reference/pipeline.py, "Multi-select depth", with min_group_size 3 so that departments
+    // A, B and C are all published.
+    let r = tiny_report_with(|s| s.definition.privacy.min_group_size = 3);
+    let q = &r.multi_select[0];
+    let tests: Vec<_> = q
+        .by_segment
+        .iter()
+        .filter(|t| t.segment == "dept")
+        .collect();
+    assert_eq!(tests.len(), 4);
+    // scipy.stats.chi2_contingency(correction=False)
+    let chi = [
+        (0.6603174603174605, 0.7188096276098608, 1.3846153846153846),
+        (1.7333333333333336, 0.420350384508682, 1.1538461538461537),
+        (1.7333333333333336, 0.420350384508682, 1.1538461538461537),
+        (0.7090909090909091, 0.7014922308562801, 0.46153846153846156),
+    ];
+    for (t, (stat, p, min_e)) in tests.iter().zip(chi) {
+        close(t.chi_square.unwrap(), stat, &format!("{} chi2", t.option));
+        assert_eq!(t.df, Some(2.0));
+        close(t.p_value.unwrap(), p, &format!("{} chi2 p", t.option));
+        close(
+            t.min_expected.unwrap(),
+            min_e,
+            &format!("{} min expected", t.option),
+        );
+        assert!(t.small_expected, "expected counts under 5 are flagged");
+    }
+    // statsmodels proportions_ztest([c, rest_c], [n, rest_n]) per group; BH over the 12.
+    let a = &tests[0].groups[0];
+    assert_eq!((a.group.as_str(), a.count, a.base), ("A", 3, 5));
+    close(a.lift.unwrap(), 1.5999999999999999, "A lift");
+    close(a.z.unwrap(), 0.7916979943676213, "A z");
+    close(a.p_value.unwrap(), 0.4285367920617821, "A p");
+    close(a.p_adjusted.unwrap(), 0.8570735841235642, "A bh");
+    let b_none = &tests[3].groups[1];
+    assert_eq!((b_none.count, b_none.lift), (0, Some(0.0)));
+    close(b_none.z.unwrap(), -0.8420753583206845, "B none z");
+    close(b_none.p_adjusted.unwrap(), 0.8570735841235642, "B none bh");
+    // scipy.stats.ttest_ind(picked, not picked, equal_var=False) on the satisfaction KPI.
+    let gap = |o: &str| {
+        q.kpi_gaps
+            .iter()
+            .find(|g| g.option == o && g.kpi == "satisfaction")
+            .unwrap()
+    };
+    let g = gap("a");
+    close(g.picked.unwrap().value, 3.0, "picked mean");
+    close(
+        g.not_picked.unwrap().value,
+        4.142857142857143,
+        "not picked mean",
+    );
+    close(g.t.unwrap(), -1.8039504672067899, "gap t");
+    close(g.df.unwrap(), 7.005903662954515, "gap df");
+    close(g.p_value.unwrap(), 0.11418621891482801, "gap p");
+    // Only 2 picked "nothing": withheld under the minimum of 3.
+    let g = gap("n");
+    assert!(g.withheld && g.picked.is_none() && g.t.is_none());
+}

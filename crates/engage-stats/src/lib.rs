@@ -22,8 +22,8 @@ pub use reliability::{
     item_rest_correlations, standardized_alpha,
 };
 pub use tests::{
-    benjamini_hochberg, cohen_d_hedges_g, one_sample_t, proportion_score_test, two_proportion_z,
-    welch_t, Sample, TestResult, WelchResult,
+    benjamini_hochberg, chi_square_independence, cohen_d_hedges_g, one_sample_t,
+    proportion_score_test, two_proportion_z, welch_t, ChiSquare, Sample, TestResult, WelchResult,
 };
 
 /// Confidence level used throughout reports.

@@ -156,3 +156,54 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     }
     adjusted
 }
+
+/// Pearson's chi-square test of independence of an r × c table of counts, without Yates'
+/// correction: `scipy.stats.chi2_contingency(table, correction=False)`. Rows or columns that
+/// are all zero are dropped first (they carry no information and would divide by zero).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChiSquare {
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+    /// Smallest expected count: the usual approximation wants at least 5 in every cell.
+    pub min_expected: f64,
+}
+
+pub fn chi_square_independence(table: &[Vec<u64>]) -> Result<ChiSquare, StatsError> {
+    let cols = table.first().map_or(0, Vec::len);
+    let rows: Vec<&Vec<u64>> = table.iter().filter(|r| r.iter().any(|&x| x > 0)).collect();
+    let keep: Vec<usize> = (0..cols)
+        .filter(|&j| rows.iter().any(|r| r[j] > 0))
+        .collect();
+    if rows.len() < 2 || keep.len() < 2 {
+        return Err(StatsError::TooFew {
+            needed: 2,
+            got: rows.len().min(keep.len()) as u64,
+        });
+    }
+    let row_sums: Vec<f64> = rows
+        .iter()
+        .map(|r| keep.iter().map(|&j| r[j] as f64).sum())
+        .collect();
+    let col_sums: Vec<f64> = keep
+        .iter()
+        .map(|&j| rows.iter().map(|r| r[j] as f64).sum())
+        .collect();
+    let total: f64 = row_sums.iter().sum();
+    let (mut statistic, mut min_expected) = (0.0, f64::INFINITY);
+    for (r, row) in rows.iter().enumerate() {
+        for (c, &j) in keep.iter().enumerate() {
+            let expected = row_sums[r] * col_sums[c] / total;
+            min_expected = min_expected.min(expected);
+            statistic += (row[j] as f64 - expected).powi(2) / expected;
+        }
+    }
+    let df = ((rows.len() - 1) * (keep.len() - 1)) as f64;
+    let dist = statrs::distribution::ChiSquared::new(df).expect("df > 0");
+    Ok(ChiSquare {
+        statistic,
+        df,
+        p_value: dist.sf(statistic),
+        min_expected,
+    })
+}

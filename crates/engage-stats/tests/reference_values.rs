@@ -464,3 +464,21 @@ fn two_wave_tests_match_scipy_pingouin_and_statsmodels() {
         tol::close(*got, want, tol::EXACT, "bh");
     }
 }
+
+#[test]
+fn chi_square_independence_matches_scipy() {
+    // scipy.stats.chi2_contingency([[12, 30], [25, 41], [8, 33]], correction=False); the
+    // empty fourth row is dropped as engage does.
+    let t = vec![vec![12, 30], vec![25, 41], vec![8, 33], vec![0, 0]];
+    let c = chi_square_independence(&t).unwrap();
+    tol::close(c.statistic, 4.120657312425605, tol::EXACT, "chi2");
+    assert_eq!(c.df, 2.0);
+    tol::close(c.p_value, 0.12741208823847872, tol::QUANTILE, "p");
+    tol::close(
+        c.min_expected,
+        12.38255033557047,
+        tol::EXACT,
+        "min expected",
+    );
+    assert!(chi_square_independence(&[vec![1, 2]]).is_err());
+}

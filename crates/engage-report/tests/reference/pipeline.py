@@ -143,3 +143,36 @@ print(f"compare dimensions bh={multipletests(ps, method='fdr_bh')[1].tolist()!r}
 qa, qb = ia["Q4"].dropna(), ib["Q4"].dropna()
 z, p = proportions_ztest([int((qb >= 4).sum()), int((qa >= 4).sum())], [len(qb), len(qa)])
 print(f"compare q4_share: {int((qa >= 4).sum())}/{len(qa)} -> {int((qb >= 4).sum())}/{len(qb)} z={z!r} p={p!r}")
+
+# Multi-select depth (min_group_size 3 in the test, so departments A, B, C are all published).
+ans = df[df["M"].notna() & (df["M"] != "")]
+picks = {o: ans["M"].str.split(";").apply(lambda s: str(o) in s) for o in range(1, 5)}
+dept = ans["部署"]
+lift_p = []
+for o in range(1, 5):
+    tab = np.array([[int(picks[o][dept == g].sum()), int((~picks[o][dept == g]).sum())] for g in ["A", "B", "C"]])
+    keep = tab[tab.sum(axis=1) > 0]
+    keep = keep[:, keep.sum(axis=0) > 0]
+    if keep.shape[0] >= 2 and keep.shape[1] >= 2:
+        res = stats.chi2_contingency(keep, correction=False)
+        print(f"multi option {o}: chi2={res.statistic!r} df={res.dof!r} p={res.pvalue!r} min_expected={res.expected_freq.min()!r}")
+    else:
+        print(f"multi option {o}: no chi-square")
+    for g in ["A", "B", "C"]:
+        c, n = int(picks[o][dept == g].sum()), int((dept == g).sum())
+        rc, rn = int(picks[o][dept != g].sum()), int((dept != g).sum())
+        if (c + rc) in (0, n + rn):
+            print(f"  {g}: {c}/{n} vs rest {rc}/{rn}: no test")
+            continue
+        z, p = proportions_ztest([c, rc], [n, rn])
+        lift_p.append(p)
+        print(f"  {g}: {c}/{n} vs rest {rc}/{rn} lift={(c / n) / (rc / rn) if rc else None!r} z={z!r} p={p!r}")
+print(f"multi lift bh={multipletests(lift_p, method='fdr_bh')[1].tolist()!r}")
+k_ans = items["K"][ans.index]
+for o in range(1, 5):
+    a_, b_ = k_ans[~picks[o]].dropna(), k_ans[picks[o]].dropna()
+    if len(a_) >= 3 and len(b_) >= 3:
+        w = stats.ttest_ind(b_, a_, equal_var=False)
+        print(f"gap option {o} satisfaction: picked {b_.mean()!r} (n={len(b_)}) vs not {a_.mean()!r} (n={len(a_)}) t={w.statistic!r} df={w.df!r} p={w.pvalue!r}")
+    else:
+        print(f"gap option {o} satisfaction: withheld ({len(b_)} vs {len(a_)})")

@@ -125,3 +125,8 @@ print(f"proportions_ztest([2990, 2901], [3690, 3724]): z={z!r} p={p!r}")
 from statsmodels.stats.multitest import multipletests
 ps = [0.01, 0.04, 0.03, 0.2, 0.001, 0.04]
 print(f"multipletests fdr_bh {ps}: {multipletests(ps, method='fdr_bh')[1].tolist()!r}")
+
+# 12. Chi-square test of independence, no Yates correction.
+tab = np.array([[12, 30], [25, 41], [8, 33], [0, 0]])
+res = stats.chi2_contingency(tab[:3], correction=False)
+print(f"chi2_contingency(correction=False): chi2={res.statistic!r} df={res.dof!r} p={res.pvalue!r} min_expected={res.expected_freq.min()!r}")
