@@ -6,7 +6,7 @@ use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
 use rayon::prelude::*;
 
 use crate::moments::{pair_index, upper_index};
-use crate::partials::{GroupLevel, Partials, ScoreVariables};
+use crate::partials::{GroupLevel, GroupPartial, Partials, ScoreVariables};
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
@@ -147,6 +147,8 @@ struct RowValues {
     shares: Vec<(usize, Vec<u8>)>,
     /// Flipped code per item, 0 when missing or not applicable.
     flipped: Vec<u8>,
+    /// Per item, the `ItemCounts::by_code` slot of this row's answer.
+    slots: Vec<usize>,
     /// Per score variable, its scaled value when present.
     values: Vec<Option<i64>>,
     /// Per dimension, whether all its items are answered, and their flipped codes.
@@ -175,6 +177,7 @@ impl RowValues {
             reverse: survey.definition.items.iter().map(|i| i.reverse).collect(),
             shares,
             flipped: vec![0; survey.definition.items.len()],
+            slots: vec![0; survey.definition.items.len()],
             values: vec![None; variables.len()],
             complete: vec![false; variables.dimensions],
             complete_codes: survey.composites[..variables.dimensions]
@@ -264,85 +267,117 @@ fn add_rows(
     for row in rows {
         let rv = &mut *row_values;
         rv.read(survey, table, row);
-        for cut in out.cuts.iter_mut() {
+        for (i, slot) in rv.slots.iter_mut().enumerate() {
+            let code = table.items[i][row];
+            *slot = if code == CODE_NOT_APPLICABLE {
+                na_slot
+            } else {
+                usize::from(code)
+            };
+        }
+        for (c, cut) in out.cuts.iter_mut().enumerate() {
             let g = match cut.segment {
                 None => 0,
                 Some(s) => table.segments[s].codes[row] as usize,
             };
             let group = &mut cut.groups[g];
-            group.respondents += 1;
-            for (i, counts) in group.items.iter_mut().enumerate() {
-                let code = table.items[i][row];
-                let slot = if code == CODE_NOT_APPLICABLE {
-                    na_slot
-                } else {
-                    usize::from(code)
-                };
-                counts.by_code[slot] += 1;
+            add_counts(group, rv, table, row);
+            // Co-moments feed reliability, drivers and multi-select depth, which the report
+            // gives for the whole organisation: collected there only (cut 0), they cost one
+            // cut's work instead of one per cut (measured 9 cuts: see benches/README.md).
+            if c == 0 {
+                add_moments(group, rv, survey, table, row, kpis);
             }
-            for (c, sums) in group.composites.iter_mut().enumerate() {
-                if let Some(x) = rv.values[c] {
-                    let x = i128::from(x);
-                    sums.n += 1;
-                    sums.sum += x;
-                    sums.sum_sq += x * x;
+        }
+    }
+}
+
+/// Counts and sums every cut's groups carry: respondents, answer codes, composite scores,
+/// multi-select base and picks.
+#[inline]
+fn add_counts(group: &mut GroupPartial, rv: &RowValues, table: &ResponseTable, row: usize) {
+    group.respondents += 1;
+    for (counts, &slot) in group.items.iter_mut().zip(&rv.slots) {
+        counts.by_code[slot] += 1;
+    }
+    for (sums, value) in group.composites.iter_mut().zip(&rv.values) {
+        if let Some(x) = *value {
+            let x = i128::from(x);
+            sums.n += 1;
+            sums.sum += x;
+            sums.sum_sq += x * x;
+        }
+    }
+    for (q, counts) in group.multi.iter_mut().enumerate() {
+        if table.multi[q].answered[row] {
+            counts.base += 1;
+            for &o in &rv.picked[q] {
+                counts.options[o] += 1;
+            }
+        }
+    }
+}
+
+/// Co-moments: item pairs and listwise sums per dimension, score pairs, driver sums per KPI,
+/// options picked together and the KPI sums of those who picked each option.
+fn add_moments(
+    group: &mut GroupPartial,
+    rv: &RowValues,
+    survey: &Survey,
+    table: &ResponseTable,
+    row: usize,
+    kpis: usize,
+) {
+    for (d, moments) in group.dimension_items.iter_mut().enumerate() {
+        let items = &survey.composites[d].items;
+        if rv.complete[d] {
+            moments.listwise.add(&rv.complete_codes[d]);
+        }
+        let k = items.len();
+        for (a, &ia) in items.iter().enumerate() {
+            let xa = rv.flipped[ia];
+            if xa == 0 {
+                continue;
+            }
+            for (b, &ib) in items.iter().enumerate().skip(a + 1) {
+                let xb = rv.flipped[ib];
+                if xb != 0 {
+                    moments.pairs[pair_index(a, b, k)].add(i64::from(xa), i64::from(xb));
                 }
             }
-            for (d, moments) in group.dimension_items.iter_mut().enumerate() {
-                let items = &survey.composites[d].items;
-                if rv.complete[d] {
-                    moments.listwise.add(&rv.complete_codes[d]);
-                }
-                let k = items.len();
-                for (a, &ia) in items.iter().enumerate() {
-                    let xa = rv.flipped[ia];
-                    if xa == 0 {
-                        continue;
-                    }
-                    for (b, &ib) in items.iter().enumerate().skip(a + 1) {
-                        let xb = rv.flipped[ib];
-                        if xb != 0 {
-                            moments.pairs[pair_index(a, b, k)].add(i64::from(xa), i64::from(xb));
-                        }
-                    }
-                }
+        }
+    }
+    let v = rv.values.len();
+    for a in 0..v {
+        let Some(xa) = rv.values[a] else { continue };
+        for b in a + 1..v {
+            if let Some(xb) = rv.values[b] {
+                group.score_pairs[pair_index(a, b, v)].add(xa, xb);
             }
-            let v = rv.values.len();
-            for a in 0..v {
-                let Some(xa) = rv.values[a] else { continue };
-                for b in a + 1..v {
-                    if let Some(xb) = rv.values[b] {
-                        group.score_pairs[pair_index(a, b, v)].add(xa, xb);
-                    }
-                }
+        }
+    }
+    for (k, listwise) in group.drivers.iter_mut().enumerate() {
+        if rv.drivers[k] {
+            listwise.add(&rv.driver_values[k]);
+        }
+    }
+    for (q, counts) in group.multi.iter_mut().enumerate() {
+        if !table.multi[q].answered[row] {
+            continue;
+        }
+        let picked = &rv.picked[q];
+        let n_options = counts.options.len();
+        let moments = &mut counts.moments;
+        for (t, &o) in picked.iter().enumerate() {
+            for &p in &picked[t..] {
+                moments.co_picked[upper_index(o, p, n_options)] += 1;
             }
-            for (k, listwise) in group.drivers.iter_mut().enumerate() {
-                if rv.drivers[k] {
-                    listwise.add(&rv.driver_values[k]);
-                }
-            }
-            for (q, counts) in group.multi.iter_mut().enumerate() {
-                let column = &table.multi[q];
-                if !column.answered[row] {
-                    continue;
-                }
-                counts.base += 1;
-                let picked = &rv.picked[q];
-                let n_options = counts.options.len();
-                let moments = &mut counts.moments;
-                for (t, &o) in picked.iter().enumerate() {
-                    counts.options[o] += 1;
-                    for &p in &picked[t..] {
-                        moments.co_picked[upper_index(o, p, n_options)] += 1;
-                    }
-                }
-                for k in 0..kpis {
-                    if let Some(y) = rv.values[rv.variables.kpi_variable[k]] {
-                        moments.kpi_answered[k].add(y);
-                        for &o in picked {
-                            moments.kpi_picked[o * kpis + k].add(y);
-                        }
-                    }
+        }
+        for k in 0..kpis {
+            if let Some(y) = rv.values[rv.variables.kpi_variable[k]] {
+                moments.kpi_answered[k].add(y);
+                for &o in picked {
+                    moments.kpi_picked[o * kpis + k].add(y);
                 }
             }
         }

@@ -64,6 +64,7 @@ pub struct MultiColumn {
 pub(crate) struct SegmentBuilder {
     pub column: SegmentColumn,
     lookup: HashMap<String, u32>,
+    scratch: String,
 }
 
 impl SegmentBuilder {
@@ -71,20 +72,28 @@ impl SegmentBuilder {
         SegmentBuilder {
             column: SegmentColumn::new(),
             lookup: HashMap::new(),
+            scratch: String::new(),
         }
     }
 
     pub fn code(&mut self, value: &str, parent: Option<(u32, &str)>) -> u32 {
         // A missing value is one group, except under a known parent: sections left blank in
         // two bureaus are two groups, so that each bureau's sections still add up to it.
-        let key = match parent {
-            Some((_, parent_key)) if !parent_key.is_empty() => format!("{parent_key} / {value}"),
+        // The key is built in a reused buffer: only a new group allocates.
+        self.scratch.clear();
+        match parent {
+            Some((_, parent_key)) if !parent_key.is_empty() => {
+                self.scratch.push_str(parent_key);
+                self.scratch.push_str(" / ");
+                self.scratch.push_str(value);
+            }
             _ if value.is_empty() => return MISSING_SEGMENT,
-            _ => value.to_string(),
-        };
-        if let Some(&c) = self.lookup.get(&key) {
+            _ => self.scratch.push_str(value),
+        }
+        if let Some(&c) = self.lookup.get(self.scratch.as_str()) {
             return c;
         }
+        let key = self.scratch.clone();
         let c = self.column.levels.len() as u32;
         self.column.levels.push(SegmentLevel {
             key: key.clone(),

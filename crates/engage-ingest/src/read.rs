@@ -216,7 +216,8 @@ struct RowReader<'s> {
     answers: AnswerMap,
     options: Vec<Option<OptionMap>>,
     declared: Vec<Option<HashSet<String>>>,
-    missing_words: HashSet<String>,
+    /// Missing codes, compared by a scan: a few words, cheaper than hashing every cell.
+    missing_words: Vec<String>,
     seen_ids: SeenIds,
     segments: Vec<SegmentBuilder>,
     order: Vec<usize>,
@@ -591,18 +592,14 @@ impl<'s> RowReader<'s> {
             column.push(code);
         }
         for &s in &self.order {
-            let parent = survey.segment_parents[s].map(|p| {
-                let code = *self.segments[p]
-                    .column
-                    .codes
-                    .last()
-                    .expect("parent pushed first");
-                (code, self.segments[p].key(code).to_string())
-            });
-            let code = self.segments[s].code(
-                &segment_values[s],
-                parent.as_ref().map(|(c, k)| (*c, k.as_str())),
-            );
+            let code = match survey.segment_parents[s] {
+                Some(p) => {
+                    let (parent, child) = pair_mut(&mut self.segments, p, s);
+                    let pc = *parent.column.codes.last().expect("parent pushed first");
+                    child.code(&segment_values[s], Some((pc, parent.key(pc))))
+                }
+                None => self.segments[s].code(&segment_values[s], None),
+            };
             self.segments[s].column.codes.push(code);
         }
         for (column, (bits, answered)) in self.out.table.multi.iter_mut().zip(multi) {
@@ -633,5 +630,17 @@ impl<'s> RowReader<'s> {
             self.out.table.segments.push(cross);
         }
         self.out
+    }
+}
+
+/// Two distinct elements of a slice, the first shared and the second mutable.
+fn pair_mut<T>(items: &mut [T], a: usize, b: usize) -> (&T, &mut T) {
+    assert_ne!(a, b, "a segment is not its own parent");
+    if a < b {
+        let (left, right) = items.split_at_mut(b);
+        (&left[a], &mut right[0])
+    } else {
+        let (left, right) = items.split_at_mut(a);
+        (&right[0], &mut left[b])
     }
 }

@@ -14,7 +14,22 @@ use engage_model::{
 /// NFKC + trim, without allocating for ASCII cells (the common case: codes such as `4`).
 pub fn normalized(cell: &str) -> Cow<'_, str> {
     if cell.is_ascii() {
-        Cow::Borrowed(cell.trim())
+        return Cow::Borrowed(cell.trim());
+    }
+    // Most Japanese text is already NFKC: the quick check spares the decomposition and the
+    // allocation for every cell (segment values repeat on every row).
+    let trimmed = cell.trim();
+    let clean = !trimmed.chars().any(|c| {
+        matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{3000}'
+        )
+    });
+    if clean
+        && unicode_normalization::is_nfkc_quick(trimmed.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
+        Cow::Borrowed(trimmed)
     } else {
         Cow::Owned(normalize_text(cell))
     }
@@ -29,6 +44,8 @@ pub struct AnswerMap {
     max: u8,
     /// Normalised missing codes, not-applicable codes and scale labels (English lower-cased).
     words: HashMap<String, u8>,
+    /// The words that are whole numbers ("9", "99"), so that numeric cells skip the hash map.
+    numeric_words: Vec<(i64, u8)>,
     /// Offset from scale value to code (`code = value - min + 1`).
     offset: i64,
 }
@@ -51,9 +68,14 @@ impl AnswerMap {
         for code in &def.missing.codes {
             words.insert(normalize_text(code), CODE_MISSING);
         }
+        let numeric_words = words
+            .iter()
+            .filter_map(|(w, &code)| w.parse::<i64>().ok().map(|v| (v, code)))
+            .collect();
         AnswerMap {
             min: def.scale.min,
             max: def.scale.max,
+            numeric_words,
             words,
             offset: i64::from(def.scale.min) - 1,
         }
@@ -61,6 +83,17 @@ impl AnswerMap {
 
     /// The answer code of a cell, or why it cannot be one.
     pub fn code(&self, cell: &str) -> Result<u8, CellError> {
+        // Fast path: a short plain number (Parquet and most CSVs), decided without hashing.
+        let bytes = cell.as_bytes();
+        if !bytes.is_empty() && bytes.len() <= 3 && bytes.iter().all(u8::is_ascii_digit) {
+            let value = bytes.iter().fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+            if let Some(&(_, code)) = self.numeric_words.iter().find(|(w, _)| *w == value) {
+                return Ok(code);
+            }
+            if value >= i64::from(self.min) && value <= i64::from(self.max) {
+                return Ok((value - self.offset) as u8);
+            }
+        }
         let text = normalized(cell);
         if text.is_empty() {
             return Ok(CODE_MISSING);

@@ -232,6 +232,14 @@ pub struct DriverSettings {
     /// Seed of the resampling, so that a report can be reproduced exactly.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Above this many respondents each resample draws this many (m-out-of-n bootstrap,
+    /// rescaled), so that large surveys stay fast; see docs/statistics.md#key-drivers.
+    #[serde(default = "default_bootstrap_rows")]
+    pub bootstrap_rows: usize,
+}
+
+fn default_bootstrap_rows() -> usize {
+    10_000
 }
 
 fn default_resamples() -> usize {
@@ -247,6 +255,7 @@ impl Default for DriverSettings {
         DriverSettings {
             resamples: default_resamples(),
             seed: default_seed(),
+            bootstrap_rows: default_bootstrap_rows(),
         }
     }
 }

@@ -155,16 +155,23 @@ pub fn add_bootstrap_intervals(report: &mut Report, survey: &Survey, rows: &[Dri
             settings.resamples,
             settings.seed,
             CONFIDENCE,
+            settings.bootstrap_rows,
         ) {
             Ok(boot) => {
                 for (f, ci) in drivers.dimensions.iter_mut().zip(boot.intervals) {
                     f.share_ci = Some(ci);
                 }
+                let subsampled = boot.rows_per_resample < source.len();
                 drivers.intervals = Some(BootstrapInfo {
-                    method: "percentile bootstrap",
+                    method: if subsampled {
+                        "m-out-of-n percentile bootstrap, rescaled by sqrt(m/n)"
+                    } else {
+                        "percentile bootstrap"
+                    },
                     resamples: boot.resamples,
                     seed: settings.seed,
                     skipped: boot.skipped,
+                    rows_per_resample: boot.rows_per_resample,
                 });
                 drivers.intervals_note = None;
             }

@@ -474,6 +474,9 @@ pub struct BootstrapInfo {
     pub seed: u64,
     /// Resamples left out because their predictors were collinear.
     pub skipped: usize,
+    /// Respondents drawn per resample: all of them, or `[drivers] bootstrap_rows` when there
+    /// are more (m-out-of-n).
+    pub rows_per_resample: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

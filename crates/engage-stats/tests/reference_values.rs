@@ -372,23 +372,23 @@ fn bootstrap_intervals_are_reproducible_and_cover_the_population_weights() {
     let truth = relative_weights(&corr).unwrap().shares();
 
     let rows = simulated(200, 7);
-    let a = bootstrap_relative_weights(&rows, 4, 200, 42, 0.95).unwrap();
+    let a = bootstrap_relative_weights(&rows, 4, 200, 42, 0.95, usize::MAX).unwrap();
     assert_eq!(
         a,
-        bootstrap_relative_weights(&rows, 4, 200, 42, 0.95).unwrap()
+        bootstrap_relative_weights(&rows, 4, 200, 42, 0.95, usize::MAX).unwrap()
     );
     assert_ne!(
         a,
-        bootstrap_relative_weights(&rows, 4, 200, 43, 0.95).unwrap()
+        bootstrap_relative_weights(&rows, 4, 200, 43, 0.95, usize::MAX).unwrap()
     );
-    assert_eq!((a.resamples, a.skipped), (200, 0));
+    assert_eq!((a.resamples, a.skipped, a.rows_per_resample), (200, 0, 200));
 
     // Coverage over 100 simulated surveys: a 95% interval should miss about 5 times
     // (binomial sd 2.2); far more misses would mean a biased interval.
     let mut covered = [0; 3];
     for sim in 0..100 {
         let rows = simulated(200, 1_000 + sim);
-        let ci = bootstrap_relative_weights(&rows, 4, 200, sim, 0.95).unwrap();
+        let ci = bootstrap_relative_weights(&rows, 4, 200, sim, 0.95, usize::MAX).unwrap();
         for (j, i) in ci.intervals.iter().enumerate() {
             covered[j] += usize::from(i.lower <= truth[j] && truth[j] <= i.upper);
         }
@@ -481,4 +481,24 @@ fn chi_square_independence_matches_scipy() {
         "min expected",
     );
     assert!(chi_square_independence(&[vec![1, 2]]).is_err());
+}
+
+#[test]
+fn m_out_of_n_bootstrap_matches_the_full_bootstrap_on_a_large_sample() {
+    // 20,000 respondents: the full bootstrap against m = 4,000 rows per resample, rescaled by
+    // sqrt(m/n). Both estimate the same sampling spread; widths agree within 15% and the
+    // centres within a fifth of a width (Monte Carlo error of 300 resamples included).
+    let rows = simulated(20_000, 11);
+    let full = bootstrap_relative_weights(&rows, 4, 300, 5, 0.95, usize::MAX).unwrap();
+    let sub = bootstrap_relative_weights(&rows, 4, 300, 5, 0.95, 4_000).unwrap();
+    assert_eq!(
+        (full.rows_per_resample, sub.rows_per_resample),
+        (20_000, 4_000)
+    );
+    for (f, s) in full.intervals.iter().zip(&sub.intervals) {
+        let (wf, ws) = (f.upper - f.lower, s.upper - s.lower);
+        assert!((ws / wf - 1.0).abs() < 0.15, "widths {wf} vs {ws}");
+        let (cf, cs) = ((f.upper + f.lower) / 2.0, (s.upper + s.lower) / 2.0);
+        assert!((cf - cs).abs() < 0.2 * wf, "centres {cf} vs {cs}");
+    }
 }
