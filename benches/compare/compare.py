@@ -5,8 +5,8 @@ Optional to run; needs `pip install -r benches/compare/requirements.txt` and, fo
 column, a release build (`cargo build --release -p engage-cli`). Every tool computes the same
 figures as benches/src/baseline.rs: per cut (whole organisation, every segment, nested
 sections, bureau x age) the respondent count, per item n / mean / SD / missing / not applicable
-/ count per scale point, per dimension score n / mean / SD and the parts of listwise Cronbach's
-alpha, per KPI n / value; multi-select base and option counts. Medians of --repeat runs.
+/ count per scale point, per dimension score n / mean / SD; for the whole organisation also the
+parts of listwise Cronbach's alpha and the multi-select base and option counts. Medians of --repeat runs.
 
     python3 benches/compare/compare.py --rows 1000000 10000000
 """
@@ -83,10 +83,12 @@ def sql_queries(df: Definition, parquet: Path) -> list[str]:
     for i, _ in enumerate(df.items):
         aggs += [f"count(v{i})", f"avg(f{i})", f"stddev_samp(f{i})", f"sum(m{i}::INT)", f"sum(na{i}::INT)"]
         aggs += [f"count_if(v{i} = {p})" for p in range(lo, hi + 1)]
+    alpha = []  # reliability: whole organisation only, as engage reports it
     for d, items in dim_items.items():
-        aggs += [f"count(s_{d})", f"avg(s_{d})", f"stddev_samp(s_{d})", f"count_if(c_{d})"]
-        aggs += [f"var_samp(f{i}) FILTER (WHERE c_{d})" for i in items]
-        aggs.append(f"var_samp(t_{d}) FILTER (WHERE c_{d})")
+        aggs += [f"count(s_{d})", f"avg(s_{d})", f"stddev_samp(s_{d})"]
+        alpha.append(f"count_if(c_{d})")
+        alpha += [f"var_samp(f{i}) FILTER (WHERE c_{d})" for i in items]
+        alpha.append(f"var_samp(t_{d}) FILTER (WHERE c_{d})")
     base = (
         f"WITH p AS (SELECT *, {', '.join(prep)} FROM read_parquet('{parquet}')), "
         f"q AS (SELECT *, {', '.join(scores)} FROM p)"
@@ -105,7 +107,7 @@ def sql_queries(df: Definition, parquet: Path) -> list[str]:
                 f"count_if(contains('{sep}' || {c} || '{sep}', '{sep}{o['code']}{sep}'))"
                 for o in m["options"]
             ]
-    queries = [f"{base} SELECT {', '.join(aggs + multi)} FROM q"]
+    queries = [f"{base} SELECT {', '.join(aggs + alpha + multi)} FROM q"]
     for n in range(len(keys)):
         queries.append(f"{base} SELECT key_{n}, {', '.join(aggs)} FROM q GROUP BY key_{n}")
     return queries
@@ -156,11 +158,13 @@ def run_polars(df: Definition, parquet: Path):
         aggs += [v.count().alias(f"n{i}"), f.mean().alias(f"mean{i}"), f.std().alias(f"sd{i}")]
         aggs += [pl.col(it["column"]).is_null().sum().alias(f"miss{i}"), pl.col(f"na{i}").sum().alias(f"na{i}_")]
         aggs += [(v == p).sum().alias(f"c{i}_{p}") for p in range(lo, hi + 1)]
+    alpha = []  # reliability: whole organisation only, as engage reports it
     for d, items in dim_items.items():
         s, c = pl.col(f"s_{d}"), pl.col(f"c_{d}")
-        aggs += [s.count().alias(f"sn_{d}"), s.mean().alias(f"sm_{d}"), s.std().alias(f"ss_{d}"), c.sum().alias(f"cn_{d}")]
-        aggs += [pl.col(f"f{i}").filter(c).var().alias(f"var{i}_{d}") for i in items]
-        aggs.append(pl.sum_horizontal([pl.col(f"f{i}") for i in items]).filter(c).var().alias(f"vt_{d}"))
+        aggs += [s.count().alias(f"sn_{d}"), s.mean().alias(f"sm_{d}"), s.std().alias(f"ss_{d}")]
+        alpha.append(c.sum().alias(f"cn_{d}"))
+        alpha += [pl.col(f"f{i}").filter(c).var().alias(f"var{i}_{d}") for i in items]
+        alpha.append(pl.sum_horizontal([pl.col(f"f{i}") for i in items]).filter(c).var().alias(f"vt_{d}"))
     multi = []
     for q, m in enumerate(df.multi):
         if m.get("storage", "columns") == "columns":
@@ -176,7 +180,7 @@ def run_polars(df: Definition, parquet: Path):
                 padded.str.contains(f"{sep}{o['code']}{sep}", literal=True).sum().alias(f"m{q}_{n}")
                 for n, o in enumerate(m["options"])
             ]
-    plans = [lf.select(aggs + multi)]
+    plans = [lf.select(aggs + alpha + multi)]
     plans += [lf.group_by(f"key_{n}").agg(aggs) for n in range(len(keys))]
     return pl.collect_all(plans)
 

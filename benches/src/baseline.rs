@@ -19,8 +19,9 @@ pub fn figures(survey: &Survey, data: &Path) -> anyhow::Result<Figures> {
     )
     .map_err(|e| anyhow::anyhow!("polars cannot scan {}: {e}", data.display()))?;
     let prepared = prepare(survey, scan)?;
-    let per_group = aggregations(survey);
-    let mut overall = per_group.clone();
+    // Reliability is a whole-organisation figure, as in the engine's report.
+    let per_group = aggregations(survey, false);
+    let mut overall = aggregations(survey, true);
     overall.extend(multi_select(survey)?);
 
     let mut plans = vec![prepared.clone().select(overall).logical_plan];
@@ -189,7 +190,7 @@ fn engine_key(
 }
 
 /// What every group (and the whole organisation) aggregates.
-fn aggregations(survey: &Survey) -> Vec<Expr> {
+fn aggregations(survey: &Survey, with_alpha: bool) -> Vec<Expr> {
     let def = &survey.definition;
     let mut a = vec![len().alias("respondents")];
     for (i, item) in def.items.iter().enumerate() {
@@ -218,7 +219,7 @@ fn aggregations(survey: &Survey) -> Vec<Expr> {
         a.push(s.clone().count().alias(format!("s{c}_n")));
         a.push(s.clone().mean().alias(format!("s{c}_mean")));
         a.push(s.std(1).alias(format!("s{c}_sd")));
-        if c < def.dimensions.len() {
+        if with_alpha && c < def.dimensions.len() {
             // Cronbach's alpha on complete rows: item variances and the variance of the sum.
             let complete = col(format!("__c{c}"));
             a.push(complete.clone().sum().alias(format!("s{c}_alpha_n")));
@@ -395,7 +396,7 @@ fn read_groups(
         }
         for (c, _) in survey.composites.iter().enumerate() {
             let n = number(df, &format!("s{c}_n"), row)?.unwrap_or(0.0);
-            if c < def.dimensions.len() {
+            if segment.is_none() && c < def.dimensions.len() {
                 alpha(survey, df, row, c, |m, x| put(out, m, Some(x)))?;
             }
             if n == 0.0 {
