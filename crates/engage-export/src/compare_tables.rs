@@ -4,30 +4,7 @@
 use engage_model::Label;
 use engage_report::{Change, Comparison};
 
-use crate::tables::{Cell, Column, Kind, Lang, Table};
-
-fn col(key: &'static str, ja: &str, en: &str) -> Column {
-    Column {
-        key,
-        label: Label::new(ja, en),
-    }
-}
-
-fn num(v: Option<f64>, kind: Kind, withheld: bool) -> Cell {
-    match (withheld, v) {
-        (true, _) => Cell::Withheld,
-        (false, Some(v)) => Cell::Number(v, kind),
-        (false, None) => Cell::Empty,
-    }
-}
-
-fn int(v: Option<u64>, withheld: bool) -> Cell {
-    match (withheld, v) {
-        (true, _) => Cell::Withheld,
-        (false, Some(v)) => Cell::Int(v),
-        (false, None) => Cell::Empty,
-    }
-}
+use crate::tables::{col, count as int, opt as num, Cell, Kind, Lang, Table};
 
 fn table(name: &'static str, title: Label, rows: &[Change], with_group: bool, lang: Lang) -> Table {
     let mut columns = Vec::new();

@@ -57,7 +57,7 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-fn col(key: &'static str, ja: &str, en: &str) -> Column {
+pub(crate) fn col(key: &'static str, ja: &str, en: &str) -> Column {
     Column {
         key,
         label: Label::new(ja, en),
@@ -68,7 +68,8 @@ fn text(label: &Label, lang: Lang) -> Cell {
     Cell::Text(label.get(lang.code()).to_string())
 }
 
-fn opt(v: Option<f64>, kind: Kind, withheld: bool) -> Cell {
+/// A number, an empty cell when there is none, or the withheld marker.
+pub(crate) fn opt(v: Option<f64>, kind: Kind, withheld: bool) -> Cell {
     match (withheld, v) {
         (true, _) => Cell::Withheld,
         (false, Some(v)) => Cell::Number(v, kind),
@@ -76,7 +77,7 @@ fn opt(v: Option<f64>, kind: Kind, withheld: bool) -> Cell {
     }
 }
 
-fn count(v: Option<u64>, withheld: bool) -> Cell {
+pub(crate) fn count(v: Option<u64>, withheld: bool) -> Cell {
     match (withheld, v) {
         (true, _) => Cell::Withheld,
         (false, Some(v)) => Cell::Int(v),

@@ -182,27 +182,11 @@ fn listwise_covariance() -> Vec<Vec<f64>> {
         [4., 4., f64::NAN, 4.],
         [2., 1., 2., 2.],
     ];
-    let complete: Vec<&[f64; 4]> = rows
-        .iter()
+    let complete: Vec<[f64; 4]> = rows
+        .into_iter()
         .filter(|r| r.iter().all(|v| !v.is_nan()))
         .collect();
-    let n = complete.len() as f64;
-    let mean: Vec<f64> = (0..4)
-        .map(|j| complete.iter().map(|r| r[j]).sum::<f64>() / n)
-        .collect();
-    (0..4)
-        .map(|a| {
-            (0..4)
-                .map(|b| {
-                    complete
-                        .iter()
-                        .map(|r| (r[a] - mean[a]) * (r[b] - mean[b]))
-                        .sum::<f64>()
-                        / (n - 1.0)
-                })
-                .collect()
-        })
-        .collect()
+    covariance(&complete)
 }
 
 #[test]
