@@ -28,7 +28,12 @@ fn tiny_report_with(edit: impl FnOnce(&mut Survey)) -> Report {
     assert_eq!(ingested.rows_read(), 14);
     assert_eq!(ingested.rows_rejected(), 0, "{:?}", ingested.problems);
     let partials = engage_aggregate::aggregate(&survey, &ingested.table);
-    let provenance = Provenance {
+    build_report(&survey, &partials, tiny_provenance())
+}
+
+/// Provenance is not under test here: empty, with the definition's name.
+fn tiny_provenance() -> Provenance {
+    Provenance {
         definition: engage_report::InputFile {
             path: "tiny.toml".into(),
             sha256: String::new(),
@@ -37,8 +42,7 @@ fn tiny_report_with(edit: impl FnOnce(&mut Survey)) -> Report {
         problems: 0,
         problem_counts: vec![],
         unused_columns: vec![],
-    };
-    build_report(&survey, &partials, provenance)
+    }
 }
 
 #[test]
@@ -493,17 +497,7 @@ fn wave_comparison_matches_scipy_pingouin_and_statsmodels() {
     let wave = |file: &str| {
         let ingested = engage_ingest::read_responses(&survey, &[dir.join(file)]).unwrap();
         let partials = engage_aggregate::aggregate(&survey, &ingested.table);
-        let provenance = Provenance {
-            definition: engage_report::InputFile {
-                path: "tiny.toml".into(),
-                sha256: String::new(),
-            },
-            data: vec![],
-            problems: 0,
-            problem_counts: vec![],
-            unused_columns: vec![],
-        };
-        let report = build_report(&survey, &partials, provenance);
+        let report = build_report(&survey, &partials, tiny_provenance());
         (partials, report)
     };
     let ((pa, ra), (pb, rb)) = (wave("tiny.csv"), wave("tiny-b.csv"));
