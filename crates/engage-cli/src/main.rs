@@ -28,6 +28,8 @@ enum Command {
     Aggregate(cmd::aggregate::Args),
     /// Combine partials files into the report of all their rows.
     Merge(cmd::merge::Args),
+    /// Check a report directory: can any group below the minimum be recovered from it?
+    Audit(cmd::audit::Args),
     /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
     Generate(cmd::generate::Args),
 }
@@ -41,6 +43,7 @@ fn main() {
         Command::Aggregate(args) => cmd::aggregate::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Generate(args) => cmd::generate::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     std::process::exit(exit::code(outcome));
 }

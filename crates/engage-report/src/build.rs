@@ -6,7 +6,7 @@ use engage_stats::{rank_descending_min, wilson_ci, CONFIDENCE};
 
 use crate::figures::{item_figures, kpi_value, score_figures};
 use crate::model::*;
-use crate::suppression::decide;
+use crate::suppression::{decide_release, Measure, ReleaseDecisions, SuppressionMode};
 
 /// What the report says about its inputs; filled in by the caller that read them.
 /// Where the figures come from; also carried inside partial files so a merged report keeps
@@ -20,44 +20,57 @@ pub struct Provenance {
     pub unused_columns: Vec<String>,
 }
 
-/// Counts figures withheld for too few contributors inside published groups.
+/// Counts figures withheld inside published groups (and in the whole organisation).
+#[derive(Default)]
 struct Withholding {
-    min: u64,
-    figures_withheld: usize,
+    primary: usize,
+    complementary: usize,
 }
 
 impl Withholding {
-    /// `Some(figures)` when at least the minimum contributed, else counted as withheld.
-    fn check<T>(&mut self, figures: Option<T>, n: impl Fn(&T) -> u64) -> (bool, Option<T>) {
-        match figures {
-            Some(f) if n(&f) >= self.min => (false, Some(f)),
-            Some(_) => {
-                self.figures_withheld += 1;
+    /// `figures` unless the decision withholds them; counts the withholding unless the whole
+    /// group is withheld (counted as a group).
+    fn apply<T>(
+        &mut self,
+        figures: Option<T>,
+        decision: Option<Suppression>,
+        group_withheld: bool,
+    ) -> (bool, Option<T>) {
+        match decision {
+            None => (false, figures),
+            Some(why) => {
+                if !group_withheld {
+                    match why {
+                        Suppression::Primary => self.primary += 1,
+                        Suppression::Complementary => self.complementary += 1,
+                    }
+                }
                 (true, None)
             }
-            None => (false, None),
         }
     }
 }
 
+/// The report with full suppression: the only kind meant for publication.
 pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance) -> Report {
+    build_report_with(survey, partials, provenance, SuppressionMode::Full)
+}
+
+pub fn build_report_with(
+    survey: &Survey,
+    partials: &Partials,
+    provenance: Provenance,
+    mode: SuppressionMode,
+) -> Report {
     let def = &survey.definition;
     let min = survey.min_group_size();
-    let decisions = decide(
-        partials,
-        &survey.segment_parents,
-        &survey.segment_across,
-        min,
-    );
-    let mut w = Withholding {
-        min: u64::from(min),
-        figures_withheld: 0,
-    };
+    let decisions = decide_release(survey, partials, mode);
+    let mut w = Withholding::default();
     let overall = partials.overall();
-    let overall_withheld = decisions[0][0].is_some();
+    let overall_withheld = decisions.groups[0][0].is_some();
 
     // The whole organisation's figures go through the same withholding as any group's.
-    let whole = group_figures(survey, overall, overall_withheld, &mut w);
+    let whole = group_figures(survey, overall, (0, 0), &decisions, &mut w);
     let kpis = def
         .kpis
         .iter()
@@ -139,7 +152,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
             if group.respondents == 0 {
                 continue;
             }
-            let suppression = decisions[c][g];
+            let suppression = decisions.groups[c][g];
             match suppression {
                 Some(Suppression::Primary) => primary += 1,
                 Some(Suppression::Complementary) => complementary += 1,
@@ -149,8 +162,10 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                 survey,
                 level,
                 parent_cut.map(|pc| &pc.levels),
+                across_cut.map(|bc| &bc.levels),
                 group,
-                suppression,
+                (c, g),
+                &decisions,
                 &mut w,
             );
             if let (Some(pc), Some(bc)) = (parent_cut, across_cut) {
@@ -181,10 +196,8 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
         .enumerate()
         .map(|(q, question)| {
             let counts = &overall.multi[q];
-            let withheld = overall_withheld || counts.base < u64::from(min);
-            if withheld {
-                w.figures_withheld += 1;
-            }
+            let decision = decisions.figure(Measure::MultiSelect(q), 0, 0);
+            let (withheld, _) = w.apply(Some(()), decision, overall_withheld);
             // The exclusive "none" option is shown but not ranked among the real choices.
             let none = survey.none_options[q];
             let ranked: Vec<usize> = (0..question.options.len())
@@ -232,7 +245,7 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
                 by_segment: if withheld {
                     Vec::new()
                 } else {
-                    crate::multi_depth::by_segment(survey, q, partials, &segments)
+                    crate::multi_depth::by_segment(survey, q, partials, &decisions)
                 },
             }
         })
@@ -299,16 +312,18 @@ pub fn build_report(survey: &Survey, partials: &Partials, provenance: Provenance
         multi_select,
         drivers,
         suppression: SuppressionSummary {
+            mode: mode.as_str(),
             min_group_size: min,
             groups_withheld_primary: primary,
             groups_withheld_complementary: complementary,
-            figures_withheld: w.figures_withheld,
+            figures_withheld_primary: w.primary,
+            figures_withheld_complementary: w.complementary,
         },
     }
 }
 
-/// KPI, dimension and item figures of one group, each withheld when the group is suppressed or
-/// when fewer than the minimum contributed to it.
+/// KPI, dimension and item figures of one group, each withheld as decided for its own count
+/// (which includes the group being withheld whole).
 struct GroupFigures {
     kpis: Vec<GroupKpi>,
     dimensions: Vec<GroupScore>,
@@ -318,21 +333,23 @@ struct GroupFigures {
 fn group_figures(
     survey: &Survey,
     group: &GroupPartial,
-    suppressed: bool,
+    (cut, g): (usize, usize),
+    decisions: &ReleaseDecisions,
     w: &mut Withholding,
 ) -> GroupFigures {
     let def = &survey.definition;
+    let group_withheld = decisions.groups[cut][g].is_some();
+    let decision = |m: Measure| decisions.figure(m, cut, g);
     let kpis = def
         .kpis
         .iter()
         .enumerate()
         .map(|(k, kpi)| {
-            let value =
-                kpi_value(survey, k, group, kpi.baseline, kpi.target).filter(|_| !suppressed);
-            let (withheld, value) = w.check(value, |v| v.n);
+            let value = kpi_value(survey, k, group, kpi.baseline, kpi.target);
+            let (withheld, value) = w.apply(value, decision(Measure::Kpi(k)), group_withheld);
             GroupKpi {
                 id: kpi.id.get_ref().clone(),
-                withheld: withheld || suppressed,
+                withheld,
                 value,
             }
         })
@@ -342,11 +359,12 @@ fn group_figures(
         .iter()
         .enumerate()
         .map(|(d, dim)| {
-            let figures = score_figures(survey, d, group).filter(|_| !suppressed);
-            let (withheld, figures) = w.check(figures, |f| f.n);
+            let figures = score_figures(survey, d, group);
+            let (withheld, figures) =
+                w.apply(figures, decision(Measure::Dimension(d)), group_withheld);
             GroupScore {
                 id: dim.id.get_ref().clone(),
-                withheld: withheld || suppressed,
+                withheld,
                 figures,
             }
         })
@@ -356,11 +374,11 @@ fn group_figures(
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let figures = item_figures(survey, i, &group.items[i]).filter(|_| !suppressed);
-            let (withheld, figures) = w.check(figures, |f| f.n);
+            let figures = item_figures(survey, i, &group.items[i]);
+            let (withheld, figures) = w.apply(figures, decision(Measure::Item(i)), group_withheld);
             GroupItem {
                 id: item.id.get_ref().clone(),
-                withheld: withheld || suppressed,
+                withheld,
                 figures,
             }
         })
@@ -385,21 +403,25 @@ fn group_report(
     survey: &Survey,
     level: &engage_aggregate::GroupLevel,
     parent_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
+    across_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
     group: &GroupPartial,
-    suppression: Option<Suppression>,
+    at: (usize, usize),
+    decisions: &ReleaseDecisions,
     w: &mut Withholding,
 ) -> GroupReport {
+    let suppression = decisions.groups[at.0][at.1];
     let label = value_label(&level.value);
-    let parent_key = level
-        .parent
-        .and_then(|p| parent_levels.map(|l| l[p].key.clone()));
+    // A nested segment's missing value sits under the parent's missing group (level 0).
+    let parent_key = parent_levels.map(|l| l[level.parent.unwrap_or(0)].key.clone());
+    let across_key = across_levels.map(|l| l[level.across.unwrap_or(0)].key.clone());
     let suppressed = suppression.is_some();
-    let figures = group_figures(survey, group, suppressed, w);
+    let figures = group_figures(survey, group, at, decisions, w);
     GroupReport {
         key: level.key.clone(),
         value: level.value.clone(),
         label,
         parent_key,
+        across_key,
         suppressed,
         suppression,
         respondents: (!suppressed).then_some(group.respondents),

@@ -11,10 +11,12 @@ mod reliability;
 mod suppression;
 mod tracking;
 
-pub use build::{build_report, Provenance};
+pub use build::{build_report, build_report_with, Provenance};
 pub use compare::{compare, Change, Comparison, WaveInput, WaveSummary};
 pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::Interval;
 pub use figures::{item_figures, kpi_value, score_figures};
 pub use model::*;
-pub use suppression::{decide, Decisions};
+pub use suppression::{
+    decide, decide_release, Decisions, Measure, ReleaseDecisions, SuppressionMode,
+};

@@ -329,6 +329,8 @@ pub struct GroupReport {
     pub value: String,
     pub label: Label,
     pub parent_key: Option<String>,
+    /// For a cross: the key of the group of its second segment.
+    pub across_key: Option<String>,
     pub suppressed: bool,
     pub suppression: Option<Suppression>,
     /// Respondents in the group; withheld (null) when suppressed.
@@ -443,11 +445,17 @@ pub struct OptionLift {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuppressionSummary {
+    /// "full"; "primary_only" or "off" only when asked for (never for publication).
+    pub mode: &'static str,
     pub min_group_size: u32,
     pub groups_withheld_primary: usize,
     pub groups_withheld_complementary: usize,
-    /// Figures withheld inside published groups because too few respondents contributed.
-    pub figures_withheld: usize,
+    /// Figures withheld inside published groups (or for the whole organisation) because too
+    /// few respondents contributed to them.
+    pub figures_withheld_primary: usize,
+    /// Figures withheld inside published groups so that those cannot be recovered by
+    /// subtraction.
+    pub figures_withheld_complementary: usize,
 }
 
 /// Key drivers of one KPI among the dimensions, on the whole organisation.

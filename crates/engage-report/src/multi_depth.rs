@@ -9,7 +9,7 @@ use engage_stats::{
     CONFIDENCE,
 };
 
-use crate::model::{CoPick, KpiGap, OptionLift, OptionSegmentTest, SegmentReport, Side};
+use crate::model::{CoPick, KpiGap, OptionLift, OptionSegmentTest, Side};
 
 /// Pairs of options picked together by the same respondent (a < b); withheld below `min`.
 pub fn co_picks(survey: &Survey, q: usize, overall: &GroupPartial, min: u64) -> Vec<CoPick> {
@@ -116,28 +116,26 @@ pub fn by_segment(
     survey: &Survey,
     q: usize,
     partials: &Partials,
-    segments: &[SegmentReport],
+    decisions: &crate::suppression::ReleaseDecisions,
 ) -> Vec<OptionSegmentTest> {
     let question = &survey.definition.multi_select[q];
     let total = &partials.overall().multi[q];
+    let measure = crate::suppression::Measure::MultiSelect(q);
     let mut out = Vec::new();
-    for seg in segments {
-        let Some(cut) = partials
-            .cuts
+    for (c, cut) in partials.cuts.iter().enumerate() {
+        let Some(s) = cut.segment else { continue };
+        // Groups whose base for this question is published (not only the group's size).
+        let published: Vec<(&str, &GroupPartial)> = cut
+            .levels
             .iter()
-            .find(|c| c.segment.is_some_and(|s| survey.segment_id(s) == seg.id))
-        else {
-            continue;
-        };
-        let published: Vec<(&str, &GroupPartial)> = seg
-            .groups
-            .iter()
-            .filter(|g| g.suppression.is_none())
-            .filter_map(|g| {
-                let at = cut.levels.iter().position(|l| l.key == g.key)?;
-                Some((g.key.as_str(), &cut.groups[at]))
+            .zip(&cut.groups)
+            .enumerate()
+            .filter(|(g, (_, group))| {
+                group.respondents > 0 && decisions.figure(measure, c, *g).is_none()
             })
+            .map(|(_, (level, group))| (level.key.as_str(), group))
             .collect();
+        let seg_id = survey.segment_id(s).to_string();
         let first = out.len();
         for (o, option) in question.options.iter().enumerate() {
             let table: Vec<Vec<u64>> = published
@@ -174,7 +172,7 @@ pub fn by_segment(
                 })
                 .collect();
             out.push(OptionSegmentTest {
-                segment: seg.id.clone(),
+                segment: seg_id.clone(),
                 option: option.id.get_ref().clone(),
                 chi_square: chi.map(|c| c.statistic),
                 df: chi.map(|c| c.df),

@@ -1,22 +1,109 @@
-//! Which groups are withheld. Primary: fewer than `min_group_size` respondents. Complementary:
-//! within every partition (a segment's groups add up to the whole organisation; a nested
-//! segment's groups add up to their parent group; a cross's groups add up to each group of
-//! either of its two segments), more groups are withheld until
-//! subtraction from the published total cannot single out a withheld group or a set of them
-//! smaller than the minimum:
-//! - parent published: withheld children are none, or at least two adding up to ≥ minimum;
-//! - parent withheld: at least one child is withheld, so the parent is not their sum.
+//! Which cells are withheld (docs/anonymity.md). A cell is one count of one group: its
+//! respondents, or the respondents who contributed to one figure (a KPI, a dimension, an item,
+//! a multi-select question). Every count is decided in its own table, one per figure, with the
+//! same rules:
 //!
-//! The heuristic withholds the smallest published sibling each time (ties by key), and runs
-//! to a fixed point because a withheld parent constrains its children in turn. It is decided
-//! once per report, so every output withholds the same cells.
+//! - Primary: between 1 and `min_group_size − 1` contributors.
+//! - Complementary: within every partition (a segment's groups add up to the whole
+//!   organisation; a nested segment's groups add up to their parent group; a cross's groups add
+//!   up to each group of either of its two segments), more cells are withheld until, counting
+//!   only withheld cells with contributors:
+//!   - parent published: the withheld children are none, or at least two adding up to ≥ minimum
+//!     (so none can be pinned, and each can be as large as their total);
+//!   - parent withheld: the withheld children add up to ≥ minimum (so the parent is not their
+//!     published sum, and a small child is not the parent less a published remainder).
+//!
+//! The heuristic withholds the smallest published sibling each time (ties by key), and runs to
+//! a fixed point because a withheld parent constrains its children in turn. A figure's table
+//! starts from the groups' decisions: a withheld group withholds all its figures. Decided once
+//! per report, so every output withholds the same cells. `engage audit` checks the outcome
+//! independently.
 
-use engage_aggregate::{GroupLevel, Partials};
+use engage_aggregate::{GroupLevel, GroupPartial, Partials};
+use engage_model::{KpiMeasure, Survey};
 
 use crate::model::Suppression;
 
 /// Per cut, per group: why it is withheld, if it is.
 pub type Decisions = Vec<Vec<Option<Suppression>>>;
+
+/// How much protection a report gets. Only `Full` is meant for publication; the others exist
+/// to show (and test) what the audit catches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SuppressionMode {
+    #[default]
+    Full,
+    /// Small cells only: subtraction can recover them.
+    PrimaryOnly,
+    /// Nothing withheld.
+    Off,
+}
+
+impl SuppressionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionMode::Full => "full",
+            SuppressionMode::PrimaryOnly => "primary_only",
+            SuppressionMode::Off => "off",
+        }
+    }
+}
+
+/// A figure whose contributors are counted per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Kpi(usize),
+    Dimension(usize),
+    Item(usize),
+    MultiSelect(usize),
+}
+
+impl Measure {
+    /// Every figure of the survey, in report order.
+    pub fn all(survey: &Survey) -> Vec<Measure> {
+        let def = &survey.definition;
+        (0..def.kpis.len())
+            .map(Measure::Kpi)
+            .chain((0..def.dimensions.len()).map(Measure::Dimension))
+            .chain((0..def.items.len()).map(Measure::Item))
+            .chain((0..def.multi_select.len()).map(Measure::MultiSelect))
+            .collect()
+    }
+
+    /// Respondents of `group` who contributed to the figure.
+    pub fn contributors(self, survey: &Survey, group: &GroupPartial) -> u64 {
+        match self {
+            Measure::Kpi(k) => match &survey.kpi_measures[k] {
+                KpiMeasure::CompositeMean { composite } => group.composites[*composite].n,
+                KpiMeasure::Share { item, .. } => group.items[*item].valid(),
+            },
+            Measure::Dimension(d) => group.composites[d].n,
+            Measure::Item(i) => group.items[i].valid(),
+            Measure::MultiSelect(q) => group.multi[q].base,
+        }
+    }
+}
+
+/// The decisions of a whole report: groups, then every figure's cells.
+#[derive(Debug, Clone)]
+pub struct ReleaseDecisions {
+    pub mode: SuppressionMode,
+    pub groups: Decisions,
+    pub measures: Vec<Measure>,
+    /// `figures[m][cut][group]`, for `measures[m]`; includes the groups withheld whole.
+    pub figures: Vec<Decisions>,
+}
+
+impl ReleaseDecisions {
+    pub fn figure(&self, measure: Measure, cut: usize, group: usize) -> Option<Suppression> {
+        let m = self
+            .measures
+            .iter()
+            .position(|&x| x == measure)
+            .expect("every measure is decided");
+        self.figures[m][cut][group]
+    }
+}
 
 struct Partition {
     /// (cut, group) of the total this partition adds up to.
@@ -96,57 +183,57 @@ fn partitions(
     out
 }
 
-/// Decides suppression for every group of every cut. `segment_parents[s]` is the parent
-/// segment of segment `s` (for a cross, its first segment) and `segment_across[s]` a cross's
-/// second segment, as in [`engage_model::Survey`].
-pub fn decide(
+/// Withholds cells of one count table: `size(cut, group)` is the count, `status` the cells
+/// already withheld (updated in place).
+fn withhold(
     partials: &Partials,
-    segment_parents: &[Option<usize>],
-    segment_across: &[Option<usize>],
-    min_group_size: u32,
-) -> Decisions {
-    let min = u64::from(min_group_size);
-    let mut status: Decisions = partials
-        .cuts
-        .iter()
-        .map(|cut| {
-            cut.groups
-                .iter()
-                .map(|g| (g.respondents > 0 && g.respondents < min).then_some(Suppression::Primary))
-                .collect()
-        })
-        .collect();
-    let parts = partitions(partials, segment_parents, segment_across);
+    parts: &[Partition],
+    size: &dyn Fn(usize, usize) -> u64,
+    status: &mut Decisions,
+    min: u64,
+    mode: SuppressionMode,
+) {
+    if mode == SuppressionMode::Off {
+        return;
+    }
+    for (c, cut) in status.iter_mut().enumerate() {
+        for (g, s) in cut.iter_mut().enumerate() {
+            let n = size(c, g);
+            if s.is_none() && n > 0 && n < min {
+                *s = Some(Suppression::Primary);
+            }
+        }
+    }
+    if mode == SuppressionMode::PrimaryOnly {
+        return;
+    }
     loop {
         let mut changed = false;
-        for part in &parts {
-            let size = |g: usize| partials.cuts[part.cut].groups[g].respondents;
+        for part in parts {
+            let at = |g: usize| size(part.cut, g);
+            // Only cells with contributors count: an empty cell hides nobody.
             let withheld: Vec<usize> = part
                 .groups
                 .iter()
                 .copied()
-                .filter(|&g| status[part.cut][g].is_some())
+                .filter(|&g| status[part.cut][g].is_some() && at(g) > 0)
                 .collect();
             let mut published: Vec<usize> = part
                 .groups
                 .iter()
                 .copied()
-                .filter(|&g| status[part.cut][g].is_none())
+                .filter(|&g| status[part.cut][g].is_none() && at(g) > 0)
                 .collect();
-            let anchor_withheld = status[part.anchor.0][part.anchor.1].is_some();
-            let withheld_total: u64 = withheld.iter().map(|&g| size(g)).sum();
-            let exposed = if anchor_withheld {
-                withheld.is_empty()
+            let withheld_total: u64 = withheld.iter().map(|&g| at(g)).sum();
+            let exposed = if status[part.anchor.0][part.anchor.1].is_some() {
+                size(part.anchor.0, part.anchor.1) > 0 && withheld_total < min
             } else {
                 !withheld.is_empty() && (withheld.len() < 2 || withheld_total < min)
             };
             if exposed && !published.is_empty() {
                 let levels = &partials.cuts[part.cut].levels;
-                published.sort_by(|&a, &b| {
-                    size(a)
-                        .cmp(&size(b))
-                        .then(levels[a].key.cmp(&levels[b].key))
-                });
+                published
+                    .sort_by(|&a, &b| at(a).cmp(&at(b)).then(levels[a].key.cmp(&levels[b].key)));
                 status[part.cut][published[0]] = Some(Suppression::Complementary);
                 changed = true;
             }
@@ -155,8 +242,41 @@ pub fn decide(
             break;
         }
     }
+}
+
+/// Decides suppression for every group of every cut, on respondent counts. `segment_parents[s]`
+/// is the parent segment of segment `s` (for a cross, its first segment) and
+/// `segment_across[s]` a cross's second segment, as in [`engage_model::Survey`].
+pub fn decide(
+    partials: &Partials,
+    segment_parents: &[Option<usize>],
+    segment_across: &[Option<usize>],
+    min_group_size: u32,
+) -> Decisions {
+    let parts = partitions(partials, segment_parents, segment_across);
+    decide_groups(
+        partials,
+        &parts,
+        u64::from(min_group_size),
+        SuppressionMode::Full,
+    )
+}
+
+fn decide_groups(
+    partials: &Partials,
+    parts: &[Partition],
+    min: u64,
+    mode: SuppressionMode,
+) -> Decisions {
+    let mut status: Decisions = partials
+        .cuts
+        .iter()
+        .map(|cut| vec![None; cut.groups.len()])
+        .collect();
+    let size = |c: usize, g: usize| partials.cuts[c].groups[g].respondents;
+    withhold(partials, parts, &size, &mut status, min, mode);
     // The whole organisation below the minimum: nothing at all is published.
-    if partials.overall().respondents < min {
+    if mode != SuppressionMode::Off && partials.overall().respondents < min {
         for cut in status.iter_mut() {
             for s in cut.iter_mut() {
                 *s = Some(Suppression::Primary);
@@ -164,4 +284,32 @@ pub fn decide(
         }
     }
     status
+}
+
+/// Decides every group and every figure of a report.
+pub fn decide_release(
+    survey: &Survey,
+    partials: &Partials,
+    mode: SuppressionMode,
+) -> ReleaseDecisions {
+    let min = u64::from(survey.min_group_size());
+    let parts = partitions(partials, &survey.segment_parents, &survey.segment_across);
+    let groups = decide_groups(partials, &parts, min, mode);
+    let measures = Measure::all(survey);
+    let figures = measures
+        .iter()
+        .map(|&measure| {
+            let mut status = groups.clone();
+            let size =
+                |c: usize, g: usize| measure.contributors(survey, &partials.cuts[c].groups[g]);
+            withhold(partials, &parts, &size, &mut status, min, mode);
+            status
+        })
+        .collect();
+    ReleaseDecisions {
+        mode,
+        groups,
+        measures,
+        figures,
+    }
 }

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use engage_export::Lang;
 use engage_ingest::Ingested;
 use engage_model::Survey;
-use engage_report::Report;
+use engage_report::{Report, SuppressionMode};
 
 use crate::exit::{Outcome, OK, PROBLEMS};
 use crate::inputs::{data_paths, load_survey, on_threads, print_accounting, provenance};
@@ -23,6 +23,26 @@ impl LangArg {
         match self {
             LangArg::Ja => Lang::Ja,
             LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// `--suppression`: only `full` is for publication.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SuppressionArg {
+    Full,
+    /// Small cells only, no complementary cells: subtraction can recover them.
+    PrimaryOnly,
+    /// Nothing withheld.
+    Off,
+}
+
+impl SuppressionArg {
+    fn mode(self) -> SuppressionMode {
+        match self {
+            SuppressionArg::Full => SuppressionMode::Full,
+            SuppressionArg::PrimaryOnly => SuppressionMode::PrimaryOnly,
+            SuppressionArg::Off => SuppressionMode::Off,
         }
     }
 }
@@ -53,6 +73,10 @@ pub struct Args {
     /// Worker threads for aggregation (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Anonymity protection. Anything but `full` exposes small groups: for internal checks
+    /// (and for showing what `engage audit` catches), never for publication.
+    #[arg(long, value_enum, default_value = "full")]
+    suppression: SuppressionArg,
 }
 
 /// Everything resolved before any work starts.
@@ -64,6 +88,7 @@ struct Plan {
     lang: Lang,
     strict: bool,
     threads: Option<usize>,
+    suppression: SuppressionMode,
 }
 
 fn plan(args: Args) -> anyhow::Result<Plan> {
@@ -85,6 +110,7 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         lang: args.lang.lang(),
         strict: args.strict,
         threads: args.threads,
+        suppression: args.suppression.mode(),
     })
 }
 
@@ -119,6 +145,14 @@ pub fn run(args: Args) -> Outcome {
     }
     let report = analyse(&plan, &ingested)?;
     write_outputs(&report, &plan.out, plan.lang)?;
+    if plan.suppression != SuppressionMode::Full {
+        eprintln!(
+            "WARNING: --suppression {}: {} exposes groups under the minimum of {}; do not publish it",
+            plan.suppression.as_str(),
+            plan.out.display(),
+            plan.survey.min_group_size()
+        );
+    }
     if plan.strict && !ingested.problems.is_empty() {
         eprintln!(
             "--strict: {} problem(s); {} row(s) rejected",
@@ -137,7 +171,8 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
     on_threads(plan.threads, || {
         let survey = &plan.survey;
         let partials = engage_aggregate::aggregate(survey, &ingested.table);
-        let mut report = engage_report::build_report(survey, &partials, provenance);
+        let mut report =
+            engage_report::build_report_with(survey, &partials, provenance, plan.suppression);
         let rows = engage_aggregate::driver_rows(survey, &ingested.table);
         engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
         report

@@ -1,0 +1,31 @@
+//! `engage audit DIR`: checks a report directory for groups the published figures expose.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::exit::{Outcome, FAILURE, OK};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A report directory (with report.json), as written by `engage report` or `merge`.
+    pub dir: PathBuf,
+    /// Smallest group that may be known; default: the release's own `min_group_size`.
+    #[arg(long)]
+    pub min_group_size: Option<u32>,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let audit = engage_audit::audit_dir(&args.dir, args.min_group_size)
+        .with_context(|| format!("auditing {}", args.dir.display()))?;
+    print!("{}: {audit}", args.dir.display());
+    if audit.passed() {
+        println!(
+            "no group below {} can be recovered from the published figures",
+            audit.threshold
+        );
+        Ok(OK)
+    } else {
+        Ok(FAILURE)
+    }
+}
