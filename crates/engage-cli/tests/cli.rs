@@ -425,3 +425,99 @@ fn compare_two_fixture_waves_writes_the_change_tables() {
         stderr(&o)
     );
 }
+
+#[test]
+fn audit_passes_the_fixture_report_and_names_what_a_weakened_one_exposes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = engage(&["report", &fixture_2023(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let audit = engage(&["audit", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert_eq!(audit.status.code(), Some(0), "{text}{}", stderr(&audit));
+    assert!(text.contains("0 exposed counts"), "{text}");
+
+    // A CSV that publishes a count report.json withholds is caught, with file, row and column.
+    let csv_path = out.join("segments.csv");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let row = lines
+        .iter()
+        .position(|l| l.contains(",primary,") || l.contains(",回答者数が最小公表人数未満,"))
+        .expect("a withheld group row");
+    let mut cells: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+    cells[4] = "3".into();
+    lines[row] = cells.join(",");
+    std::fs::write(&csv_path, lines.join("\r\n")).unwrap();
+    let audit = engage(&["audit", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert_eq!(audit.status.code(), Some(1), "{text}");
+    let at = format!(
+        "published in segments.csv row {}, column respondents",
+        row + 1
+    );
+    assert!(text.contains(&at), "{at} missing from\n{text}");
+
+    // Small sections withheld, but nothing withheld next to them: each is its bureau less the
+    // published sections, and the audit must say which.
+    let weak = tmp.path().join("weak");
+    let o = engage(&[
+        "report",
+        &fixture_2023(),
+        "--out",
+        weak.to_str().unwrap(),
+        "--suppression",
+        "primary-only",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("do not publish it"), "{}", stderr(&o));
+    let json = report_json(&weak);
+    assert_eq!(json["suppression"]["mode"], "primary_only");
+    let audit = engage(&["audit", weak.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert_eq!(audit.status.code(), Some(1), "{text}");
+    // Every primary section that is the only withheld one in its bureau is named as pinned.
+    let groups = |id: &str| {
+        json["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["groups"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let sections = groups("section");
+    let mut lone = 0;
+    for bureau in groups("bureau") {
+        let withheld: Vec<_> = sections
+            .iter()
+            .filter(|s| s["parent_key"] == bureau["key"] && s["suppressed"] == true)
+            .collect();
+        if bureau["suppressed"] == false && withheld.len() == 1 {
+            lone += 1;
+            let key = withheld[0]["key"].as_str().unwrap();
+            let line =
+                format!("EXPOSED section `{key}`: respondents withheld but derivable exactly");
+            assert!(text.contains(&line), "{line} missing from\n{text}");
+        }
+    }
+    assert!(lone > 0, "the fixture has no bureau with one small section");
+
+    // Suppression off: the small sections are simply published, and found as such.
+    let off = tmp.path().join("off");
+    let o = engage(&[
+        "report",
+        &fixture_2023(),
+        "--out",
+        off.to_str().unwrap(),
+        "--suppression",
+        "off",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let audit = engage(&["audit", off.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert_eq!(audit.status.code(), Some(1), "{text}");
+    assert!(text.contains("respondents published as"), "{text}");
+}

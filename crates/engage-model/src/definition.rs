@@ -189,6 +189,10 @@ pub struct Privacy {
     /// Smallest number of contributing respondents for which any figure is published.
     #[serde(default = "default_min_group_size")]
     pub min_group_size: u32,
+    /// The same for anything derived from free-text comments, which can identify their writer
+    /// by wording alone; at least `min_group_size`.
+    #[serde(default = "default_min_comment_group_size")]
+    pub min_comment_group_size: u32,
 }
 
 /// How the reliability of each dimension is reported.
@@ -277,10 +281,15 @@ fn default_min_group_size() -> u32 {
     5
 }
 
+fn default_min_comment_group_size() -> u32 {
+    10
+}
+
 impl Default for Privacy {
     fn default() -> Self {
         Privacy {
             min_group_size: default_min_group_size(),
+            min_comment_group_size: default_min_comment_group_size(),
         }
     }
 }

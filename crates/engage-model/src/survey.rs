@@ -340,6 +340,16 @@ impl Checker<'_> {
                 "must be at least 1".into(),
             );
         }
+        if definition.privacy.min_comment_group_size < definition.privacy.min_group_size {
+            self.problem_in_section(
+                "privacy",
+                "privacy.min_comment_group_size",
+                format!(
+                    "must be at least min_group_size ({}): comments identify people more easily than ratings",
+                    definition.privacy.min_group_size
+                ),
+            );
+        }
 
         let dims = self.index_ids("dimensions", definition.dimensions.iter().map(|d| &d.id));
         let items = self.index_ids("items", definition.items.iter().map(|i| &i.id));
@@ -868,12 +878,22 @@ dimension = "d1"
         let s = load(MINIMAL).unwrap();
         assert_eq!(s.points(), 5);
         assert_eq!(s.min_group_size(), 5);
+        assert_eq!(s.definition.privacy.min_comment_group_size, 10);
         // 3 items: half rounded up is 2.
         assert_eq!(s.composites[0].min_answered, 2);
         assert_eq!(s.flipped(1, 1), 5);
         assert_eq!(s.flipped(1, 4), 2);
         assert_eq!(s.flipped(0, 4), 4);
         assert!(s.is_favourable(4) && s.is_unfavourable(2) && !s.is_favourable(3));
+    }
+
+    #[test]
+    fn comment_threshold_cannot_be_below_the_rating_threshold() {
+        let text =
+            format!("{MINIMAL}\n[privacy]\nmin_group_size = 8\nmin_comment_group_size = 6\n");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("privacy.min_comment_group_size"), "{err}");
+        assert!(err.contains("at least min_group_size (8)"), "{err}");
     }
 
     const SEGMENTS: &str = r#"

@@ -161,8 +161,10 @@ pub fn build_report_with(
             let mut report = group_report(
                 survey,
                 level,
-                parent_cut.map(|pc| &pc.levels),
-                across_cut.map(|bc| &bc.levels),
+                (
+                    parent_cut.map(|pc| &pc.levels),
+                    across_cut.map(|bc| &bc.levels),
+                ),
                 group,
                 (c, g),
                 &decisions,
@@ -399,11 +401,14 @@ fn value_label(value: &str) -> Label {
     }
 }
 
+type Levels = Vec<engage_aggregate::GroupLevel>;
+
+/// One group of a segment; `parent_levels` and `across_levels` are the groups of the segments
+/// it is nested in or crossed with.
 fn group_report(
     survey: &Survey,
     level: &engage_aggregate::GroupLevel,
-    parent_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
-    across_levels: Option<&Vec<engage_aggregate::GroupLevel>>,
+    (parent_levels, across_levels): (Option<&Levels>, Option<&Levels>),
     group: &GroupPartial,
     at: (usize, usize),
     decisions: &ReleaseDecisions,

@@ -24,6 +24,8 @@ use engage_model::{KpiMeasure, Survey};
 
 use crate::model::Suppression;
 
+mod repair;
+
 /// Per cut, per group: why it is withheld, if it is.
 pub type Decisions = Vec<Vec<Option<Suppression>>>;
 
@@ -183,12 +185,13 @@ fn partitions(
     out
 }
 
-/// Withholds cells of one count table: `size(cut, group)` is the count, `status` the cells
-/// already withheld (updated in place).
+/// Withholds cells of one count table: `size(cut, group)` is the count, `cap` what is
+/// published about its largest value, `status` the cells already withheld (updated in place).
 fn withhold(
     partials: &Partials,
     parts: &[Partition],
     size: &dyn Fn(usize, usize) -> u64,
+    cap: &dyn Fn(usize, usize) -> Option<u64>,
     status: &mut Decisions,
     min: u64,
     mode: SuppressionMode,
@@ -207,6 +210,81 @@ fn withhold(
     if mode == SuppressionMode::PrimaryOnly {
         return;
     }
+    loop {
+        partition_rules(partials, parts, size, status, min);
+        let exposed = repair::exposed_cells(parts, size, cap, status, min);
+        let mut changed = false;
+        for exposed in exposed {
+            if let Some((c, g)) = cover(partials, parts, size, status, &exposed) {
+                status[c][g] = Some(Suppression::Complementary);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// The smallest published cell with contributors next to an exposed one: a sibling in one of
+/// its partitions, else one of its children, else the total it is part of, else any published
+/// cell of the equations that expose it.
+fn cover(
+    partials: &Partials,
+    parts: &[Partition],
+    size: &dyn Fn(usize, usize) -> u64,
+    status: &Decisions,
+    exposed: &repair::Exposed,
+) -> Option<(usize, usize)> {
+    let (cut, group) = exposed.cell;
+    let open = |c: usize, g: usize| status[c][g].is_none() && size(c, g) > 0;
+    let smallest = |cells: Vec<(usize, usize)>| {
+        cells.into_iter().min_by(|&(ca, ga), &(cb, gb)| {
+            size(ca, ga).cmp(&size(cb, gb)).then(
+                partials.cuts[ca].levels[ga]
+                    .key
+                    .cmp(&partials.cuts[cb].levels[gb].key),
+            )
+        })
+    };
+    let siblings: Vec<(usize, usize)> = parts
+        .iter()
+        .filter(|p| p.cut == cut && p.groups.contains(&group))
+        .flat_map(|p| p.groups.iter().map(move |&g| (p.cut, g)))
+        .filter(|&(c, g)| open(c, g))
+        .collect();
+    let children: Vec<(usize, usize)> = parts
+        .iter()
+        .filter(|p| p.anchor == (cut, group))
+        .flat_map(|p| p.groups.iter().map(move |&g| (p.cut, g)))
+        .filter(|&(c, g)| open(c, g))
+        .collect();
+    let totals: Vec<(usize, usize)> = parts
+        .iter()
+        .filter(|p| p.cut == cut && p.groups.contains(&group))
+        .map(|p| p.anchor)
+        .filter(|&(c, g)| open(c, g))
+        .collect();
+    let nearby: Vec<(usize, usize)> = exposed
+        .published_nearby
+        .iter()
+        .copied()
+        .filter(|&(c, g)| open(c, g))
+        .collect();
+    smallest(siblings)
+        .or_else(|| smallest(children))
+        .or_else(|| smallest(totals))
+        .or_else(|| smallest(nearby))
+}
+
+/// The partition rules of the module documentation, to a fixed point.
+fn partition_rules(
+    partials: &Partials,
+    parts: &[Partition],
+    size: &dyn Fn(usize, usize) -> u64,
+    status: &mut Decisions,
+    min: u64,
+) {
     loop {
         let mut changed = false;
         for part in parts {
@@ -274,7 +352,7 @@ fn decide_groups(
         .map(|cut| vec![None; cut.groups.len()])
         .collect();
     let size = |c: usize, g: usize| partials.cuts[c].groups[g].respondents;
-    withhold(partials, parts, &size, &mut status, min, mode);
+    withhold(partials, parts, &size, &|_, _| None, &mut status, min, mode);
     // The whole organisation below the minimum: nothing at all is published.
     if mode != SuppressionMode::Off && partials.overall().respondents < min {
         for cut in status.iter_mut() {
@@ -302,7 +380,13 @@ pub fn decide_release(
             let mut status = groups.clone();
             let size =
                 |c: usize, g: usize| measure.contributors(survey, &partials.cuts[c].groups[g]);
-            withhold(partials, &parts, &size, &mut status, min, mode);
+            // A published group's size caps how many contributed to its figures.
+            let cap = |c: usize, g: usize| {
+                groups[c][g]
+                    .is_none()
+                    .then(|| partials.cuts[c].groups[g].respondents)
+            };
+            withhold(partials, &parts, &size, &cap, &mut status, min, mode);
             status
         })
         .collect();
