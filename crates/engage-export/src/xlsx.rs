@@ -25,8 +25,8 @@ pub fn write_workbook(tables: &[Table], path: &Path, lang: Lang) -> Result<(), E
         .set_align(rust_xlsxwriter::FormatAlign::Center)
         .set_font_color("#808080");
     let note_text = match lang {
-        Lang::Ja => "回答者が少ないため非公表（匿名性の保護）",
-        Lang::En => "Withheld: too few respondents (anonymity)",
+        Lang::Ja => "匿名性保護のため非公表（回答者が少ない、または他の数値から逆算されるのを防ぐため）",
+        Lang::En => "Withheld for anonymity: too few respondents, or it would let a small group be recovered by subtraction",
     };
     for table in tables {
         let sheet = workbook.add_worksheet();
