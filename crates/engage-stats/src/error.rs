@@ -10,4 +10,10 @@ pub enum StatsError {
     NoVariance,
     #[error("the predictors are collinear")]
     Collinear,
+    #[error("{n} respondents cannot come from a population of {population}")]
+    BadPopulation { n: u64, population: u64 },
+    #[error("raking margin {margin}: category {category} has no target")]
+    BadMargin { margin: usize, category: usize },
+    #[error("raking margin {margin}: category {category} has a target but no respondents")]
+    EmptyCategory { margin: usize, category: usize },
 }

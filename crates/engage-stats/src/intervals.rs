@@ -50,9 +50,16 @@ pub fn wilson_ci(count: u64, n: u64, level: f64) -> Result<Interval, StatsError>
     if n == 0 {
         return Err(StatsError::TooFew { needed: 1, got: 0 });
     }
+    wilson_ci_effective(count as f64 / n as f64, n as f64, level)
+}
+
+/// Wilson interval of share `p` on a possibly fractional sample size (Kish's effective n
+/// for weighted shares); equals [`wilson_ci`] when `n_f` is a whole number.
+pub fn wilson_ci_effective(p: f64, n_f: f64, level: f64) -> Result<Interval, StatsError> {
+    if n_f <= 0.0 {
+        return Err(StatsError::TooFew { needed: 1, got: 0 });
+    }
     let z = z_critical(level)?;
-    let n_f = n as f64;
-    let p = count as f64 / n_f;
     let z2 = z * z;
     let denom = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denom;

@@ -5,9 +5,12 @@ mod descriptive;
 mod drivers;
 mod error;
 mod intervals;
+mod paired;
 mod rank;
 mod reliability;
 mod tests;
+mod trend;
+mod weights;
 
 pub use descriptive::{pearson, MeanSummary, Moments};
 pub use drivers::{
@@ -15,7 +18,10 @@ pub use drivers::{
     relative_weights, BootstrapIntervals, RelativeWeights,
 };
 pub use error::StatsError;
-pub use intervals::{mean_ci, t_critical, wilson_ci, z_critical, Interval};
+pub use intervals::{mean_ci, t_critical, wilson_ci, wilson_ci_effective, z_critical, Interval};
+pub use paired::{
+    paired_t, wilcoxon_signed_rank, PairedT, Wilcoxon, WilcoxonMethod, WILCOXON_EXACT_MAX,
+};
 pub use rank::rank_descending_min;
 pub use reliability::{
     alpha_if_deleted, cronbach_alpha_from_covariance, cronbach_alpha_listwise, feldt_interval,
@@ -24,6 +30,12 @@ pub use reliability::{
 pub use tests::{
     benjamini_hochberg, chi_square_independence, cohen_d_hedges_g, one_sample_t,
     proportion_score_test, two_proportion_z, welch_t, ChiSquare, Sample, TestResult, WelchResult,
+};
+
+pub use trend::{linear_trend, share_trend, LinearTrend, MeanAt, ShareAt, ShareTrend};
+pub use weights::{
+    finite_population_correction, kish_effective_n, rake, weighted_mean, weighted_share, Margin,
+    Raking, WeightedMean, WeightedShare,
 };
 
 /// Confidence level used throughout reports.

@@ -486,3 +486,228 @@ fn m_out_of_n_bootstrap_matches_the_full_bootstrap_on_a_large_sample() {
         assert!((cf - cs).abs() < 0.2 * wf, "centres {cf} vs {cs}");
     }
 }
+
+// reference.py section 20: the same 12 staff before and after a programme.
+const BEFORE: [f64; 12] = [3., 2., 4., 3., 3., 2., 4., 5., 3., 2., 3., 4.];
+const AFTER: [f64; 12] = [4., 3., 4., 4., 2., 3., 5., 5., 4., 3., 4., 5.];
+
+fn differences() -> Vec<f64> {
+    AFTER.iter().zip(BEFORE).map(|(a, b)| a - b).collect()
+}
+
+#[test]
+fn paired_t_matches_scipy_ttest_rel() {
+    // scipy.stats.ttest_rel(after, before) and .confidence_interval(0.95); d_z by hand
+    let t = paired_t(&differences(), 0.95).unwrap();
+    tol::close(t.t, 3.5456210417116742, tol::EXACT, "t");
+    assert_eq!(t.df, 11.0);
+    tol::close(t.p_value, 0.004587202646462875, tol::QUANTILE, "p");
+    tol::close(t.ci.lower, 0.2528256433894192, tol::QUANTILE, "ci lower");
+    tol::close(t.ci.upper, 1.080507689943914, tol::QUANTILE, "ci upper");
+    tol::close(t.d_z, 1.0235326314383182, tol::EXACT, "d_z");
+    assert!(paired_t(&[1.0, 1.0, 1.0], 0.95).is_err(), "no variance");
+}
+
+#[test]
+fn wilcoxon_matches_scipy_both_ways_and_pingouin_rbc() {
+    // scipy.stats.wilcoxon(after, before, zero_method="wilcox", correction=False,
+    // method="approx"): ties and zeros, so the normal approximation.
+    let w = wilcoxon_signed_rank(&differences()).unwrap();
+    assert_eq!(w.method, WilcoxonMethod::Normal);
+    assert_eq!((w.n_ranked, w.zeros_dropped), (10, 2));
+    tol::close(w.statistic, 5.5, tol::EXACT, "W");
+    tol::close(w.p_value, 0.011412036386001651, tol::QUANTILE, "p approx");
+    // pingouin.wilcoxon(after, before)["RBC"]
+    tol::close(w.rank_biserial, 0.8, tol::EXACT, "rank-biserial");
+    // scipy.stats.wilcoxon(d2, method="exact"): distinct non-zero differences.
+    let d2 = [0.5, -1.25, 2.0, 3.5, -0.25, 1.5, 4.0, 2.75, -3.0, 1.0];
+    let e = wilcoxon_signed_rank(&d2).unwrap();
+    assert_eq!(e.method, WilcoxonMethod::Exact);
+    tol::close(e.statistic, 13.0, tol::EXACT, "W exact");
+    tol::close(e.p_value, 0.16015625, tol::EXACT, "p exact");
+    assert!(wilcoxon_signed_rank(&[0.0, 0.0]).is_err(), "only zeros");
+}
+
+#[test]
+fn wave_trend_equals_statsmodels_ols_on_the_respondents() {
+    // reference.py section 21: statsmodels OLS(value ~ year) on the 21 respondents' values,
+    // from each wave's n, mean and SD alone.
+    let waves = [
+        (2021, [3., 4., 2., 5., 3., 3., 4.].as_slice()),
+        (2022, [4., 3., 3., 4., 5., 2.].as_slice()),
+        (2023, [4., 5., 3., 4., 4., 5., 3., 4.].as_slice()),
+    ];
+    let at: Vec<MeanAt> = waves
+        .iter()
+        .map(|(year, x)| MeanAt {
+            year: *year,
+            sample: sample(x),
+        })
+        .collect();
+    let t = linear_trend(&at, 2027, 0.95).unwrap();
+    tol::close(t.slope, 0.2898089171974598, 1e-10, "slope");
+    tol::close(t.se, 0.2329061786531243, 1e-10, "se");
+    tol::close(t.t, 1.244316139972752, 1e-10, "t");
+    assert_eq!(t.df, 19.0);
+    tol::close(t.p_value, 0.228515117482266, tol::QUANTILE, "p");
+    tol::close(t.ci.lower, -0.19766931714383762, tol::QUANTILE, "ci lower");
+    tol::close(t.ci.upper, 0.7772871515387573, tol::QUANTILE, "ci upper");
+    // fit.get_prediction([1, 2027]).summary_frame(alpha=0.05)
+    tol::close(t.projected, 5.101910828025793, 1e-10, "projection");
+    tol::close(
+        t.projected_ci.lower,
+        2.6529405359784137,
+        tol::QUANTILE,
+        "projection lower",
+    );
+    tol::close(
+        t.projected_ci.upper,
+        7.550881120073172,
+        tol::QUANTILE,
+        "projection upper",
+    );
+    assert!(
+        linear_trend(&at[..1], 2027, 0.95).is_err(),
+        "one year is no trend"
+    );
+}
+
+#[test]
+fn share_trend_is_cochran_armitage() {
+    // reference.py section 22: the formula of R's prop.trend.test written out, and statsmodels'
+    // Table.test_ordinal_association z · √(N/(N−1)) = 3.8363559604536106, the same statistic.
+    let at = [
+        ShareAt {
+            year: 2021,
+            count: 2890,
+            n: 3650,
+        },
+        ShareAt {
+            year: 2022,
+            count: 2950,
+            n: 3700,
+        },
+        ShareAt {
+            year: 2023,
+            count: 3080,
+            n: 3724,
+        },
+    ];
+    let t = share_trend(&at, 2027).unwrap();
+    tol::close(t.z, 3.836355960453159, 1e-10, "z");
+    tol::close(t.p_value, 0.00012487337897403782, 1e-9, "p");
+    tol::close(t.slope, 0.017684087285260285, 1e-10, "slope");
+}
+
+#[test]
+fn raking_matches_ipfn_and_weighted_figures_use_kish_n() {
+    // reference.py section 23: ipfn 1.4.4 (run to machine precision) on the 3 × 2 table of the 12 respondents' cells.
+    let bureau = [0, 0, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2].map(Some);
+    let age = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1].map(Some);
+    let score = [3., 4., 2., 5., 3., 4., 4., 3., 2., 5., 4., 3.];
+    let raked = rake(
+        &[
+            Margin {
+                categories: &bureau,
+                targets: &[40.0, 25.0, 35.0],
+            },
+            Margin {
+                categories: &age,
+                targets: &[45.0, 55.0],
+            },
+        ],
+        100,
+        1e-12,
+    )
+    .unwrap();
+    assert!(raked.converged);
+    let expected = [
+        11.565821095615467,
+        9.478059634794842,
+        9.478059634794842,
+        8.866855910949175,
+        7.266288178101658,
+        7.850233541243094,
+        7.850233541243094,
+        6.433177639171272,
+        6.433177639171272,
+        9.478059634794842,
+        8.866855910949175,
+        6.433177639171272,
+    ];
+    let weights: Vec<f64> = raked.weights.iter().map(|w| w.unwrap()).collect();
+    for (r, (w, e)) in weights.iter().zip(expected).enumerate() {
+        tol::close(*w, e, 1e-9, &format!("weight of row {r}"));
+    }
+    tol::close(
+        kish_effective_n(&weights),
+        11.618181083509285,
+        1e-9,
+        "n_eff",
+    );
+    let m = weighted_mean(&score, &weights, 0.95).unwrap();
+    tol::close(m.mean, 3.5482397644575214, 1e-9, "weighted mean");
+    tol::close(m.sd, 1.0102697284454503, 1e-9, "weighted sd");
+    tol::close(m.se, 0.29639322309047295, 1e-9, "se");
+    tol::close(m.ci.lower, 2.893009196753972, 1e-9, "ci lower");
+    tol::close(m.ci.upper, 4.2034703321610705, 1e-9, "ci upper");
+    let hits: Vec<bool> = score.iter().map(|s| *s >= 4.0).collect();
+    // statsmodels proportion_confint(p·n_eff, n_eff, method="wilson")
+    let s = weighted_share(&hits, &weights, 0.95).unwrap();
+    tol::close(s.share, 0.5239029817397421, 1e-9, "weighted share");
+    tol::close(s.ci.lower, 0.26893724346975023, 1e-9, "wilson lower");
+    tol::close(s.ci.upper, 0.7669897473280926, 1e-9, "wilson upper");
+    // Equal weights give the unweighted figures (t interval with n − 1 df).
+    let plain = weighted_mean(&score, &[2.0; 12], 0.95).unwrap();
+    let unweighted = sample(&score);
+    tol::close(
+        plain.mean,
+        unweighted.mean,
+        tol::EXACT,
+        "equal weights mean",
+    );
+    tol::close(plain.sd, unweighted.sd, tol::EXACT, "equal weights sd");
+}
+
+#[test]
+fn raking_refuses_a_category_without_respondents_and_leaves_incomplete_rows_out() {
+    let cats = [Some(0), Some(0), None];
+    let r = rake(
+        &[Margin {
+            categories: &cats,
+            targets: &[10.0, 5.0],
+        }],
+        10,
+        1e-9,
+    );
+    assert!(matches!(
+        r,
+        Err(StatsError::EmptyCategory {
+            margin: 0,
+            category: 1
+        })
+    ));
+    let ok = rake(
+        &[Margin {
+            categories: &cats,
+            targets: &[10.0],
+        }],
+        10,
+        1e-9,
+    )
+    .unwrap();
+    assert_eq!(ok.weights, vec![Some(5.0), Some(5.0), None]);
+}
+
+#[test]
+fn finite_population_correction_by_hand() {
+    // √((6400 − 3690)/(6400 − 1)), reference.py section 23
+    tol::close(
+        finite_population_correction(3690, 6400).unwrap(),
+        0.6507715977582459,
+        tol::EXACT,
+        "fpc",
+    );
+    assert_eq!(finite_population_correction(50, 50).unwrap(), 0.0);
+    assert!(finite_population_correction(51, 50).is_err());
+}

@@ -130,3 +130,73 @@ print(f"multipletests fdr_bh {ps}: {multipletests(ps, method='fdr_bh')[1].tolist
 tab = np.array([[12, 30], [25, 41], [8, 33], [0, 0]])
 res = stats.chi2_contingency(tab[:3], correction=False)
 print(f"chi2_contingency(correction=False): chi2={res.statistic!r} df={res.dof!r} p={res.pvalue!r} min_expected={res.expected_freq.min()!r}")
+
+# 20. Paired comparison (issue #5): the same 12 staff before and after a programme.
+before = np.array([3, 2, 4, 3, 3, 2, 4, 5, 3, 2, 3, 4], dtype=float)
+after = np.array([4, 3, 4, 4, 2, 3, 5, 5, 4, 3, 4, 5], dtype=float)
+r = stats.ttest_rel(after, before)
+ci = r.confidence_interval(0.95)
+d = after - before
+print(f"ttest_rel(after, before) t={r.statistic!r} df={r.df!r} p={r.pvalue!r} ci=({ci.low!r}, {ci.high!r}) d_z={d.mean() / d.std(ddof=1)!r}")
+w = stats.wilcoxon(after, before, zero_method="wilcox", correction=False, method="approx")
+print(f"wilcoxon(after, before, zero_method='wilcox', correction=False, method='approx') statistic={w.statistic!r} p={w.pvalue!r}")
+pw = pg.wilcoxon(after, before)
+print(f"pingouin.wilcoxon(after, before) RBC={pw['RBC'].iloc[0]!r}")
+# Distinct non-zero differences, no ties: the exact distribution.
+d2 = np.array([0.5, -1.25, 2.0, 3.5, -0.25, 1.5, 4.0, 2.75, -3.0, 1.0])
+w2 = stats.wilcoxon(d2, method="exact")
+print(f"wilcoxon(d2, method='exact') statistic={w2.statistic!r} p={w2.pvalue!r}")
+
+# 21. Trend across waves: OLS of each respondent's value on the wave's year (statsmodels).
+waves = {2021: [3, 4, 2, 5, 3, 3, 4], 2022: [4, 3, 3, 4, 5, 2], 2023: [4, 5, 3, 4, 4, 5, 3, 4]}
+yv = np.concatenate([np.array(v, dtype=float) for v in waves.values()])
+xv = np.concatenate([np.full(len(v), y, dtype=float) for y, v in waves.items()])
+fit = sm.OLS(yv, sm.add_constant(xv)).fit()
+cis = fit.conf_int(0.05)
+pred = fit.get_prediction(np.array([[1.0, 2027.0]])).summary_frame(alpha=0.05)
+print(f"OLS(value ~ year) slope={fit.params[1]!r} se={fit.bse[1]!r} t={fit.tvalues[1]!r} p={fit.pvalues[1]!r} ci=({cis[1][0]!r}, {cis[1][1]!r}) df={fit.df_resid!r}")
+print(f"OLS prediction at 2027 mean={pred['mean'].iloc[0]!r} ci=({pred['mean_ci_lower'].iloc[0]!r}, {pred['mean_ci_upper'].iloc[0]!r})")
+for y, v in waves.items():
+    a = np.array(v, dtype=float)
+    print(f"  wave {y} n={len(a)} mean={a.mean()!r} sd={a.std(ddof=1)!r}")
+
+# 22. Cochran-Armitage trend of a share (R's prop.trend.test formula, written out) and the same
+# statistic from statsmodels' linear-by-linear test rescaled by N/(N-1).
+years = np.array([2021.0, 2022.0, 2023.0])
+counts = np.array([2890.0, 2950.0, 3080.0])
+ns = np.array([3650.0, 3700.0, 3724.0])
+N = ns.sum(); p = counts.sum() / N
+tbar = (ns * years).sum() / N
+T = (counts * (years - tbar)).sum()
+z = T / np.sqrt(p * (1 - p) * (ns * (years - tbar) ** 2).sum())
+print(f"cochran_armitage z={z!r} p={2 * stats.norm.sf(abs(z))!r} slope={T / (ns * (years - tbar) ** 2).sum()!r}")
+from statsmodels.stats.contingency_tables import Table
+tab = Table(np.column_stack([counts, ns - counts]))
+oa = tab.test_ordinal_association(row_scores=years, col_scores=np.array([1.0, 0.0]))
+print(f"statsmodels linear-by-linear z={oa.zscore!r} -> z*sqrt(N/(N-1))={oa.zscore * np.sqrt(N / (N - 1))!r}")
+
+# 23. Raking to margins with ipfn 1.4.4 (an independent IPF), kish n, weighted mean and share.
+from ipfn import ipfn as ipfn_mod
+import itertools
+bureau = [0, 0, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2]
+age = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1]
+score = np.array([3, 4, 2, 5, 3, 4, 4, 3, 2, 5, 4, 3], dtype=float)
+bureau_targets = np.array([40.0, 25.0, 35.0])
+age_targets = np.array([45.0, 55.0])
+cells = np.zeros((3, 2))
+for b, a in zip(bureau, age):
+    cells[b, a] += 1
+fitted = ipfn_mod.ipfn(cells.copy(), [bureau_targets, age_targets], [[0], [1]], convergence_rate=1e-15, rate_tolerance=0, max_iteration=100000).iteration()
+wts = np.array([fitted[b, a] / cells[b, a] for b, a in zip(bureau, age)])
+print("ipfn weights=", [repr(x) for x in wts])
+neff = wts.sum() ** 2 / (wts ** 2).sum()
+m = (wts * score).sum() / wts.sum()
+var = (wts * (score - m) ** 2).sum() / wts.sum() * neff / (neff - 1)
+se = np.sqrt(var / neff)
+tq = stats.t.ppf(0.975, neff - 1)
+print(f"kish n_eff={neff!r} weighted mean={m!r} sd={np.sqrt(var)!r} se={se!r} ci=({m - tq * se!r}, {m + tq * se!r})")
+hits = score >= 4
+ps = (wts * hits).sum() / wts.sum()
+lo, hi = proportion_confint(ps * neff, neff, alpha=0.05, method="wilson")
+print(f"weighted share={ps!r} wilson on n_eff=({lo!r}, {hi!r})")
+print(f"fpc(n=3690, N=6400)={np.sqrt((6400 - 3690) / (6400 - 1))!r}")
