@@ -2,7 +2,9 @@
 //! segment), the integer sufficient statistics the report needs. Partials merge by addition,
 //! so any split of the rows and any merge order give identical figures.
 //!
-//! Architecture invariant: no floating point here; statistics are derived later.
+//! Architecture invariant: no floating point in the partials; statistics are derived later.
+//! The row exports (`driver_rows`, `respondent_values`) are the only floats, for statistics
+//! that need rows.
 
 mod moments;
 mod partials;
@@ -15,6 +17,7 @@ pub use partials::{
     Partials, ScoreVariables,
 };
 pub use pass::{
-    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows, DriverRows,
+    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows,
+    respondent_values, DriverRows, RespondentValues,
 };
 pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

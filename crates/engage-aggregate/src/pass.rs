@@ -119,6 +119,47 @@ pub fn driver_rows(survey: &Survey, table: &ResponseTable) -> Vec<DriverRows> {
     out
 }
 
+/// Each respondent's value of every KPI, dimension score and item (flipped where
+/// reverse-keyed), NaN where they have none: what the statistics that need rows (paired tests,
+/// weighted figures) read. One column per variable, rows in table order.
+pub fn respondent_values(survey: &Survey, table: &ResponseTable) -> RespondentValues {
+    let mut values = RowValues::new(survey);
+    let v = values.variables.clone();
+    let kpis = survey.kpi_measures.len();
+    let dims = v.dimensions;
+    let items = survey.definition.items.len();
+    let mut out = RespondentValues {
+        kpis: vec![Vec::with_capacity(table.n_rows); kpis],
+        dimensions: vec![Vec::with_capacity(table.n_rows); dims],
+        items: vec![Vec::with_capacity(table.n_rows); items],
+    };
+    let value = |values: &RowValues, variable: usize| {
+        values.values[variable].map_or(f64::NAN, |x| x as f64 / v.scales[variable] as f64)
+    };
+    for row in 0..table.n_rows {
+        values.read(survey, table, row);
+        for (k, column) in out.kpis.iter_mut().enumerate() {
+            column.push(value(&values, v.kpi_variable[k]));
+        }
+        for (d, column) in out.dimensions.iter_mut().enumerate() {
+            column.push(value(&values, d));
+        }
+        for (i, column) in out.items.iter_mut().enumerate() {
+            let x = values.flipped[i];
+            column.push(if x == 0 { f64::NAN } else { f64::from(x) });
+        }
+    }
+    out
+}
+
+/// Per-respondent values by variable; NaN marks no value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RespondentValues {
+    pub kpis: Vec<Vec<f64>>,
+    pub dimensions: Vec<Vec<f64>>,
+    pub items: Vec<Vec<f64>>,
+}
+
 /// Respondents' driver variables, `width` per respondent, flat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriverRows {

@@ -28,8 +28,9 @@ impl SeenIds {
     }
 }
 
-/// Two SipHash-1-3 values (std's fixed-key hasher) over differently prefixed input.
-fn fingerprint(id: &str) -> u128 {
+/// Two SipHash-1-3 values (std's fixed-key hasher) over differently prefixed input. Stable
+/// across runs (fixed keys), so two waves' ids can be linked by fingerprint.
+pub fn fingerprint(id: &str) -> u128 {
     let half = |prefix: u8| {
         let mut hasher = DefaultHasher::new();
         prefix.hash(&mut hasher);

@@ -15,6 +15,10 @@ pub struct ResponseTable {
     pub items: Vec<Vec<u8>>,
     pub segments: Vec<SegmentColumn>,
     pub multi: Vec<MultiColumn>,
+    /// Per row, the fingerprint of its respondent id (see `ids`), when the definition names an
+    /// id column (every accepted row then has one); empty otherwise. Links waves for paired
+    /// comparisons without keeping the ids themselves.
+    pub respondent_ids: Vec<u128>,
 }
 
 /// One level of a segment. `key` is unique within the segment: for a nested segment it is the

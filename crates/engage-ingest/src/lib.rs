@@ -11,6 +11,7 @@ mod ids;
 mod layout;
 mod read;
 mod sheet;
+mod side;
 mod source;
 mod text;
 mod values;
@@ -21,6 +22,7 @@ pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSIN
 pub use read::{
     read_responses, FileAccount, Ingested, Problem, ProblemCount, RejectedRow, FILE_COLUMN,
 };
+pub use side::{read_crosswalk, read_headcounts, CrosswalkRow, HeadcountRow, SideFileError};
 pub use source::{format_of, open as open_source, Record, RecordSource};
 pub use text::{detect as detect_encoding, encoding_name, sniff_delimiter};
 pub use values::{option_cell, AnswerMap, OptionMap};

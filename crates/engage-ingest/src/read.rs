@@ -321,6 +321,7 @@ impl<'s> RowReader<'s> {
         }
         if self.survey.definition.data.respondent_id.is_some() {
             self.seen_ids.reserve(rows);
+            let _ = self.out.table.respondent_ids.try_reserve_exact(rows);
         }
     }
 
@@ -587,6 +588,10 @@ impl<'s> RowReader<'s> {
         self.out.problems.extend(rp.problems);
         if let Some(id) = respondent {
             self.seen_ids.insert(&id);
+            self.out
+                .table
+                .respondent_ids
+                .push(crate::ids::fingerprint(&id));
         }
         for (column, code) in self.out.table.items.iter_mut().zip(codes) {
             column.push(code);

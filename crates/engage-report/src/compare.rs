@@ -36,6 +36,8 @@ pub struct Comparison {
     /// Ids of KPIs, dimensions and items defined in only one of the waves.
     pub only_in_a: Vec<String>,
     pub only_in_b: Vec<String>,
+    /// The same respondents in both waves, linked by id (`engage compare --paired`).
+    pub paired: Option<crate::PairedComparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +70,11 @@ pub struct Change {
     pub p_value: Option<f64>,
     /// Benjamini–Hochberg within this table.
     pub p_adjusted: Option<f64>,
+    /// For a segment row matched through the crosswalk: wave A's and wave B's groups that form
+    /// it (a rename, a merge, a split or several at once). `group` is then B's keys joined by
+    /// " + ".
+    pub a_groups: Option<Vec<String>>,
+    pub b_groups: Option<Vec<String>>,
     /// Cohen's d with the pooled SD (B − A).
     pub cohen_d: Option<f64>,
     /// Hedges' g = d · (1 − 3 / (4(n_a + n_b) − 9)).
@@ -122,6 +129,8 @@ fn change(
         p_adjusted: None,
         cohen_d: None,
         hedges_g: None,
+        a_groups: None,
+        b_groups: None,
     };
     if withheld {
         return c;
@@ -221,6 +230,15 @@ fn matched<'s>(a: &'s [String], b: &[String]) -> Vec<(usize, usize, &'s str)> {
 }
 
 pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
+    compare_with(a, b, &[]).expect("without a crosswalk nothing can be unknown")
+}
+
+/// [`compare`] with a crosswalk of groups renamed, merged or split between the waves.
+pub fn compare_with(
+    a: WaveInput<'_>,
+    b: WaveInput<'_>,
+    crosswalk: &[GroupLink],
+) -> Result<Comparison, CrosswalkError> {
     let ids = |s: &Survey| {
         let d = &s.definition;
         (
@@ -296,7 +314,7 @@ pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
         })
         .collect();
 
-    // Segment groups present in both waves, matched by segment id and group key.
+    // Segment groups matched by segment id and group key, or through the crosswalk.
     let mut segments = Vec::new();
     for seg_a in &ra.segments {
         let Some(seg_b) = rb.segments.iter().find(|s| s.id == seg_a.id) else {
@@ -305,28 +323,40 @@ pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
         let (Some(cut_a), Some(cut_b)) = (cut_of(&a, &seg_a.id), cut_of(&b, &seg_a.id)) else {
             continue;
         };
-        for group_a in &seg_a.groups {
-            let Some(group_b) = seg_b.groups.iter().find(|g| g.key == group_a.key) else {
+        for unit in units(seg_a, seg_b, crosswalk)? {
+            let merged = |cut: &engage_aggregate::CutPartial, keys: &[String]| {
+                let mut parts = keys.iter().filter_map(|k| group_of(cut, k));
+                let mut total = parts.next()?.clone();
+                parts.for_each(|p| total.merge(p));
+                Some(total)
+            };
+            let (Some(pa), Some(pb)) = (merged(cut_a, &unit.a), merged(cut_b, &unit.b)) else {
                 continue;
             };
-            let (Some(pa), Some(pb)) =
-                (group_of(cut_a, &group_a.key), group_of(cut_b, &group_a.key))
-            else {
-                continue;
+            let published = |seg: &crate::model::SegmentReport, keys: &[String], d: usize| {
+                keys.iter().all(|k| {
+                    seg.groups
+                        .iter()
+                        .find(|g| &g.key == k)
+                        .is_some_and(|g| !g.suppressed && !g.dimensions[d].withheld)
+                })
             };
+            let key = unit.b.join(" + ");
             for (i, j, id) in matched(&da, &db) {
-                let withheld = group_a.suppressed
-                    || group_b.suppressed
-                    || group_a.dimensions[i].withheld
-                    || group_b.dimensions[j].withheld;
-                segments.push(change(
+                let withheld = !published(seg_a, &unit.a, i) || !published(seg_b, &unit.b, j);
+                let mut c = change(
                     id,
                     ra.dimensions[i].label.clone(),
-                    Some((&seg_a.id, &group_a.key)),
-                    mean_of(a.survey, i, pa),
-                    mean_of(b.survey, j, pb),
+                    Some((&seg_a.id, &key)),
+                    mean_of(a.survey, i, &pa),
+                    mean_of(b.survey, j, &pb),
                     withheld,
-                ));
+                );
+                if unit.a != unit.b {
+                    c.a_groups = Some(unit.a.clone());
+                    c.b_groups = Some(unit.b.clone());
+                }
+                segments.push(c);
             }
         }
     }
@@ -345,7 +375,7 @@ pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
             .flat_map(|(xs, ys)| xs.iter().filter(|id| !ys.contains(id)).cloned())
             .collect()
     };
-    Comparison {
+    Ok(Comparison {
         a: summary(ra),
         b: summary(rb),
         notes: vec![
@@ -361,7 +391,8 @@ pub fn compare(a: WaveInput<'_>, b: WaveInput<'_>) -> Comparison {
         segments,
         only_in_a: only([&ka, &da, &ia], [&kb, &db, &ib]),
         only_in_b: only([&kb, &db, &ib], [&ka, &da, &ia]),
-    }
+        paired: None,
+    })
 }
 
 fn cut_of<'p>(w: &WaveInput<'p>, id: &str) -> Option<&'p engage_aggregate::CutPartial> {
@@ -384,4 +415,134 @@ fn summary(r: &Report) -> WaveSummary {
         wave: r.survey.wave.clone(),
         respondents: r.responses.accepted,
     }
+}
+
+/// One crosswalk row: group `a_key` of wave A went (wholly or in part) into group `b_key` of
+/// wave B, in segment `segment`. `row` is its spreadsheet row, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupLink {
+    pub segment: String,
+    pub a_key: String,
+    pub b_key: String,
+    pub row: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrosswalkError {
+    #[error("crosswalk row {row}: segment `{segment}` is not in both waves")]
+    UnknownSegment { row: usize, segment: String },
+    #[error("crosswalk row {row}, column `{column}`: segment `{segment}` has no group `{key}` in wave {wave}")]
+    UnknownGroup {
+        row: usize,
+        column: &'static str,
+        segment: String,
+        key: String,
+        wave: &'static str,
+    },
+}
+
+/// A comparison unit: A's groups and B's groups that stand for the same staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unit {
+    a: Vec<String>,
+    b: Vec<String>,
+}
+
+/// Groups of one segment joined into comparison units: the connected parts of the graph whose
+/// edges are the crosswalk rows plus "same key in both waves" for keys the crosswalk does not
+/// mention on that side. A rename is a unit of one and one group, a merge of several A groups
+/// and one B group, a split the reverse; units with no group on one side are not compared.
+fn units(
+    seg_a: &crate::model::SegmentReport,
+    seg_b: &crate::model::SegmentReport,
+    crosswalk: &[GroupLink],
+) -> Result<Vec<Unit>, CrosswalkError> {
+    let links: Vec<&GroupLink> = crosswalk.iter().filter(|l| l.segment == seg_a.id).collect();
+    let a_keys: Vec<&str> = seg_a.groups.iter().map(|g| g.key.as_str()).collect();
+    let b_keys: Vec<&str> = seg_b.groups.iter().map(|g| g.key.as_str()).collect();
+    // Nodes: A's keys, then B's keys.
+    let node_b = |k: usize| a_keys.len() + k;
+    let mut parent: Vec<usize> = (0..a_keys.len() + b_keys.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    let join = |parent: &mut Vec<usize>, x: usize, y: usize| {
+        let (rx, ry) = (root(parent, x), root(parent, y));
+        parent[rx.max(ry)] = rx.min(ry);
+    };
+    for l in &links {
+        let find = |keys: &[&str], key: &str, column, wave| {
+            keys.iter()
+                .position(|k| *k == key)
+                .ok_or_else(|| CrosswalkError::UnknownGroup {
+                    row: l.row,
+                    column,
+                    segment: l.segment.clone(),
+                    key: key.to_string(),
+                    wave,
+                })
+        };
+        let x = find(&a_keys, &l.a_key, "a_key", "A")?;
+        let y = find(&b_keys, &l.b_key, "b_key", "B")?;
+        join(&mut parent, x, node_b(y));
+    }
+    for (x, key) in a_keys.iter().enumerate() {
+        let mapped_a = links.iter().any(|l| l.a_key == *key);
+        let Some(y) = b_keys.iter().position(|k| k == key) else {
+            continue;
+        };
+        let mapped_b = links.iter().any(|l| l.b_key == *key);
+        if !mapped_a && !mapped_b {
+            join(&mut parent, x, node_b(y));
+        }
+    }
+    let mut units: Vec<(usize, Unit)> = Vec::new();
+    for node in 0..parent.len() {
+        let r = root(&mut parent, node);
+        let at = match units.iter().position(|(u, _)| *u == r) {
+            Some(at) => at,
+            None => {
+                units.push((
+                    r,
+                    Unit {
+                        a: Vec::new(),
+                        b: Vec::new(),
+                    },
+                ));
+                units.len() - 1
+            }
+        };
+        if node < a_keys.len() {
+            units[at].1.a.push(a_keys[node].to_string());
+        } else {
+            units[at].1.b.push(b_keys[node - a_keys.len()].to_string());
+        }
+    }
+    Ok(units
+        .into_iter()
+        .map(|(_, u)| u)
+        .filter(|u| !u.a.is_empty() && !u.b.is_empty())
+        .collect())
+}
+
+/// Crosswalk rows naming a segment that is not in both waves.
+pub fn check_crosswalk_segments(
+    a: &Report,
+    b: &Report,
+    crosswalk: &[GroupLink],
+) -> Result<(), CrosswalkError> {
+    for l in crosswalk {
+        let known = |r: &Report| r.segments.iter().any(|s| s.id == l.segment);
+        if !known(a) || !known(b) {
+            return Err(CrosswalkError::UnknownSegment {
+                row: l.row,
+                segment: l.segment.clone(),
+            });
+        }
+    }
+    Ok(())
 }

@@ -7,16 +7,23 @@ mod drivers;
 mod figures;
 mod model;
 mod multi_depth;
+mod paired;
 mod reliability;
 mod suppression;
 mod tracking;
 
 pub use build::{build_report, build_report_with, Provenance};
-pub use compare::{compare, Change, Comparison, WaveInput, WaveSummary};
+pub use compare::{
+    check_crosswalk_segments, compare, compare_with, Change, Comparison, CrosswalkError, GroupLink,
+    WaveInput, WaveSummary,
+};
 pub use drivers::add_bootstrap_intervals;
-pub use engage_stats::Interval;
+pub use engage_stats::{Interval, WilcoxonMethod};
 pub use figures::{item_figures, kpi_value, score_figures};
 pub use model::*;
+pub use paired::{
+    paired_comparison, PairedChange, PairedComparison, PairedWave, PairingError, WilcoxonFigures,
+};
 pub use suppression::{
     decide, decide_release, Decisions, Measure, ReleaseDecisions, SuppressionMode,
 };

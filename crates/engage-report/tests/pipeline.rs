@@ -624,3 +624,212 @@ fn multi_select_depth_matches_scipy_and_statsmodels() {
     let g = gap("n");
     assert!(g.withheld && g.picked.is_none() && g.t.is_none());
 }
+
+/// Both tiny waves with their rows, for the paired and crosswalk tests.
+struct TinyWave {
+    survey: Survey,
+    table: engage_ingest::ResponseTable,
+    partials: engage_aggregate::Partials,
+    report: Report,
+}
+
+fn tiny_wave(file: &str, min_group_size: u32) -> TinyWave {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut survey = Survey::load(&dir.join("tiny.toml")).unwrap();
+    survey.definition.privacy.min_group_size = min_group_size;
+    let ingested = engage_ingest::read_responses(&survey, &[dir.join(file)]).unwrap();
+    let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+    let report = build_report(&survey, &partials, tiny_provenance());
+    TinyWave {
+        survey,
+        table: ingested.table,
+        partials,
+        report,
+    }
+}
+
+#[test]
+fn paired_comparison_matches_scipy_pingouin_and_statsmodels() {
+    // reference/pipeline.py, "Paired comparison": ids 1..14 in both files, 15 only in B.
+    let (a, b) = (tiny_wave("tiny.csv", 5), tiny_wave("tiny-b.csv", 5));
+    let (va, vb) = (
+        engage_aggregate::respondent_values(&a.survey, &a.table),
+        engage_aggregate::respondent_values(&b.survey, &b.table),
+    );
+    fn wave<'w>(
+        w: &'w TinyWave,
+        v: &'w engage_aggregate::RespondentValues,
+    ) -> engage_report::PairedWave<'w> {
+        engage_report::PairedWave {
+            survey: &w.survey,
+            report: &w.report,
+            ids: &w.table.respondent_ids,
+            values: v,
+        }
+    }
+    let p = engage_report::paired_comparison(wave(&a, &va), wave(&b, &vb), 5).unwrap();
+    assert_eq!((p.linked, p.only_in_a, p.only_in_b), (14, 0, 1));
+    // scipy.stats.ttest_rel(b, a), wilcoxon(b, a, zero_method="wilcox", correction=False,
+    // method="approx") (ties), pingouin.wilcoxon(b, a)["RBC"]
+    #[allow(clippy::type_complexity)]
+    let expected: [(u64, f64, f64, f64, f64, (f64, f64), f64, f64, f64, f64); 2] = [
+        (
+            13,
+            3.6410256410256414,
+            4.0256410256410255,
+            1.1404288819045585,
+            0.27635806638862515,
+            (-0.35020021658758627, 1.1194309858183558),
+            0.3162980622866886,
+            27.0,
+            0.344285047862368,
+            0.3076923076923077,
+        ),
+        (
+            13,
+            3.6538461538461537,
+            4.115384615384615,
+            1.7597653802562396,
+            0.10389077123590375,
+            (-0.10990471643603039, 1.0329816395129536),
+            0.48807110086925054,
+            11.5,
+            0.09416784827730289,
+            0.5818181818181818,
+        ),
+    ];
+    for (d, (n, ma, mb, t, pv, (lo, hi), dz, w, wp, rbc)) in p.dimensions.iter().zip(expected) {
+        let what = |x: &str| format!("paired {} {x}", d.id);
+        assert!(!d.withheld);
+        assert_eq!(d.pairs, n);
+        close(d.mean_a.unwrap(), ma, &what("mean a"));
+        close(d.mean_b.unwrap(), mb, &what("mean b"));
+        close(d.statistic.unwrap(), t, &what("t"));
+        assert_eq!(d.df, Some(12.0));
+        close(d.p_value.unwrap(), pv, &what("p"));
+        close(d.ci.unwrap().lower, lo, &what("ci lower"));
+        close(d.ci.unwrap().upper, hi, &what("ci upper"));
+        close(d.d_z.unwrap(), dz, &what("d_z"));
+        let wx = d.wilcoxon.as_ref().unwrap();
+        assert_eq!(wx.method, engage_report::WilcoxonMethod::Normal);
+        close(wx.statistic, w, &what("W"));
+        close(wx.p_value, wp, &what("wilcoxon p"));
+        close(wx.rank_biserial, rbc, &what("rbc"));
+    }
+    // multipletests(..., method="fdr_bh") within the dimensions table
+    close(
+        p.dimensions[1].p_adjusted.unwrap(),
+        0.2077815424718075,
+        "bh t",
+    );
+    close(
+        p.dimensions[1]
+            .wilcoxon
+            .as_ref()
+            .unwrap()
+            .p_adjusted
+            .unwrap(),
+        0.18833569655460577,
+        "bh wilcoxon",
+    );
+    // statsmodels mcnemar([[7, 0], [3, 2]], exact=False, correction=False) for the share KPI
+    let share = p.kpis.iter().find(|k| k.id == "q4_share").unwrap();
+    assert_eq!((share.test, share.pairs), (Some("mcnemar"), 12));
+    close(share.statistic.unwrap(), 3.0, "mcnemar chi2");
+    close(share.p_value.unwrap(), 0.08326451666355042, "mcnemar p");
+    // Under a minimum of 14, 13 pairs are too few: withheld, and their count with them.
+    let strict = engage_report::paired_comparison(wave(&a, &va), wave(&b, &vb), 14).unwrap();
+    assert!(strict
+        .dimensions
+        .iter()
+        .all(|d| d.withheld && d.pairs == 0 && d.p_value.is_none()));
+}
+
+#[test]
+fn a_crosswalk_merges_groups_and_withholds_units_with_a_withheld_part() {
+    // reference/pipeline.py, "Crosswalk": wave A's departments A and C became B's A. With a
+    // minimum of 3 every department is published in both waves.
+    let (a, b) = (tiny_wave("tiny.csv", 3), tiny_wave("tiny-b.csv", 3));
+    let link = |a_key: &str, b_key: &str, row| engage_report::GroupLink {
+        segment: "dept".into(),
+        a_key: a_key.into(),
+        b_key: b_key.into(),
+        row,
+    };
+    fn input(w: &TinyWave) -> engage_report::WaveInput<'_> {
+        engage_report::WaveInput {
+            survey: &w.survey,
+            partials: &w.partials,
+            report: &w.report,
+        }
+    }
+    let c = engage_report::compare_with(
+        input(&a),
+        input(&b),
+        &[link("A", "A", 2), link("C", "A", 3)],
+    )
+    .unwrap();
+    let merged: Vec<_> = c
+        .segments
+        .iter()
+        .filter(|s| s.group.as_deref() == Some("A"))
+        .collect();
+    // scipy.stats.ttest_ind(b, a, equal_var=False) on the merged rows
+    let expected = [
+        (
+            10,
+            5,
+            0.36666666666666625,
+            0.8111757160418889,
+            10.884302304531618,
+            0.43464465749567394,
+        ),
+        (
+            10,
+            5,
+            0.34999999999999964,
+            0.8294501308100316,
+            8.95683777348793,
+            0.4284009773312132,
+        ),
+    ];
+    assert_eq!(merged.len(), 2);
+    for (s, (na, nb, diff, t, df, p)) in merged.iter().zip(expected) {
+        assert_eq!(
+            s.a_groups.as_deref(),
+            Some(&["A".to_string(), "C".to_string()][..])
+        );
+        assert_eq!((s.a.unwrap().n, s.b.unwrap().n), (na, nb));
+        close(s.difference.unwrap(), diff, "crosswalk diff");
+        close(s.statistic.unwrap(), t, "crosswalk t");
+        close(s.df.unwrap(), df, "crosswalk df");
+        close(s.p_value.unwrap(), p, "crosswalk p");
+    }
+    // B's C is no longer anyone's successor; B stays B.
+    assert!(c.segments.iter().all(|s| s.group.as_deref() != Some("C")));
+    assert!(c
+        .segments
+        .iter()
+        .filter(|s| s.group.as_deref() == Some("B"))
+        .all(|s| !s.withheld && s.a_groups.is_none()));
+    // With the default minimum of 5, wave A withholds B (3 people) and, to protect it, C:
+    // the unit A + C is withheld, since the total minus it would give B's figures.
+    let (a5, b5) = (tiny_wave("tiny.csv", 5), tiny_wave("tiny-b.csv", 5));
+    let small = engage_report::compare_with(
+        input(&a5),
+        input(&b5),
+        &[link("A", "A", 2), link("C", "A", 3)],
+    )
+    .unwrap();
+    let unit: Vec<_> = small
+        .segments
+        .iter()
+        .filter(|s| s.group.as_deref() == Some("A"))
+        .collect();
+    assert!(!unit.is_empty() && unit.iter().all(|s| s.withheld && s.a.is_none()));
+    let unknown = engage_report::compare_with(input(&a), input(&b), &[link("Z", "A", 7)]);
+    assert_eq!(
+        unknown.unwrap_err().to_string(),
+        "crosswalk row 7, column `a_key`: segment `dept` has no group `Z` in wave A"
+    );
+}

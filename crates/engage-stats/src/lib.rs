@@ -20,7 +20,7 @@ pub use drivers::{
 pub use error::StatsError;
 pub use intervals::{mean_ci, t_critical, wilson_ci, wilson_ci_effective, z_critical, Interval};
 pub use paired::{
-    paired_t, wilcoxon_signed_rank, PairedT, Wilcoxon, WilcoxonMethod, WILCOXON_EXACT_MAX,
+    mcnemar, paired_t, wilcoxon_signed_rank, PairedT, Wilcoxon, WilcoxonMethod, WILCOXON_EXACT_MAX,
 };
 pub use rank::rank_descending_min;
 pub use reliability::{

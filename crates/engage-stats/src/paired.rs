@@ -167,3 +167,20 @@ fn exact_two_sided(n: usize, w: usize) -> f64 {
     let upper: f64 = ways[w..].iter().sum::<f64>() / all;
     (2.0 * lower.min(upper)).min(1.0)
 }
+
+/// McNemar's test of a paired yes/no figure (a share KPI asked of the same people twice):
+/// χ² = (b − c)² / (b + c) on the discordant pairs, 1 df, without continuity correction, as
+/// `statsmodels.stats.contingency_tables.mcnemar(table, exact=False, correction=False)`.
+/// `b` = yes before, no after; `c` = no before, yes after.
+pub fn mcnemar(b: u64, c: u64) -> Result<crate::TestResult, StatsError> {
+    if b + c == 0 {
+        return Err(StatsError::NoVariance);
+    }
+    let chi2 = (b as f64 - c as f64).powi(2) / (b + c) as f64;
+    let dist = statrs::distribution::ChiSquared::new(1.0).expect("1 df");
+    Ok(crate::TestResult {
+        statistic: chi2,
+        df: Some(1.0),
+        p_value: dist.sf(chi2),
+    })
+}

@@ -711,3 +711,13 @@ fn finite_population_correction_by_hand() {
     assert_eq!(finite_population_correction(50, 50).unwrap(), 0.0);
     assert!(finite_population_correction(51, 50).is_err());
 }
+
+#[test]
+fn mcnemar_matches_statsmodels() {
+    // statsmodels mcnemar([[120, 14], [31, 35]], exact=False, correction=False): the
+    // discordant cells are 14 (yes then no) and 31 (no then yes); reference.py section 24.
+    let t = mcnemar(14, 31).unwrap();
+    tol::close(t.statistic, 6.4222222222222225, tol::EXACT, "chi2");
+    tol::close(t.p_value, 0.011270104849283227, tol::QUANTILE, "p");
+    assert!(mcnemar(0, 0).is_err());
+}

@@ -31,15 +31,30 @@ pub struct Args {
     /// Worker threads for aggregation (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Also compare the same respondents, linked by the definitions' respondent_id column:
+    /// paired t test with d_z, Wilcoxon signed-rank, McNemar for shares.
+    #[arg(long)]
+    paired: bool,
+    /// CSV `segment,a_key,b_key` mapping wave A's groups to wave B's after a reorganisation
+    /// (renames, merges, splits); keys as in report.json's groups[].key.
+    #[arg(long)]
+    crosswalk: Option<PathBuf>,
 }
 
 struct Wave {
     survey: engage_model::Survey,
     partials: engage_aggregate::Partials,
     report: engage_report::Report,
+    /// Respondent id fingerprints and values, for a paired comparison.
+    rows: Option<(Vec<u128>, engage_aggregate::RespondentValues)>,
 }
 
-fn wave(path: &Path, data: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Result<Wave> {
+fn wave(
+    path: &Path,
+    data: Vec<PathBuf>,
+    threads: Option<usize>,
+    keep_rows: bool,
+) -> anyhow::Result<Wave> {
     let survey = load_survey(path, false)?;
     let data = data_paths(&survey, data);
     let ingested = engage_ingest::read_responses(&survey, &data)?;
@@ -50,10 +65,15 @@ fn wave(path: &Path, data: Vec<PathBuf>, threads: Option<usize>) -> anyhow::Resu
         let report = engage_report::build_report(&survey, &partials, provenance);
         (partials, report)
     })?;
+    let rows = keep_rows.then(|| {
+        let values = engage_aggregate::respondent_values(&survey, &ingested.table);
+        (ingested.table.respondent_ids.clone(), values)
+    });
     Ok(Wave {
         survey,
         partials,
         report,
+        rows,
     })
 }
 
@@ -68,9 +88,27 @@ pub fn run(args: Args) -> Outcome {
         [a, b] => (a.clone(), b.clone()),
         _ => unreachable!("clap takes one or two definitions"),
     };
-    let a = wave(&path_a, args.a_data, args.threads)?;
-    let b = wave(&path_b, args.b_data, args.threads)?;
-    let comparison = engage_report::compare(
+    let crosswalk = match &args.crosswalk {
+        None => Vec::new(),
+        Some(path) => engage_ingest::read_crosswalk(path)?
+            .into_iter()
+            .map(|r| engage_report::GroupLink {
+                segment: r.segment,
+                a_key: r.a_key,
+                b_key: r.b_key,
+                row: r.row,
+            })
+            .collect(),
+    };
+    let a = wave(&path_a, args.a_data, args.threads, args.paired)?;
+    let b = wave(&path_b, args.b_data, args.threads, args.paired)?;
+    let in_crosswalk = |e: engage_report::CrosswalkError| {
+        let path = args.crosswalk.as_deref().unwrap_or(Path::new("crosswalk"));
+        anyhow::anyhow!("{}: {e}", path.display())
+    };
+    engage_report::check_crosswalk_segments(&a.report, &b.report, &crosswalk)
+        .map_err(in_crosswalk)?;
+    let mut comparison = engage_report::compare_with(
         engage_report::WaveInput {
             survey: &a.survey,
             partials: &a.partials,
@@ -81,7 +119,31 @@ pub fn run(args: Args) -> Outcome {
             partials: &b.partials,
             report: &b.report,
         },
-    );
+        &crosswalk,
+    )
+    .map_err(in_crosswalk)?;
+    if let (Some((ids_a, values_a)), Some((ids_b, values_b))) = (&a.rows, &b.rows) {
+        let paired = engage_report::paired_comparison(
+            engage_report::PairedWave {
+                survey: &a.survey,
+                report: &a.report,
+                ids: ids_a,
+                values: values_a,
+            },
+            engage_report::PairedWave {
+                survey: &b.survey,
+                report: &b.report,
+                ids: ids_b,
+                values: values_b,
+            },
+            a.survey.min_group_size().max(b.survey.min_group_size()),
+        )?;
+        eprintln!(
+            "paired: {} respondents in both waves ({} only in A, {} only in B)",
+            paired.linked, paired.only_in_a, paired.only_in_b
+        );
+        comparison.paired = Some(paired);
+    }
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     engage_export::write_json_value(&comparison, &out.join("compare.json"))?;

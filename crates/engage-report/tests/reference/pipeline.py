@@ -176,3 +176,41 @@ for o in range(1, 5):
         print(f"gap option {o} satisfaction: picked {b_.mean()!r} (n={len(b_)}) vs not {a_.mean()!r} (n={len(a_)}) t={w.statistic!r} df={w.df!r} p={w.pvalue!r}")
     else:
         print(f"gap option {o} satisfaction: withheld ({len(b_)} vs {len(a_)})")
+
+# Paired comparison: respondents linked by id (1..14 in both files; id 15 only in B).
+# Differences B - A per person; scipy.stats.ttest_rel / wilcoxon, statsmodels mcnemar.
+from statsmodels.stats.contingency_tables import mcnemar
+la = dfa.set_index("id"); lb = dfb.set_index("id")
+ja, jb = wave_items(la), wave_items(lb)
+linked = la.index.intersection(lb.index)
+print(f"paired linked={len(linked)} only_a={len(la.index.difference(lb.index))} only_b={len(lb.index.difference(la.index))}")
+sa = {"d1": wave_score(ja, ["Q1", "Q2", "Q3"]), "d2": wave_score(ja, ["Q4", "Q5"]), "satisfaction": ja["K"]}
+sb = {"d1": wave_score(jb, ["Q1", "Q2", "Q3"]), "d2": wave_score(jb, ["Q4", "Q5"]), "satisfaction": jb["K"]}
+pt, pw = [], []
+for name in ["d1", "d2"]:
+    pair = pd.DataFrame({"a": sa[name][linked], "b": sb[name][linked]}).dropna()
+    r = stats.ttest_rel(pair["b"], pair["a"])
+    ci = r.confidence_interval(0.95)
+    d = pair["b"] - pair["a"]
+    nz = d[d != 0]
+    ties = nz.abs().duplicated().any()
+    method = "approx" if ties or len(nz) > 50 else "exact"
+    w = stats.wilcoxon(pair["b"], pair["a"], zero_method="wilcox", correction=False, method=method)
+    rbc = pg.wilcoxon(pair["b"], pair["a"])["RBC"].iloc[0]
+    pt.append(r.pvalue); pw.append(w.pvalue)
+    print(f"paired {name}: n={len(pair)} mean_a={pair['a'].mean()!r} mean_b={pair['b'].mean()!r} t={r.statistic!r} df={r.df!r} p={r.pvalue!r} ci=({ci.low!r}, {ci.high!r}) d_z={d.mean() / d.std(ddof=1)!r} wilcoxon[{method}] W={w.statistic!r} p={w.pvalue!r} rbc={rbc!r}")
+print(f"paired dimensions bh t={multipletests(pt, method='fdr_bh')[1].tolist()!r} wilcoxon={multipletests(pw, method='fdr_bh')[1].tolist()!r}")
+qa_, qb_ = ja["Q4"][linked], jb["Q4"][linked]
+both = pd.DataFrame({"a": qa_, "b": qb_}).dropna()
+ya, yb = both["a"] >= 4, both["b"] >= 4
+tab = np.array([[int((ya & yb).sum()), int((ya & ~yb).sum())], [int((~ya & yb).sum()), int((~ya & ~yb).sum())]])
+mc = mcnemar(tab, exact=False, correction=False)
+print(f"paired q4_share: n={len(both)} table={tab.tolist()} mcnemar chi2={mc.statistic!r} p={mc.pvalue!r}")
+
+# Crosswalk: wave A's departments A and C both became wave B's department A (B's C and the
+# unchanged B are left as they are). Welch on A's rows of A or C against B's rows of A.
+for name, cols in {"d1": ["Q1", "Q2", "Q3"], "d2": ["Q4", "Q5"]}.items():
+    xa = wave_score(ia, cols)[dfa["部署"].isin(["A", "C"])].dropna()
+    xb = wave_score(ib, cols)[dfb["部署"] == "A"].dropna()
+    w = stats.ttest_ind(xb, xa, equal_var=False)
+    print(f"crosswalk A+C -> A {name}: n_a={len(xa)} n_b={len(xb)} diff={xb.mean() - xa.mean()!r} t={w.statistic!r} df={w.df!r} p={w.pvalue!r}")

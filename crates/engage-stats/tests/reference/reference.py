@@ -200,3 +200,8 @@ ps = (wts * hits).sum() / wts.sum()
 lo, hi = proportion_confint(ps * neff, neff, alpha=0.05, method="wilson")
 print(f"weighted share={ps!r} wilson on n_eff=({lo!r}, {hi!r})")
 print(f"fpc(n=3690, N=6400)={np.sqrt((6400 - 3690) / (6400 - 1))!r}")
+
+# 24. McNemar's test without continuity correction (statsmodels).
+from statsmodels.stats.contingency_tables import mcnemar
+mc = mcnemar(np.array([[120, 14], [31, 35]]), exact=False, correction=False)
+print(f"mcnemar([[120, 14], [31, 35]], exact=False, correction=False) statistic={mc.statistic!r} p={mc.pvalue!r}")
