@@ -125,7 +125,7 @@ fn read_table<const N: usize>(
             message: e.to_string(),
         })?
         .iter()
-        .map(|h| engage_model::normalize_text(h))
+        .map(engage_model::normalize_text)
         .collect();
     let positions: Vec<Option<usize>> = columns
         .iter()
