@@ -213,6 +213,18 @@ fn kpi_table(report: &Report, lang: Lang) -> Table {
             "Difference from baseline",
         ),
         col("baseline_p", "基準値との差 p値", "Difference p-value"),
+        col(
+            "baseline_test_against",
+            "基準値との比較対象",
+            "Baseline test against",
+        ),
+        col("trend_slope", "傾向（年あたり）", "Trend per year"),
+        col("trend_p", "傾向 p値", "Trend p-value"),
+        col(
+            "trend_projected",
+            "傾向線の目標年度の値",
+            "Trend at target year",
+        ),
         col("withheld", "非公表", "Withheld"),
     ]);
     let rows = report
@@ -242,6 +254,7 @@ fn kpi_table(report: &Report, lang: Lang) -> Table {
             ]);
             let t = k.tracking.as_ref();
             let test = t.and_then(|t| t.baseline_test.as_ref());
+            let trend = t.and_then(|t| t.trend.as_ref());
             row.extend([
                 opt(t.and_then(|t| t.trajectory), kind, false),
                 t.and_then(|t| t.status)
@@ -249,6 +262,19 @@ fn kpi_table(report: &Report, lang: Lang) -> Table {
                 opt(t.and_then(|t| t.needed_per_year), kind, false),
                 opt(test.map(|x| x.difference), kind, false),
                 opt(test.map(|x| x.p_value), Kind::Plain, false),
+                test.map_or(Cell::Empty, |x| {
+                    text(
+                        &if x.against == "baseline_wave" {
+                            Label::new("基準年度の回答者", "baseline wave's respondents")
+                        } else {
+                            Label::new("公表された基準値", "published baseline value")
+                        },
+                        lang,
+                    )
+                }),
+                opt(trend.map(|x| x.slope), kind, false),
+                opt(trend.map(|x| x.p_value), Kind::Plain, false),
+                opt(trend.map(|x| x.projected), kind, false),
                 Cell::Bool(k.withheld),
             ]);
             row

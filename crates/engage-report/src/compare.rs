@@ -83,9 +83,18 @@ pub struct Change {
 
 /// A figure of one wave: a mean (with SD) or a share (with its count).
 #[derive(Clone, Copy)]
-enum Value {
+pub(crate) enum Value {
     Mean(Sample),
     Share { count: u64, n: u64 },
+}
+
+impl Value {
+    pub(crate) fn n_and_value(&self) -> (u64, f64) {
+        match *self {
+            Value::Mean(s) => (s.n, s.mean),
+            Value::Share { count, n } => (n, count as f64 / n as f64),
+        }
+    }
 }
 
 fn change(
@@ -186,7 +195,7 @@ fn mean_of(survey: &Survey, composite: usize, g: &GroupPartial) -> Option<Value>
     }))
 }
 
-fn kpi_of(survey: &Survey, k: usize, g: &GroupPartial) -> Option<Value> {
+pub(crate) fn kpi_of(survey: &Survey, k: usize, g: &GroupPartial) -> Option<Value> {
     match &survey.kpi_measures[k] {
         KpiMeasure::CompositeMean { composite } => mean_of(survey, *composite, g),
         KpiMeasure::Share { item, codes } => {

@@ -5,6 +5,7 @@ mod build;
 mod compare;
 mod drivers;
 mod figures;
+mod history;
 mod model;
 mod multi_depth;
 mod paired;
@@ -20,6 +21,7 @@ pub use compare::{
 pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::{Interval, WilcoxonMethod};
 pub use figures::{item_figures, kpi_value, score_figures};
+pub use history::{add_wave_history, EarlierWave};
 pub use model::*;
 pub use paired::{
     paired_comparison, PairedChange, PairedComparison, PairedWave, PairingError, WilcoxonFigures,

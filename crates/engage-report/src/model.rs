@@ -254,6 +254,38 @@ pub struct KpiTracking {
     pub baseline_test: Option<BaselineTest>,
     /// Why there is no baseline test, when there is none.
     pub baseline_test_note: Option<String>,
+    /// Across this wave and the earlier waves given (`engage report --earlier`), when there
+    /// are at least three years.
+    pub trend: Option<KpiTrend>,
+}
+
+/// The straight line through a KPI's waves (docs/statistics.md#target-tracking).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiTrend {
+    pub waves: Vec<TrendPoint>,
+    /// "ols_on_respondents" for means, "cochran_armitage" for shares.
+    pub method: &'static str,
+    /// Change per year.
+    pub slope: f64,
+    /// Interval of the slope (means only).
+    pub slope_ci: Option<engage_stats::Interval>,
+    pub statistic: f64,
+    pub df: Option<f64>,
+    pub p_value: f64,
+    /// The line read at the target's year (or this wave's year without a target).
+    pub projected_year: i32,
+    pub projected: f64,
+    pub projected_ci: Option<engage_stats::Interval>,
+    /// Whether the projection reaches the target.
+    pub reaches_target: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendPoint {
+    pub year: i32,
+    pub label: String,
+    pub n: u64,
+    pub value: f64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -279,6 +311,9 @@ impl TrackStatus {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BaselineTest {
     pub method: &'static str,
+    /// "published_value" (one-sample) or "baseline_wave" (two-sample, the baseline wave's
+    /// respondents given with `--earlier`).
+    pub against: &'static str,
     /// value − baseline.
     pub difference: f64,
     pub statistic: f64,

@@ -72,6 +72,7 @@ pub fn kpi_tracking(
         needed_per_year,
         baseline_test,
         baseline_test_note,
+        trend: None,
     })
 }
 
@@ -106,6 +107,7 @@ fn baseline_test(
     };
     Ok(BaselineTest {
         method,
+        against: "published_value",
         difference: value.value - baseline,
         statistic: result.statistic,
         df: result.df,

@@ -833,3 +833,101 @@ fn a_crosswalk_merges_groups_and_withholds_units_with_a_withheld_part() {
         "crosswalk row 7, column `a_key`: segment `dept` has no group `Z` in wave A"
     );
 }
+
+#[test]
+fn tracking_over_earlier_waves_matches_scipy_and_statsmodels() {
+    // reference/pipeline.py, "Tracking over waves": tiny.csv as 2021, tiny-b.csv as 2022 and
+    // tiny-c.csv as this wave (2023), all published with a minimum of 3.
+    let with_year = |file: &str, year: i32| {
+        let mut w = tiny_wave(file, 3);
+        w.survey.definition.wave.year = year;
+        w.survey.definition.wave.label = format!("FY{year}");
+        w.survey.definition.kpis[1].baseline = Some(engage_model::YearValue {
+            year: 2022,
+            value: 0.5,
+        });
+        w.survey.definition.kpis[1].target = Some(engage_model::YearValue {
+            year: 2027,
+            value: 0.8,
+        });
+        w.report = build_report(&w.survey, &w.partials, tiny_provenance());
+        w
+    };
+    let (w21, w22, mut now) = (
+        with_year("tiny.csv", 2021),
+        with_year("tiny-b.csv", 2022),
+        with_year("tiny-c.csv", 2023),
+    );
+    let earlier: Vec<engage_report::EarlierWave> = [&w21, &w22]
+        .iter()
+        .map(|w| engage_report::EarlierWave {
+            survey: &w.survey,
+            partials: &w.partials,
+            report: &w.report,
+        })
+        .collect();
+    engage_report::add_wave_history(&mut now.report, &now.survey, &now.partials, &earlier);
+
+    let sat = now.report.kpis[0].tracking.as_ref().unwrap();
+    // scipy.stats.ttest_ind(2023, 2021, equal_var=False) on K
+    let test = sat.baseline_test.as_ref().unwrap();
+    assert_eq!(test.against, "baseline_wave");
+    close(test.difference, 0.7857142857142851, "baseline difference");
+    close(test.statistic, 2.2275872845772144, "baseline t");
+    close(test.df.unwrap(), 20.139628459107374, "baseline df");
+    close(test.p_value, 0.037467670935730946, "baseline p");
+    // statsmodels OLS(K ~ year) over the three waves' respondents, prediction at 2027
+    let trend = sat.trend.as_ref().unwrap();
+    assert_eq!(trend.method, "ols_on_respondents");
+    assert_eq!(
+        trend.waves.iter().map(|w| w.year).collect::<Vec<_>>(),
+        [2021, 2022, 2023]
+    );
+    close(trend.slope, 0.3928571428572471, "slope");
+    close(
+        trend.slope_ci.unwrap().lower,
+        0.04197064785483523,
+        "slope lower",
+    );
+    close(
+        trend.slope_ci.unwrap().upper,
+        0.7437436378596589,
+        "slope upper",
+    );
+    close(trend.statistic, 2.261104678666238, "trend t");
+    assert_eq!(trend.df, Some(41.0));
+    close(trend.p_value, 0.029124209553254767, "trend p");
+    assert_eq!(trend.projected_year, 2027);
+    close(trend.projected, 5.941029900330903, "projected");
+    close(
+        trend.projected_ci.unwrap().lower,
+        4.163895876069866,
+        "projected lower",
+    );
+    close(
+        trend.projected_ci.unwrap().upper,
+        7.71816392459194,
+        "projected upper",
+    );
+    assert_eq!(trend.reaches_target, Some(true));
+
+    let share = now.report.kpis[1].tracking.as_ref().unwrap();
+    // proportions_ztest([13, 10], [14, 14]) against the 2022 baseline wave
+    let test = share.baseline_test.as_ref().unwrap();
+    assert_eq!(test.against, "baseline_wave");
+    close(test.statistic, 1.480305491385507, "share z");
+    close(test.p_value, 0.1387917384236097, "share p");
+    // Cochran–Armitage (statsmodels linear-by-linear z · √(N/(N−1)))
+    let trend = share.trend.as_ref().unwrap();
+    assert_eq!(trend.method, "cochran_armitage");
+    close(trend.statistic, 1.9027545375736625, "ca z");
+    close(trend.p_value, 0.05707258191598372, "ca p");
+    close(trend.slope, 0.1573236889692841, "share slope");
+    close(trend.projected, 1.5388788426764415, "share projection");
+
+    // Two waves only: the baseline test but no trend.
+    let mut two = with_year("tiny-c.csv", 2023);
+    engage_report::add_wave_history(&mut two.report, &two.survey, &two.partials, &earlier[..1]);
+    let t = two.report.kpis[0].tracking.as_ref().unwrap();
+    assert!(t.trend.is_none() && t.baseline_test.as_ref().unwrap().against == "baseline_wave");
+}

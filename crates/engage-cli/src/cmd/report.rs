@@ -77,6 +77,11 @@ pub struct Args {
     /// (and for showing what `engage audit` catches), never for publication.
     #[arg(long, value_enum, default_value = "full")]
     suppression: SuppressionArg,
+    /// Definition of an earlier wave (read with the data file it names). Repeat for several.
+    /// KPI tracking then tests against the baseline wave's respondents (two-sample) and, with
+    /// three or more years, fits the trend.
+    #[arg(long)]
+    earlier: Vec<PathBuf>,
 }
 
 /// Everything resolved before any work starts.
@@ -89,6 +94,7 @@ struct Plan {
     strict: bool,
     threads: Option<usize>,
     suppression: SuppressionMode,
+    earlier: Vec<PathBuf>,
 }
 
 fn plan(args: Args) -> anyhow::Result<Plan> {
@@ -111,6 +117,7 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         strict: args.strict,
         threads: args.threads,
         suppression: args.suppression.mode(),
+        earlier: args.earlier,
     })
 }
 
@@ -168,15 +175,52 @@ pub fn run(args: Args) -> Outcome {
 /// resample the respondents' rows (so only a run over the data, not a merge, has them).
 fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
     let provenance = provenance(&plan.survey, ingested)?;
-    on_threads(plan.threads, || {
-        let survey = &plan.survey;
+    let survey = &plan.survey;
+    let (mut report, partials) = on_threads(plan.threads, || {
         let partials = engage_aggregate::aggregate(survey, &ingested.table);
         let mut report =
             engage_report::build_report_with(survey, &partials, provenance, plan.suppression);
         let rows = engage_aggregate::driver_rows(survey, &ingested.table);
         engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
-        report
-    })
+        (report, partials)
+    })?;
+    if !plan.earlier.is_empty() {
+        let earlier = plan
+            .earlier
+            .iter()
+            .map(|path| earlier_wave(path, plan.threads))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let waves: Vec<engage_report::EarlierWave<'_>> = earlier
+            .iter()
+            .map(|(survey, partials, report)| engage_report::EarlierWave {
+                survey,
+                partials,
+                report,
+            })
+            .collect();
+        engage_report::add_wave_history(&mut report, survey, &partials, &waves);
+    }
+    Ok(report)
+}
+
+/// An earlier wave for tracking: its definition, with the data file it names, aggregated and
+/// reported with full suppression (a figure it withholds is not used).
+fn earlier_wave(
+    path: &Path,
+    threads: Option<usize>,
+) -> anyhow::Result<(Survey, engage_aggregate::Partials, Report)> {
+    let survey = load_survey(path, false)?;
+    let data = data_paths(&survey, Vec::new());
+    let ingested = engage_ingest::read_responses(&survey, &data)?;
+    eprintln!("earlier wave {}:", survey.definition.wave.label);
+    print_accounting(&ingested, 3);
+    let provenance = provenance(&survey, &ingested)?;
+    let (partials, report) = on_threads(threads, || {
+        let partials = engage_aggregate::aggregate(&survey, &ingested.table);
+        let report = engage_report::build_report(&survey, &partials, provenance);
+        (partials, report)
+    })?;
+    Ok((survey, partials, report))
 }
 
 /// The publishable outputs: report.json, the workbook and the CSV tables.

@@ -179,7 +179,7 @@ for o in range(1, 5):
 
 # Paired comparison: respondents linked by id (1..14 in both files; id 15 only in B).
 # Differences B - A per person; scipy.stats.ttest_rel / wilcoxon, statsmodels mcnemar.
-from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.contingency_tables import mcnemar, Table
 la = dfa.set_index("id"); lb = dfb.set_index("id")
 ja, jb = wave_items(la), wave_items(lb)
 linked = la.index.intersection(lb.index)
@@ -214,3 +214,30 @@ for name, cols in {"d1": ["Q1", "Q2", "Q3"], "d2": ["Q4", "Q5"]}.items():
     xb = wave_score(ib, cols)[dfb["部署"] == "A"].dropna()
     w = stats.ttest_ind(xb, xa, equal_var=False)
     print(f"crosswalk A+C -> A {name}: n_a={len(xa)} n_b={len(xb)} diff={xb.mean() - xa.mean()!r} t={w.statistic!r} df={w.df!r} p={w.pvalue!r}")
+
+# Tracking over waves: tiny.csv as 2021, tiny-b.csv as 2022, tiny-c.csv as this wave (2023).
+# satisfaction: baseline {2021, 3.0}, target {2027, 4.0}; q4_share: baseline {2022, 0.5},
+# target {2027, 0.8} (set by the test).
+dfc = pd.read_csv("../data/tiny-c.csv", dtype=str, encoding="utf-8")
+ic = wave_items(dfc)
+ks = {2021: ia["K"].dropna(), 2022: ib["K"].dropna(), 2023: ic["K"].dropna()}
+w = stats.ttest_ind(ks[2023], ks[2021], equal_var=False)
+print(f"history satisfaction baseline: welch(2023, 2021) diff={ks[2023].mean() - ks[2021].mean()!r} t={w.statistic!r} df={w.df!r} p={w.pvalue!r}")
+yv = np.concatenate([v.to_numpy() for v in ks.values()])
+xv = np.concatenate([np.full(len(v), y, dtype=float) for y, v in ks.items()])
+fit = sm.OLS(yv, sm.add_constant(xv)).fit()
+cis = fit.conf_int(0.05)
+pred = fit.get_prediction(np.array([[1.0, 2027.0]])).summary_frame(alpha=0.05)
+print(f"history satisfaction trend: slope={fit.params[1]!r} ci=({cis[1][0]!r}, {cis[1][1]!r}) t={fit.tvalues[1]!r} df={fit.df_resid!r} p={fit.pvalues[1]!r} at 2027={pred['mean'].iloc[0]!r} ({pred['mean_ci_lower'].iloc[0]!r}, {pred['mean_ci_upper'].iloc[0]!r})")
+qs = {2021: ia["Q4"].dropna(), 2022: ib["Q4"].dropna(), 2023: ic["Q4"].dropna()}
+cnt = {y: int((q >= 4).sum()) for y, q in qs.items()}
+nn = {y: len(q) for y, q in qs.items()}
+z, p = proportions_ztest([cnt[2023], cnt[2022]], [nn[2023], nn[2022]])
+print(f"history q4_share baseline: {cnt[2022]}/{nn[2022]} -> {cnt[2023]}/{nn[2023]} z={z!r} p={p!r}")
+years = np.array([2021.0, 2022.0, 2023.0]); counts = np.array([cnt[y] for y in (2021, 2022, 2023)], dtype=float); ns = np.array([nn[y] for y in (2021, 2022, 2023)], dtype=float)
+tab = Table(np.column_stack([counts, ns - counts]))
+oa = tab.test_ordinal_association(row_scores=years, col_scores=np.array([1.0, 0.0]))
+N = ns.sum(); pbar = counts.sum() / N; tbar = (ns * years).sum() / N
+slope = (counts * (years - tbar)).sum() / (ns * (years - tbar) ** 2).sum()
+zca = oa.zscore * np.sqrt(N / (N - 1))
+print(f"history q4_share trend: cochran-armitage z={zca!r} p={2 * stats.norm.sf(abs(zca))!r} slope={slope!r} at 2027={pbar + slope * (2027 - tbar)!r}")
