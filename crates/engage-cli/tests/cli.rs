@@ -84,9 +84,25 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "同時選択",
             "主要因",
             "データ品質",
-            "データの問題"
+            "データの問題",
+            "回答率",
+            "有限母集団修正",
+            "重み付け集計"
         ]
     );
+    // The fixture's headcounts: every published bureau and age band has a response rate, and
+    // the workbook's weighted sheet holds the report's weighted KPI.
+    let population = &json["population"];
+    assert_eq!(population["respondents"], 3690);
+    assert!(population["weighting"]["converged"].as_bool().unwrap());
+    let weighted = wb.worksheet_range("重み付け集計").unwrap();
+    let Data::Float(v) = weighted.rows().nth(1).unwrap()[5] else {
+        panic!("weighted KPI is not a number")
+    };
+    let expected = population["weighting"]["kpis"][0]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((v - expected).abs() < 1e-12, "{v} vs {expected}");
     let dims = wb.worksheet_range("領域別").unwrap();
     let header: Vec<String> = dims
         .rows()

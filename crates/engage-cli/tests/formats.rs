@@ -64,6 +64,11 @@ fn every_format_gives_the_same_statistics() {
         let dir = tmp.path().join(file.replace('.', "-"));
         std::fs::create_dir_all(&dir).unwrap();
         write(&dir.join(file));
+        std::fs::write(
+            dir.join("headcounts.csv"),
+            engage_synth::headcounts_csv(&sample),
+        )
+        .unwrap();
         let definition = dir.join("survey.toml");
         std::fs::write(&definition, engage_synth::definition_toml(&spec, file)).unwrap();
         let mut json = report(&definition, &dir.join("out"));

@@ -8,6 +8,7 @@
 mod compare_tables;
 mod csv_out;
 mod json;
+mod population_tables;
 mod rejects;
 mod tables;
 mod xlsx;
@@ -23,7 +24,7 @@ pub use xlsx::write_workbook;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         #[source]

@@ -64,7 +64,7 @@ pub(crate) fn col(key: &'static str, ja: &str, en: &str) -> Column {
     }
 }
 
-fn text(label: &Label, lang: Lang) -> Cell {
+pub(crate) fn text(label: &Label, lang: Lang) -> Cell {
     Cell::Text(label.get(lang.code()).to_string())
 }
 
@@ -176,7 +176,7 @@ fn kpi_value_columns() -> Vec<Column> {
 
 /// All tables of a report, in workbook order.
 pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
-    vec![
+    let mut tables = vec![
         kpi_table(report, lang),
         dimension_table(report, lang),
         reliability_table(report, lang),
@@ -189,7 +189,11 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         driver_table(report, lang),
         quality_table(report),
         problem_table(report, lang),
-    ]
+    ];
+    if let Some(p) = &report.population {
+        tables.extend(crate::population_tables::population_tables(p, lang));
+    }
+    tables
 }
 
 fn kpi_table(report: &Report, lang: Lang) -> Table {

@@ -8,7 +8,7 @@ use crate::text::detect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SideFileError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         #[source]

@@ -21,6 +21,9 @@ pub struct SurveyDefinition {
     pub reliability: ReliabilitySettings,
     #[serde(default)]
     pub drivers: DriverSettings,
+    /// Headcounts per group: response rates, finite-population correction, raking weights.
+    #[serde(default)]
+    pub population: Option<Population>,
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
@@ -224,6 +227,33 @@ impl AlphaMethod {
             AlphaMethod::Pairwise => "pairwise",
         }
     }
+}
+
+/// The staff the survey was sent to (docs/statistics.md#response-rates-and-weights).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// CSV `segment,group,headcount`, relative to the definition; the whole organisation is the
+    /// row with segment `total`.
+    pub headcounts: String,
+    /// Segments whose headcounts the weights are raked to (e.g. bureau, age band, gender);
+    /// empty: no weights.
+    #[serde(default)]
+    pub rake: Vec<String>,
+    /// Raking stops when every margin is within this relative error...
+    #[serde(default = "default_rake_tolerance")]
+    pub tolerance: f64,
+    /// ...or after this many sweeps (then the report says it did not converge).
+    #[serde(default = "default_rake_iterations")]
+    pub max_iterations: usize,
+}
+
+fn default_rake_tolerance() -> f64 {
+    1e-6
+}
+
+fn default_rake_iterations() -> usize {
+    100
 }
 
 /// Key-driver analysis of each KPI.

@@ -23,7 +23,7 @@ impl fmt::Display for DefinitionProblem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DefinitionError {
-    #[error("cannot read survey definition {path}: {source}")]
+    #[error("cannot read survey definition {path}")]
     Read {
         path: PathBuf,
         #[source]

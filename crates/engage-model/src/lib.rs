@@ -9,9 +9,9 @@ mod validation;
 
 pub use definition::{
     AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, Item, Kpi,
-    KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Privacy, ReliabilitySettings,
-    Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta, TextEncoding, Wave,
-    YearValue,
+    KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Population, Privacy,
+    ReliabilitySettings, Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta,
+    TextEncoding, Wave, YearValue,
 };
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;

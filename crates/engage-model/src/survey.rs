@@ -212,6 +212,15 @@ impl Survey {
         dir.join(&self.definition.data.file)
     }
 
+    /// The headcount file named in `[population]`, relative to the definition.
+    pub fn headcounts_path(&self) -> Option<PathBuf> {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
+        self.definition
+            .population
+            .as_ref()
+            .map(|p| dir.join(&p.headcounts))
+    }
+
     pub fn dimension_items(&self, dimension: usize) -> &[usize] {
         &self.composites[dimension].items
     }
@@ -355,6 +364,26 @@ impl Checker<'_> {
         let items = self.index_ids("items", definition.items.iter().map(|i| &i.id));
         self.index_ids("kpis", definition.kpis.iter().map(|k| &k.id));
         let segs = self.index_ids("segments", definition.segments.iter().map(|s| &s.id));
+        if let Some(population) = &definition.population {
+            for id in &population.rake {
+                if !segs.contains_key(id) {
+                    self.problem_in_section(
+                        "population",
+                        "population.rake",
+                        format!("`{id}` is not a segment id"),
+                    );
+                }
+            }
+            if population.tolerance.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+                || population.max_iterations == 0
+            {
+                self.problem_in_section(
+                    "population",
+                    "population.tolerance",
+                    "tolerance must be positive and max_iterations at least 1".into(),
+                );
+            }
+        }
         self.index_ids(
             "multi_select",
             definition.multi_select.iter().map(|m| &m.id),

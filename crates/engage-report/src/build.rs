@@ -321,6 +321,7 @@ pub fn build_report_with(
             figures_withheld_primary: w.primary,
             figures_withheld_complementary: w.complementary,
         },
+        population: None,
     }
 }
 

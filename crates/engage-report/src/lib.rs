@@ -9,6 +9,7 @@ mod history;
 mod model;
 mod multi_depth;
 mod paired;
+mod population;
 mod reliability;
 mod suppression;
 mod tracking;
@@ -25,6 +26,10 @@ pub use history::{add_wave_history, EarlierWave};
 pub use model::*;
 pub use paired::{
     paired_comparison, PairedChange, PairedComparison, PairedWave, PairingError, WilcoxonFigures,
+};
+pub use population::{
+    add_population, CorrectedInterval, GroupRate, Headcount, PopulationError, PopulationReport,
+    WeightedFigure, Weighting, WeightingRows,
 };
 pub use suppression::{
     decide, decide_release, Decisions, Measure, ReleaseDecisions, SuppressionMode,

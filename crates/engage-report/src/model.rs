@@ -23,6 +23,9 @@ pub struct Report {
     /// Per KPI: what moves it (docs/statistics.md#key-drivers).
     pub drivers: Vec<KpiDrivers>,
     pub suppression: SuppressionSummary,
+    /// Response rates, corrected intervals and weights, when the definition has
+    /// `[population]` (docs/statistics.md#response-rates-and-weights).
+    pub population: Option<crate::population::PopulationReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -931,3 +931,114 @@ fn tracking_over_earlier_waves_matches_scipy_and_statsmodels() {
     let t = two.report.kpis[0].tracking.as_ref().unwrap();
     assert!(t.trend.is_none() && t.baseline_test.as_ref().unwrap().against == "baseline_wave");
 }
+
+#[test]
+fn population_rates_fpc_and_raked_weights_match_numpy_scipy_and_statsmodels() {
+    // reference/pipeline.py, "Population": tiny-headcounts.csv against tiny.csv.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let run = |min: u32| {
+        let mut w = tiny_wave("tiny.csv", min);
+        w.survey.definition.population = Some(engage_model::Population {
+            headcounts: "tiny-headcounts.csv".into(),
+            rake: vec!["dept".into()],
+            tolerance: 1e-12,
+            max_iterations: 100,
+        });
+        let headcounts: Vec<engage_report::Headcount> =
+            engage_ingest::read_headcounts(&dir.join("tiny-headcounts.csv"))
+                .unwrap()
+                .into_iter()
+                .map(|h| engage_report::Headcount {
+                    segment: h.segment,
+                    group: h.group,
+                    headcount: h.headcount,
+                    row: h.row,
+                })
+                .collect();
+        let values = engage_aggregate::respondent_values(&w.survey, &w.table);
+        let rows = engage_report::WeightingRows {
+            segment_codes: w
+                .table
+                .segments
+                .iter()
+                .map(|s| s.codes.as_slice())
+                .collect(),
+            values: &values,
+        };
+        let mut report = w.report.clone();
+        engage_report::add_population(
+            &mut report,
+            &w.survey,
+            &w.partials,
+            "tiny-headcounts.csv",
+            &headcounts,
+            Some(rows),
+        )
+        .unwrap();
+        report.population.unwrap()
+    };
+    let p = run(3);
+    close(p.response_rate.unwrap(), 0.4666666666666667, "rate");
+    close(p.fpc.unwrap(), 0.7427813527082074, "fpc");
+    let rates: Vec<(String, f64, f64)> = p
+        .groups
+        .iter()
+        .map(|g| (g.key.clone(), g.response_rate, g.fpc))
+        .collect();
+    assert_eq!(rates.len(), 3);
+    for ((key, rate, fpc), (k, r, f)) in rates.iter().zip([
+        ("A", 0.6, 0.6666666666666666),
+        ("B", 0.375, 0.8451542547285166),
+        ("C", 0.4166666666666667, 0.7977240352174656),
+    ]) {
+        assert_eq!(key, k);
+        close(*rate, r, "group rate");
+        close(*fpc, f, "group fpc");
+    }
+    let ci = |id: &str| {
+        p.corrected_intervals
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .ci_fpc
+    };
+    // t interval's half-width × fpc; Wilson on n / fpc² (statsmodels proportion_confint)
+    close(ci("satisfaction").lower, 3.074854474523514, "ci_fpc lower");
+    close(ci("satisfaction").upper, 4.068002668333629, "ci_fpc upper");
+    close(
+        ci("q4_share").lower,
+        0.4163438567853405,
+        "share ci_fpc lower",
+    );
+    close(
+        ci("q4_share").upper,
+        0.7820763800708712,
+        "share ci_fpc upper",
+    );
+
+    let w = p.weighting.as_ref().unwrap();
+    assert!(w.converged && !w.withheld);
+    assert_eq!((w.rows_weighted, w.rows_without_weight), (14, 0));
+    close(w.effective_n, 13.473053892215562, "kish n_eff");
+    close(w.weight_min, 1.6666666666666667, "min weight");
+    close(w.weight_max, 2.6666666666666665, "max weight");
+    let sat = w.kpis.iter().find(|k| k.id == "satisfaction").unwrap();
+    close(sat.value, 3.575555555555556, "weighted mean");
+    close(sat.se, 0.3274769516223613, "weighted se");
+    close(sat.ci.lower, 2.8650343276642807, "weighted ci lower");
+    close(sat.ci.upper, 4.286076783446831, "weighted ci upper");
+    let d1 = &w.dimensions[0];
+    close(d1.value, 3.6400966183574885, "weighted d1");
+    close(d1.effective_n, 12.479685452162512, "d1 n_eff");
+    let share = w.kpis.iter().find(|k| k.id == "q4_share").unwrap();
+    close(share.value, 0.618823529411765, "weighted share");
+    close(share.ci.lower, 0.35411624213011705, "weighted wilson lower");
+    close(share.ci.upper, 0.827799248197986, "weighted wilson upper");
+
+    // With the default minimum, B (3 people) is withheld: no rate for it, and no weighted
+    // figures, since weighted totals over the margin could be subtracted from published ones.
+    let p5 = run(5);
+    assert!(p5.groups.iter().all(|g| g.key != "B"));
+    let w5 = p5.weighting.unwrap();
+    assert!(w5.withheld && w5.kpis.is_empty() && w5.withheld_reason.unwrap().contains("`B`"));
+}

@@ -14,13 +14,13 @@ pub use model::{
 };
 pub use wave::{kumamoto_2023, kumamoto_2024, WaveSpec};
 pub use write::{
-    definition_toml, header, write_arrow_ipc, write_csv, write_csv_encoded, write_parquet,
-    write_xlsx, CsvEncoding,
+    definition_toml, headcounts_csv, header, write_arrow_ipc, write_csv, write_csv_encoded,
+    write_parquet, write_xlsx, CsvEncoding,
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         #[source]

@@ -17,7 +17,7 @@ use crate::content::{
     ItemText, AGE_BANDS, BUREAUS, DIMENSIONS, EMPLOYMENT, GENDERS, GRADES, KPI_ITEM, MINDSET_ITEM,
     REFORM_PRIORITIES, SERVICE_YEARS, WORK_ISSUES, WORK_ISSUES_NONE,
 };
-use crate::model::{age_label, Sample, MISSING, NOT_APPLICABLE};
+use crate::model::{age_label, Sample, MISSING, NOT_APPLICABLE, NO_VALUE};
 use crate::wave::WaveSpec;
 use crate::SynthError;
 
@@ -123,6 +123,10 @@ pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
     let _ = writeln!(w, "]\n");
     let _ = writeln!(w, "[missing]\ncodes = [\"無回答\"]\nnot_applicable = [\"わからない\", \"{NOT_APPLICABLE_CODE}\"]\n");
     let _ = writeln!(w, "[privacy]\nmin_group_size = 5\n");
+    let _ = writeln!(
+        w,
+        "# Illustrative headcounts (docs/fixtures.md): response rates, and weights raked to\n# the bureau and age-band headcounts.\n[population]\nheadcounts = \"headcounts.csv\"\nrake = [\"bureau\", \"age\"]\n"
+    );
     for d in DIMENSIONS {
         let _ = writeln!(
             w,
@@ -277,6 +281,51 @@ pub enum CsvEncoding {
     Utf8Bom,
     /// CP932 (Windows-31J) with CRLF and no BOM, as Excel on Japanese Windows saves "CSV".
     Cp932,
+}
+
+/// Illustrative headcounts behind a sample, as `segment,group,headcount` with a `total` row:
+/// each bureau × age-band cell's respondents (those with a blank age spread over the bureau's
+/// bands in proportion) divided by a response rate that differs by bureau (45–75%) and age
+/// band (younger staff answer less), rounded up. Not Kumamoto's real figures.
+pub fn headcounts_csv(sample: &Sample) -> String {
+    const AGE_FACTOR: [f64; 5] = [0.85, 0.95, 1.0, 1.05, 1.0];
+    let (nb, na) = (BUREAUS.len(), AGE_BANDS.len());
+    let mut known = vec![vec![0usize; na]; nb];
+    let mut blank = vec![0usize; nb];
+    for r in 0..sample.n {
+        let b = sample.bureau[r] as usize;
+        match sample.age[r] {
+            NO_VALUE => blank[b] += 1,
+            a => known[b][a as usize] += 1,
+        }
+    }
+    let mut cells = vec![vec![0u64; na]; nb];
+    for b in 0..nb {
+        let rate = 0.45 + 0.30 * ((b as f64 + 1.0) * 0.618_033_988_7).fract();
+        let with_age: usize = known[b].iter().sum();
+        for a in 0..na {
+            let share = if with_age > 0 {
+                known[b][a] as f64 / with_age as f64
+            } else {
+                0.0
+            };
+            let respondents = known[b][a] as f64 + blank[b] as f64 * share;
+            cells[b][a] = (respondents / (rate * AGE_FACTOR[a]).min(0.95)).ceil() as u64;
+        }
+    }
+    let total: u64 = cells.iter().flatten().sum();
+    let mut out = format!("segment,group,headcount\ntotal,,{total}\n");
+    for (b, (name, _)) in BUREAUS.iter().enumerate() {
+        let _ = writeln!(out, "bureau,{name},{}", cells[b].iter().sum::<u64>());
+    }
+    for (a, band) in AGE_BANDS.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "age,{band},{}",
+            cells.iter().map(|c| c[a]).sum::<u64>()
+        );
+    }
+    out
 }
 
 pub fn write_csv(sample: &Sample, path: &Path) -> Result<(), SynthError> {

@@ -66,6 +66,11 @@ fn committed_fixtures_are_what_the_generator_writes() {
         let fresh = std::fs::read(dir.path().join("responses.csv")).unwrap();
         let committed = std::fs::read(fixture(name).join("responses.csv")).unwrap();
         assert!(fresh == committed, "{name}/responses.csv differs from the generator's output: run `engage generate --wave {name} --out fixtures/{name}`");
+        let headcounts = std::fs::read_to_string(fixture(name).join("headcounts.csv")).unwrap();
+        assert!(
+            headcounts == engage_synth::headcounts_csv(&sample),
+            "{name}/headcounts.csv differs from the generator's output"
+        );
         let definition = std::fs::read_to_string(fixture(name).join("survey.toml")).unwrap();
         assert_eq!(
             definition,

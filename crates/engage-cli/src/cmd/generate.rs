@@ -60,11 +60,14 @@ pub fn run(args: Args) -> Outcome {
         Format::Parquet => engage_synth::write_parquet(&sample, &data_path)?,
         Format::Arrow => engage_synth::write_arrow_ipc(&sample, &data_path)?,
     }
+    let headcounts = args.out.join("headcounts.csv");
+    std::fs::write(&headcounts, engage_synth::headcounts_csv(&sample))
+        .with_context(|| format!("cannot write {}", headcounts.display()))?;
     let definition = args.out.join("survey.toml");
     std::fs::write(&definition, engage_synth::definition_toml(&spec, data_file))
         .with_context(|| format!("cannot write {}", definition.display()))?;
     eprintln!(
-        "wrote {} respondents to {} and the definition to {}",
+        "wrote {} respondents to {}, the definition to {} and illustrative headcounts to headcounts.csv",
         sample.n,
         data_path.display(),
         definition.display()

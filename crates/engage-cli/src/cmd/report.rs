@@ -184,6 +184,32 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
         (report, partials)
     })?;
+    if let Some(path) = survey.headcounts_path() {
+        let headcounts = read_headcounts(&path)?;
+        let values = engage_aggregate::respondent_values(survey, &ingested.table);
+        let rows = engage_report::WeightingRows {
+            segment_codes: ingested
+                .table
+                .segments
+                .iter()
+                .map(|s| s.codes.as_slice())
+                .collect(),
+            values: &values,
+        };
+        engage_report::add_population(
+            &mut report,
+            survey,
+            &partials,
+            &survey
+                .definition
+                .population
+                .as_ref()
+                .expect("a headcount path comes from [population]")
+                .headcounts,
+            &headcounts,
+            Some(rows),
+        )?;
+    }
     if !plan.earlier.is_empty() {
         let earlier = plan
             .earlier
@@ -201,6 +227,19 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         engage_report::add_wave_history(&mut report, survey, &partials, &waves);
     }
     Ok(report)
+}
+
+/// The headcount file named in `[population]`, as the report reads it.
+pub fn read_headcounts(path: &Path) -> anyhow::Result<Vec<engage_report::Headcount>> {
+    Ok(engage_ingest::read_headcounts(path)?
+        .into_iter()
+        .map(|h| engage_report::Headcount {
+            segment: h.segment,
+            group: h.group,
+            headcount: h.headcount,
+            row: h.row,
+        })
+        .collect())
 }
 
 /// An earlier wave for tracking: its definition, with the data file it names, aggregated and

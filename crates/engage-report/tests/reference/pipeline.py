@@ -241,3 +241,38 @@ N = ns.sum(); pbar = counts.sum() / N; tbar = (ns * years).sum() / N
 slope = (counts * (years - tbar)).sum() / (ns * (years - tbar) ** 2).sum()
 zca = oa.zscore * np.sqrt(N / (N - 1))
 print(f"history q4_share trend: cochran-armitage z={zca!r} p={2 * stats.norm.sf(abs(zca))!r} slope={slope!r} at 2027={pbar + slope * (2027 - tbar)!r}")
+
+# Population (tiny-headcounts.csv: total 30; dept A 10, B 8, C 12), wave tiny.csv, minimum 3.
+# Weights raked to dept alone are N_g / n_g; weighted mean, Kish n_eff, t interval on n_eff - 1;
+# fpc = sqrt((N - n)/(N - 1)) shrinks the t interval's half-width; shares use Wilson on n/fpc^2.
+N = 30; n = len(df)
+fpc = math.sqrt((N - n) / (N - 1))
+print(f"population: response_rate={n / N!r} fpc={fpc!r}")
+for g, H in {"A": 10, "B": 8, "C": 12}.items():
+    ng = int((df["部署"] == g).sum())
+    print(f"  dept {g}: rate={ng / H!r} fpc={math.sqrt((H - ng) / (H - 1))!r}")
+k = items["K"].dropna()
+lo, hi = stats.t.interval(0.95, len(k) - 1, loc=k.mean(), scale=stats.sem(k))
+print(f"  satisfaction ci_fpc=({k.mean() - (k.mean() - lo) * fpc!r}, {k.mean() + (hi - k.mean()) * fpc!r})")
+q4 = items["Q4"].dropna(); c4 = int((q4 >= 4).sum())
+lo, hi = proportion_confint(c4 / len(q4) * (len(q4) / fpc ** 2), len(q4) / fpc ** 2, method="wilson")
+print(f"  q4_share ci_fpc=({lo!r}, {hi!r})")
+wmap = {g: H / int((df["部署"] == g).sum()) for g, H in {"A": 10, "B": 8, "C": 12}.items()}
+wt = df["部署"].map(wmap)
+def wmean(x):
+    ok = x.notna()
+    xv, wv = x[ok].to_numpy(), wt[ok].to_numpy()
+    neff = wv.sum() ** 2 / (wv ** 2).sum()
+    m = (wv * xv).sum() / wv.sum()
+    var = (wv * (xv - m) ** 2).sum() / wv.sum() * neff / (neff - 1)
+    se = math.sqrt(var / neff)
+    tq = stats.t.ppf(0.975, neff - 1)
+    return m, se, (m - tq * se, m + tq * se), neff
+print(f"  weighted satisfaction={wmean(items['K'])!r}")
+print(f"  weighted d1={wmean(score(['Q1', 'Q2', 'Q3']))!r}")
+ok = items["Q4"].notna()
+hits = (items["Q4"][ok] >= 4).to_numpy(); wv = wt[ok].to_numpy()
+neff = wv.sum() ** 2 / (wv ** 2).sum(); ps = (wv * hits).sum() / wv.sum()
+print(f"  weighted q4_share={ps!r} n_eff={neff!r} wilson={proportion_confint(ps * neff, neff, method='wilson')!r}")
+allw = wt.to_numpy()
+print(f"  kish n_eff (all rows)={allw.sum() ** 2 / (allw ** 2).sum()!r} weights min={allw.min()!r} max={allw.max()!r}")
