@@ -537,3 +537,139 @@ fn audit_passes_the_fixture_report_and_names_what_a_weakened_one_exposes() {
     assert_eq!(audit.status.code(), Some(1), "{text}");
     assert!(text.contains("respondents published as"), "{text}");
 }
+
+fn tiny(file: &str) -> String {
+    root()
+        .join("crates/engage-report/tests/data")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn compare_paired_and_with_a_crosswalk_on_the_tiny_waves() {
+    // The figures themselves are checked against SciPy in engage-report's pipeline tests; here
+    // the binary wires them into compare.json and the CSVs, and names a bad crosswalk's row.
+    let tmp = tempfile::tempdir().unwrap();
+    let crosswalk = tmp.path().join("crosswalk.csv");
+    std::fs::write(&crosswalk, "segment,a_key,b_key\ndept,A,A\ndept,C,A\n").unwrap();
+    let out = tmp.path().join("cmp");
+    let o = engage(&[
+        "compare",
+        &tiny("tiny.toml"),
+        "--a-data",
+        &tiny("tiny.csv"),
+        "--b-data",
+        &tiny("tiny-b.csv"),
+        "--paired",
+        "--crosswalk",
+        crosswalk.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("paired: 14 respondents in both waves (0 only in A, 1 only in B)"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["paired"]["dimensions"][0]["pairs"], 13);
+    assert_eq!(json["paired"]["dimensions"][0]["test"], "paired_t");
+    assert_eq!(json["paired"]["kpis"][1]["test"], "mcnemar");
+    // Department A in B is A and C of wave A; with the default minimum, wave A withholds C to
+    // protect B, so the unit is withheld.
+    let unit = json["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group"] == "A")
+        .unwrap();
+    assert_eq!(unit["a_groups"], serde_json::json!(["A", "C"]));
+    assert_eq!(unit["withheld"], true);
+    for table in [
+        "compare_paired_kpis",
+        "compare_paired_dimensions",
+        "compare_paired_items",
+    ] {
+        assert!(out.join(format!("{table}.csv")).exists(), "{table}.csv");
+    }
+
+    std::fs::write(&crosswalk, "segment,a_key,b_key\ndept,A,A\ndept,Z,A\n").unwrap();
+    let o = engage(&[
+        "compare",
+        &tiny("tiny.toml"),
+        "--a-data",
+        &tiny("tiny.csv"),
+        "--b-data",
+        &tiny("tiny-b.csv"),
+        "--crosswalk",
+        crosswalk.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o)
+            .contains("crosswalk row 3, column `a_key`: segment `dept` has no group `Z` in wave A"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn report_with_an_earlier_wave_tests_against_its_respondents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r6");
+    let b = root().join("fixtures/kumamoto-2024/survey.toml");
+    let o = engage(&[
+        "report",
+        b.to_str().unwrap(),
+        "--earlier",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    // Satisfaction's baseline is FY2023, the earlier wave: a two-sample test. The mindset
+    // share's baseline year (2022) has no data here: one-sample against the published value.
+    let sat = &json["kpis"][0]["tracking"]["baseline_test"];
+    assert_eq!(sat["against"], "baseline_wave");
+    assert!(
+        sat["df"].as_f64().unwrap() > 7000.0,
+        "Welch df over both waves"
+    );
+    assert_eq!(
+        json["kpis"][1]["tracking"]["baseline_test"]["against"],
+        "published_value"
+    );
+}
+
+#[test]
+fn a_headcount_file_with_too_few_staff_names_its_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for f in ["tiny.toml", "tiny.csv"] {
+        std::fs::copy(tiny(f), dir.join(f)).unwrap();
+    }
+    let mut definition = std::fs::read_to_string(dir.join("tiny.toml")).unwrap();
+    definition.push_str("\n[population]\nheadcounts = \"headcounts.csv\"\n");
+    std::fs::write(dir.join("tiny.toml"), definition).unwrap();
+    std::fs::write(
+        dir.join("headcounts.csv"),
+        "segment,group,headcount\ntotal,,30\ndept,A,10\ndept,B,2\n",
+    )
+    .unwrap();
+    let o = engage(&[
+        "report",
+        dir.join("tiny.toml").to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "headcounts.csv, row 4, column `headcount`: 3 respondents in `B` but a headcount of 2"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
