@@ -6,7 +6,8 @@
 use engage_aggregate::{GroupPartial, Partials};
 use engage_model::{KpiMeasure, Label, Survey, Wave};
 use engage_stats::{
-    benjamini_hochberg, cohen_d_hedges_g, two_proportion_z, welch_t, Interval, Sample, CONFIDENCE,
+    benjamini_hochberg_present, cohen_d_hedges_g, two_proportion_z, welch_t, Interval, Sample,
+    CONFIDENCE,
 };
 use serde::Serialize;
 
@@ -177,12 +178,9 @@ fn change(
 
 /// Adjusts the p-values of one table (its family) with Benjamini–Hochberg.
 fn adjust(table: &mut [Change]) {
-    let at: Vec<usize> = (0..table.len())
-        .filter(|&i| table[i].p_value.is_some())
-        .collect();
-    let p: Vec<f64> = at.iter().map(|&i| table[i].p_value.unwrap()).collect();
-    for (&i, q) in at.iter().zip(benjamini_hochberg(&p)) {
-        table[i].p_adjusted = Some(q);
+    let p: Vec<Option<f64>> = table.iter().map(|c| c.p_value).collect();
+    for (c, q) in table.iter_mut().zip(benjamini_hochberg_present(&p)) {
+        c.p_adjusted = q;
     }
 }
 

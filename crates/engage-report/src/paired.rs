@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use engage_aggregate::RespondentValues;
 use engage_model::{KpiMeasure, Label, Survey};
 use engage_stats::{
-    benjamini_hochberg, mcnemar, paired_t, wilcoxon_signed_rank, Interval, WilcoxonMethod,
+    benjamini_hochberg_present, mcnemar, paired_t, wilcoxon_signed_rank, Interval, WilcoxonMethod,
     CONFIDENCE,
 };
 use serde::Serialize;
@@ -274,22 +274,19 @@ fn change(
     c
 }
 
+/// Benjamini–Hochberg within the table, for the t (or McNemar) and the Wilcoxon p-values apart.
 fn adjust(table: &mut [PairedChange]) {
-    let at: Vec<usize> = (0..table.len())
-        .filter(|&i| table[i].p_value.is_some())
-        .collect();
-    let p: Vec<f64> = at.iter().map(|&i| table[i].p_value.unwrap()).collect();
-    for (&i, q) in at.iter().zip(benjamini_hochberg(&p)) {
-        table[i].p_adjusted = Some(q);
+    let p: Vec<Option<f64>> = table.iter().map(|c| c.p_value).collect();
+    for (c, q) in table.iter_mut().zip(benjamini_hochberg_present(&p)) {
+        c.p_adjusted = q;
     }
-    let at: Vec<usize> = (0..table.len())
-        .filter(|&i| table[i].wilcoxon.is_some())
-        .collect();
-    let p: Vec<f64> = at
+    let p: Vec<Option<f64>> = table
         .iter()
-        .map(|&i| table[i].wilcoxon.as_ref().unwrap().p_value)
+        .map(|c| c.wilcoxon.as_ref().map(|w| w.p_value))
         .collect();
-    for (&i, q) in at.iter().zip(benjamini_hochberg(&p)) {
-        table[i].wilcoxon.as_mut().unwrap().p_adjusted = Some(q);
+    for (c, q) in table.iter_mut().zip(benjamini_hochberg_present(&p)) {
+        if let Some(w) = c.wilcoxon.as_mut() {
+            w.p_adjusted = q;
+        }
     }
 }

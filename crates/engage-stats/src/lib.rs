@@ -28,8 +28,9 @@ pub use reliability::{
     item_rest_correlations, standardized_alpha,
 };
 pub use tests::{
-    benjamini_hochberg, chi_square_independence, cohen_d_hedges_g, one_sample_t,
-    proportion_score_test, two_proportion_z, welch_t, ChiSquare, Sample, TestResult, WelchResult,
+    benjamini_hochberg, benjamini_hochberg_present, chi_square_independence, cohen_d_hedges_g,
+    one_sample_t, proportion_score_test, two_proportion_z, welch_t, ChiSquare, Sample, TestResult,
+    WelchResult,
 };
 
 pub use trend::{linear_trend, share_trend, LinearTrend, MeanAt, ShareAt, ShareTrend};

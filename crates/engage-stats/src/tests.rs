@@ -144,6 +144,14 @@ pub fn two_proportion_z(
 
 /// Benjamini–Hochberg adjusted p-values, in the input order:
 /// `statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]`.
+/// [`benjamini_hochberg`] over the p-values that exist; rows without a test stay without one
+/// and do not count in the family.
+pub fn benjamini_hochberg_present(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let present: Vec<f64> = p.iter().flatten().copied().collect();
+    let mut adjusted = benjamini_hochberg(&present).into_iter();
+    p.iter().map(|x| x.and_then(|_| adjusted.next())).collect()
+}
+
 pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     let m = p.len();
     let mut order: Vec<usize> = (0..m).collect();

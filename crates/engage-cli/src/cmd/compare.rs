@@ -41,15 +41,19 @@ pub struct Args {
     crosswalk: Option<PathBuf>,
 }
 
-struct Wave {
-    survey: engage_model::Survey,
-    partials: engage_aggregate::Partials,
-    report: engage_report::Report,
+/// One wave read and reported, with its rows' ids and values when a paired comparison needs
+/// them.
+pub struct Wave {
+    pub survey: engage_model::Survey,
+    pub partials: engage_aggregate::Partials,
+    pub report: engage_report::Report,
     /// Respondent id fingerprints and values, for a paired comparison.
-    rows: Option<(Vec<u128>, engage_aggregate::RespondentValues)>,
+    pub rows: Option<(Vec<u128>, engage_aggregate::RespondentValues)>,
 }
 
-fn wave(
+/// Reads, aggregates and reports one wave with full suppression (`engage compare`'s waves and
+/// `engage report --earlier`).
+pub fn wave(
     path: &Path,
     data: Vec<PathBuf>,
     threads: Option<usize>,

@@ -214,14 +214,14 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         let earlier = plan
             .earlier
             .iter()
-            .map(|path| earlier_wave(path, plan.threads))
+            .map(|path| crate::cmd::compare::wave(path, Vec::new(), plan.threads, false))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let waves: Vec<engage_report::EarlierWave<'_>> = earlier
             .iter()
-            .map(|(survey, partials, report)| engage_report::EarlierWave {
-                survey,
-                partials,
-                report,
+            .map(|w| engage_report::EarlierWave {
+                survey: &w.survey,
+                partials: &w.partials,
+                report: &w.report,
             })
             .collect();
         engage_report::add_wave_history(&mut report, survey, &partials, &waves);
@@ -240,26 +240,6 @@ pub fn read_headcounts(path: &Path) -> anyhow::Result<Vec<engage_report::Headcou
             row: h.row,
         })
         .collect())
-}
-
-/// An earlier wave for tracking: its definition, with the data file it names, aggregated and
-/// reported with full suppression (a figure it withholds is not used).
-fn earlier_wave(
-    path: &Path,
-    threads: Option<usize>,
-) -> anyhow::Result<(Survey, engage_aggregate::Partials, Report)> {
-    let survey = load_survey(path, false)?;
-    let data = data_paths(&survey, Vec::new());
-    let ingested = engage_ingest::read_responses(&survey, &data)?;
-    eprintln!("earlier wave {}:", survey.definition.wave.label);
-    print_accounting(&ingested, 3);
-    let provenance = provenance(&survey, &ingested)?;
-    let (partials, report) = on_threads(threads, || {
-        let partials = engage_aggregate::aggregate(&survey, &ingested.table);
-        let report = engage_report::build_report(&survey, &partials, provenance);
-        (partials, report)
-    })?;
-    Ok((survey, partials, report))
 }
 
 /// The publishable outputs: report.json, the workbook and the CSV tables.
