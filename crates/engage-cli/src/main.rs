@@ -28,6 +28,8 @@ enum Command {
     Aggregate(cmd::aggregate::Args),
     /// Combine partials files into the report of all their rows.
     Merge(cmd::merge::Args),
+    /// Run many reports, comparisons and bureau packs from a jobs file, inputs read once.
+    Batch(cmd::batch::Args),
     /// Check a report directory: can any group below the minimum be recovered from it?
     Audit(cmd::audit::Args),
     /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
@@ -44,6 +46,7 @@ fn main() {
         Command::Merge(args) => cmd::merge::run(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Batch(args) => cmd::batch::run(args),
     };
     std::process::exit(exit::code(outcome));
 }

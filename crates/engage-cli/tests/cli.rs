@@ -673,3 +673,75 @@ fn a_headcount_file_with_too_few_staff_names_its_row() {
         stderr(&o)
     );
 }
+
+#[test]
+fn batch_runs_the_fixture_jobs_and_a_failing_job_does_not_sink_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fixtures = root().join("fixtures");
+    let jobs = format!(
+        r#"
+[[job]]
+name = "r6"
+report = "{f}/kumamoto-2024/survey.toml"
+packs = "bureau"
+out = "r6"
+
+[[job]]
+name = "cmp"
+compare = ["{f}/kumamoto-2023/survey.toml", "{f}/kumamoto-2024/survey.toml"]
+out = "cmp"
+
+[[job]]
+name = "broken"
+report = "no-such-survey.toml"
+out = "broken"
+"#,
+        f = fixtures.display()
+    );
+    std::fs::write(dir.join("jobs.toml"), jobs).unwrap();
+    let jobs = dir.join("jobs.toml");
+
+    let dry = engage(&["batch", jobs.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1), "the broken job cannot run");
+    assert!(
+        stderr(&dry).contains("3 jobs, 2 distinct inputs read once each"),
+        "{}",
+        stderr(&dry)
+    );
+    assert!(!dir.join("r6").exists(), "a dry run writes nothing");
+
+    let o = engage(&["batch", jobs.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("job broken (report): FAILED"), "{err}");
+    assert!(
+        err.contains("3 jobs: 2 ok, 0 with problems, 1 failed"),
+        "{err}"
+    );
+    assert!(dir.join("cmp/compare.json").exists());
+    // A pack is the full report cut to one bureau: each of its groups is the full report's.
+    let full = report_json(&dir.join("r6"));
+    let pack = report_json(&dir.join("r6/packs/政策局"));
+    let groups = |r: &serde_json::Value, seg: &str| -> Vec<serde_json::Value> {
+        r["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == seg)
+            .map(|s| s["groups"].as_array().unwrap().clone())
+            .unwrap_or_default()
+    };
+    let sections = groups(&pack, "section");
+    assert!(!sections.is_empty());
+    for g in &sections {
+        assert!(g["key"].as_str().unwrap().starts_with("政策局 / "));
+        assert!(groups(&full, "section").contains(g), "{}", g["key"]);
+    }
+    assert_eq!(groups(&pack, "bureau").len(), 1);
+    assert!(
+        groups(&pack, "age").is_empty(),
+        "organisation-wide segments are not the bureau's"
+    );
+    assert_eq!(pack["kpis"], full["kpis"]);
+}

@@ -8,6 +8,7 @@ mod figures;
 mod history;
 mod model;
 mod multi_depth;
+mod pack;
 mod paired;
 mod population;
 mod reliability;
@@ -24,6 +25,7 @@ pub use engage_stats::{Interval, WilcoxonMethod};
 pub use figures::{item_figures, kpi_value, score_figures};
 pub use history::{add_wave_history, EarlierWave};
 pub use model::*;
+pub use pack::pack;
 pub use paired::{
     paired_comparison, PairedChange, PairedComparison, PairedWave, PairingError, WilcoxonFigures,
 };

@@ -63,7 +63,17 @@ pub fn wave(
     let data = data_paths(&survey, data);
     let ingested = engage_ingest::read_responses(&survey, &data)?;
     print_accounting(&ingested, 3);
-    let provenance = provenance(&survey, &ingested)?;
+    wave_from(survey, &ingested, threads, keep_rows)
+}
+
+/// [`wave`] on data already read (`engage batch` reads each input once).
+pub fn wave_from(
+    survey: engage_model::Survey,
+    ingested: &engage_ingest::Ingested,
+    threads: Option<usize>,
+    keep_rows: bool,
+) -> anyhow::Result<Wave> {
+    let provenance = provenance(&survey, ingested)?;
     let (partials, report) = on_threads(threads, || {
         let partials = engage_aggregate::aggregate(&survey, &ingested.table);
         let report = engage_report::build_report(&survey, &partials, provenance);
@@ -94,23 +104,36 @@ pub fn run(args: Args) -> Outcome {
     };
     let crosswalk = match &args.crosswalk {
         None => Vec::new(),
-        Some(path) => engage_ingest::read_crosswalk(path)?
-            .into_iter()
-            .map(|r| engage_report::GroupLink {
-                segment: r.segment,
-                a_key: r.a_key,
-                b_key: r.b_key,
-                row: r.row,
-            })
-            .collect(),
+        Some(path) => read_crosswalk(path)?,
     };
     let a = wave(&path_a, args.a_data, args.threads, args.paired)?;
     let b = wave(&path_b, args.b_data, args.threads, args.paired)?;
+    compare_and_write(
+        &a,
+        &b,
+        &crosswalk,
+        args.crosswalk.as_deref(),
+        &args.out,
+        args.lang.lang(),
+    )?;
+    Ok(OK)
+}
+
+/// Compares two waves read and reported, adds the paired comparison when both kept their
+/// rows, and writes compare.json, compare.xlsx and the CSV tables to `out`.
+pub fn compare_and_write(
+    a: &Wave,
+    b: &Wave,
+    crosswalk: &[engage_report::GroupLink],
+    crosswalk_path: Option<&Path>,
+    out: &Path,
+    lang: engage_export::Lang,
+) -> anyhow::Result<()> {
     let in_crosswalk = |e: engage_report::CrosswalkError| {
-        let path = args.crosswalk.as_deref().unwrap_or(Path::new("crosswalk"));
+        let path = crosswalk_path.unwrap_or(Path::new("crosswalk"));
         anyhow::anyhow!("{}: {e}", path.display())
     };
-    engage_report::check_crosswalk_segments(&a.report, &b.report, &crosswalk)
+    engage_report::check_crosswalk_segments(&a.report, &b.report, crosswalk)
         .map_err(in_crosswalk)?;
     let mut comparison = engage_report::compare_with(
         engage_report::WaveInput {
@@ -123,7 +146,7 @@ pub fn run(args: Args) -> Outcome {
             partials: &b.partials,
             report: &b.report,
         },
-        &crosswalk,
+        crosswalk,
     )
     .map_err(in_crosswalk)?;
     if let (Some((ids_a, values_a)), Some((ids_b, values_b))) = (&a.rows, &b.rows) {
@@ -148,10 +171,10 @@ pub fn run(args: Args) -> Outcome {
         );
         comparison.paired = Some(paired);
     }
-    let out = &args.out;
+
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     engage_export::write_json_value(&comparison, &out.join("compare.json"))?;
-    let lang = args.lang.lang();
+
     let tables = engage_export::comparison_tables(&comparison, lang);
     engage_export::write_workbook(&tables, &out.join("compare.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
@@ -160,5 +183,18 @@ pub fn run(args: Args) -> Outcome {
         csvs.len(),
         out.display()
     );
-    Ok(OK)
+    Ok(())
+}
+
+/// A crosswalk file as the comparison reads it.
+pub fn read_crosswalk(path: &Path) -> anyhow::Result<Vec<engage_report::GroupLink>> {
+    Ok(engage_ingest::read_crosswalk(path)?
+        .into_iter()
+        .map(|r| engage_report::GroupLink {
+            segment: r.segment,
+            a_key: r.a_key,
+            b_key: r.b_key,
+            row: r.row,
+        })
+        .collect())
 }

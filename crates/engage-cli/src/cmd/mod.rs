@@ -2,6 +2,7 @@
 
 pub mod aggregate;
 pub mod audit;
+pub mod batch;
 pub mod compare;
 pub mod generate;
 pub mod merge;

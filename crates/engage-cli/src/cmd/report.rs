@@ -85,16 +85,18 @@ pub struct Args {
 }
 
 /// Everything resolved before any work starts.
-struct Plan {
-    survey: Survey,
-    data: Vec<PathBuf>,
-    out: PathBuf,
-    rejects: PathBuf,
-    lang: Lang,
-    strict: bool,
-    threads: Option<usize>,
-    suppression: SuppressionMode,
-    earlier: Vec<PathBuf>,
+pub struct Plan {
+    pub survey: Survey,
+    pub data: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub rejects: PathBuf,
+    pub lang: Lang,
+    pub strict: bool,
+    pub threads: Option<usize>,
+    pub suppression: SuppressionMode,
+    pub earlier: Vec<PathBuf>,
+    /// Also write one pack per published group of this segment (`engage batch`).
+    pub packs: Option<String>,
 }
 
 fn plan(args: Args) -> anyhow::Result<Plan> {
@@ -118,11 +120,12 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         threads: args.threads,
         suppression: args.suppression.mode(),
         earlier: args.earlier,
+        packs: None,
     })
 }
 
 /// `out/kumamoto-2023` -> `out/kumamoto-2023-private/rejects.csv`.
-fn default_rejects(out: &Path) -> PathBuf {
+pub fn default_rejects(out: &Path) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -143,6 +146,18 @@ pub fn run(args: Args) -> Outcome {
     let plan = plan(args)?;
     let ingested = engage_ingest::read_responses(&plan.survey, &plan.data)?;
     print_accounting(&ingested, 10);
+    execute(&plan, &ingested)
+}
+
+/// Everything after reading: rejects, the analysis, the outputs (and packs), warnings.
+pub fn execute(plan: &Plan, ingested: &Ingested) -> Outcome {
+    if is_inside(&plan.rejects, &plan.out) {
+        bail!(
+            "the rejects file {} would be inside the publishable folder {}; it holds raw answers, so give it a path outside it",
+            plan.rejects.display(),
+            plan.out.display()
+        );
+    }
     if !ingested.rejected.is_empty() {
         engage_export::write_rejects(&ingested.rejected, &plan.rejects)?;
         eprintln!(
@@ -150,8 +165,11 @@ pub fn run(args: Args) -> Outcome {
             plan.rejects.display()
         );
     }
-    let report = analyse(&plan, &ingested)?;
+    let report = analyse(plan, ingested)?;
     write_outputs(&report, &plan.out, plan.lang)?;
+    if let Some(segment) = &plan.packs {
+        write_packs(&report, segment, &plan.out.join("packs"), plan.lang)?;
+    }
     if plan.suppression != SuppressionMode::Full {
         eprintln!(
             "WARNING: --suppression {}: {} exposes groups under the minimum of {}; do not publish it",
@@ -240,6 +258,49 @@ pub fn read_headcounts(path: &Path) -> anyhow::Result<Vec<engage_report::Headcou
             row: h.row,
         })
         .collect())
+}
+
+/// One folder per published group of `segment` (a bureau pack): its report.json and workbook
+/// with only its own groups and the whole organisation's figures.
+pub fn write_packs(report: &Report, segment: &str, dir: &Path, lang: Lang) -> anyhow::Result<()> {
+    let Some(seg) = report.segments.iter().find(|s| s.id == segment) else {
+        bail!("packs: `{segment}` is not a segment of the report");
+    };
+    let (mut written, mut withheld) = (0, 0);
+    for g in &seg.groups {
+        let Some(pack) = engage_report::pack(report, segment, &g.key) else {
+            withheld += 1;
+            continue;
+        };
+        let name: String = g
+            .key
+            .chars()
+            .map(|c| {
+                if matches!(c, '/' | '\\' | ':') {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let name = if name.is_empty() {
+            "_missing".to_string()
+        } else {
+            name
+        };
+        let folder = dir.join(name);
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        engage_export::write_json(&pack, &folder.join("report.json"))?;
+        let tables = engage_export::tables(&pack, lang);
+        engage_export::write_workbook(&tables, &folder.join("report.xlsx"), lang)?;
+        written += 1;
+    }
+    eprintln!(
+        "wrote {written} packs of `{segment}` to {} ({withheld} withheld groups have none)",
+        dir.display()
+    );
+    Ok(())
 }
 
 /// The publishable outputs: report.json, the workbook and the CSV tables.
