@@ -32,6 +32,8 @@ enum Command {
     Batch(cmd::batch::Args),
     /// Check a report directory: can any group below the minimum be recovered from it?
     Audit(cmd::audit::Args),
+    /// Draft a survey definition from a raw export: items, scale, segments, multi-select.
+    Init(cmd::init::Args),
     /// Write a synthetic, calibrated survey (the bundled fixtures, or benchmark data).
     Generate(cmd::generate::Args),
 }
@@ -47,6 +49,7 @@ fn main() {
         Command::Generate(args) => cmd::generate::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Batch(args) => cmd::batch::run(args),
+        Command::Init(args) => cmd::init::run(args),
     };
     std::process::exit(exit::code(outcome));
 }

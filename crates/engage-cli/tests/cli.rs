@@ -745,3 +745,170 @@ out = "broken"
     );
     assert_eq!(pack["kpis"], full["kpis"]);
 }
+
+/// `[[section]]` blocks of a TOML text, each from its header to the next blank-line-separated
+/// header (the fixture's definition is written one block per header).
+fn blocks<'t>(text: &'t str, header: &str) -> Vec<&'t str> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|b| b.starts_with(header))
+        .collect()
+}
+
+fn field<'t>(block: &'t str, key: &str) -> Option<&'t str> {
+    block.lines().find_map(|l| {
+        l.strip_prefix(&format!("{key} = \""))
+            .and_then(|v| v.split('"').next())
+    })
+}
+
+#[test]
+fn init_drafts_a_definition_that_once_reviewed_reproduces_the_fixture_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::copy(
+        root().join("fixtures/kumamoto-2023/responses.csv"),
+        dir.join("responses.csv"),
+    )
+    .unwrap();
+    let o = engage(&["init", dir.join("responses.csv").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let draft = std::fs::read_to_string(dir.join("survey.toml")).unwrap();
+    // What the draft found on its own.
+    assert!(draft.contains("respondent_id = \"回答者ID\""));
+    assert!(draft.contains("min = 1\nmax = 5\nfavourable = [4, 5]"));
+    assert!(draft.contains("not_applicable = [\"わからない\"]"));
+    assert_eq!(blocks(&draft, "[[items]]").len(), 28);
+    assert_eq!(blocks(&draft, "[[segments]]").len(), 7);
+    assert!(
+        draft.contains("column = \"所属\"\nja = \"所属\"\nen = \"所属\"\nparent = \"segment_1\"")
+    );
+    assert!(draft.contains("storage = \"columns\""));
+    assert!(draft.contains("storage = \"delimited\"\ncolumn = \"Q30\"\nseparator = \";\""));
+    let again = engage(&["init", dir.join("responses.csv").to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "an existing draft is not overwritten"
+    );
+
+    // The analyst's review: the wave's year, each item's dimension and keying, the dimensions
+    // and KPIs, all taken from the fixture's definition.
+    let fixture =
+        std::fs::read_to_string(root().join("fixtures/kumamoto-2023/survey.toml")).unwrap();
+    let mut reviewed = draft.replace("year = 2024  # the wave's year: edit", "year = 2023");
+    let mut draft_id = std::collections::HashMap::new();
+    for item in blocks(&fixture, "[[items]]") {
+        let column = field(item, "column").unwrap();
+        let id = column.to_lowercase();
+        draft_id.insert(field(item, "id").unwrap().to_string(), id.clone());
+        let anchor = format!("column = \"{column}\"");
+        let at = reviewed.find(&anchor).unwrap();
+        let end = at + reviewed[at..].find("\n\n").unwrap();
+        let mut block = reviewed[at..end].to_string();
+        if let Some(d) = field(item, "dimension") {
+            block = block.replace("# dimension = \"\"", &format!("dimension = \"{d}\""));
+        }
+        if item.contains("reverse = true") {
+            block = block.replace(
+                "# reverse = true  # if agreeing is unfavourable",
+                "reverse = true",
+            );
+        }
+        reviewed.replace_range(at..end, &block);
+    }
+    for d in blocks(&fixture, "[[dimensions]]") {
+        reviewed.push_str(&format!("\n{d}\n"));
+    }
+    for k in blocks(&fixture, "[[kpis]]") {
+        let item = field(k, "item").unwrap();
+        let k = k.replace(
+            &format!("item = \"{item}\""),
+            &format!("item = \"{}\"", draft_id[item]),
+        );
+        reviewed.push_str(&format!("\n{k}\n"));
+    }
+    std::fs::write(dir.join("survey.toml"), &reviewed).unwrap();
+    let out = dir.join("out");
+    let o = engage(&[
+        "report",
+        dir.join("survey.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{reviewed}", stderr(&o));
+    let ours = report_json(&out);
+    let theirs = {
+        let o = engage(&[
+            "report",
+            &fixture_2023(),
+            "--out",
+            dir.join("fixture").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0));
+        report_json(&dir.join("fixture"))
+    };
+    for key in ["n", "value", "ci"] {
+        for k in 0..2 {
+            assert_eq!(
+                ours["kpis"][k][key], theirs["kpis"][k][key],
+                "kpi {k} {key}"
+            );
+        }
+    }
+    for (a, b) in ours["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theirs["dimensions"].as_array().unwrap())
+    {
+        for key in ["n", "mean", "sd", "favourable"] {
+            assert_eq!(a[key], b[key], "dimension {} {key}", b["id"]);
+        }
+        assert_eq!(a["reliability"]["alpha"], b["reliability"]["alpha"]);
+    }
+    for (a, b) in ours["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theirs["items"].as_array().unwrap())
+    {
+        assert_eq!(a["counts"], b["counts"], "item {}", b["id"]);
+        assert_eq!(a["mean"], b["mean"], "item {}", b["id"]);
+    }
+    // Segments by column: the same groups with the same respondents and the same withheld.
+    let by_column = |r: &serde_json::Value, i: usize| -> Vec<(String, serde_json::Value, bool)> {
+        let mut g: Vec<_> = r["segments"][i]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["key"].as_str().unwrap().to_string(),
+                    g["respondents"].clone(),
+                    g["suppressed"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        g.sort_by(|a, b| a.0.cmp(&b.0));
+        g
+    };
+    for i in 0..7 {
+        assert_eq!(by_column(&ours, i), by_column(&theirs, i), "segment {i}");
+    }
+    for q in 0..2 {
+        let counts = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+            r["multi_select"][q]["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["count"].clone())
+                .collect()
+        };
+        assert_eq!(counts(&ours), counts(&theirs), "multi-select {q}");
+        assert_eq!(
+            ours["multi_select"][q]["base"],
+            theirs["multi_select"][q]["base"]
+        );
+    }
+}

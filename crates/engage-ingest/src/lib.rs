@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate is the only one that opens response files.
 
 mod columnar;
+mod draft;
 mod error;
 mod files;
 mod headers;
@@ -16,6 +17,7 @@ mod source;
 mod text;
 mod values;
 
+pub use draft::draft_definition;
 pub use error::IngestError;
 pub use files::expand_patterns;
 pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSING_SEGMENT};

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod batch;
 pub mod compare;
 pub mod generate;
+pub mod init;
 pub mod merge;
 pub mod report;
 pub mod validate;
