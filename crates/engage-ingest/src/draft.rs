@@ -357,7 +357,7 @@ fn write_draft(
     let mut missing: BTreeSet<String> = BTreeSet::new();
     if !likert.is_empty() {
         let points: Vec<i64> = (lo..=hi).collect();
-        let top = points.len().div_ceil(3).min(2).max(1);
+        let top = points.len().div_ceil(3).clamp(1, 2);
         let favourable: Vec<String> = points[points.len() - top..]
             .iter()
             .map(|p| p.to_string())
@@ -460,8 +460,8 @@ fn write_draft(
 
     // Multi-select questions: pick columns grouped by prefix, then delimited columns.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for c in 0..header.len() {
-        if let Role::Pick { group } = &roles[c] {
+    for (c, role) in roles.iter().enumerate() {
+        if let Role::Pick { group } = role {
             match groups.iter_mut().find(|(g, _)| g == group) {
                 Some((_, cols)) => cols.push(c),
                 None => groups.push((group.clone(), vec![c])),
