@@ -14,7 +14,7 @@ pub fn code(outcome: Outcome) -> i32 {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::ui::emit(crate::ui::Level::Error, &format!("{e:#}"));
             FAILURE
         }
     }

@@ -25,14 +25,24 @@ pub fn data_paths(survey: &Survey, data: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Per-file accounting (always printed), then the first problems and unused columns.
 pub fn print_accounting(ingested: &Ingested, shown: usize) {
+    // `-v` lists every problem.
+    let shown = if crate::ui::enabled(crate::ui::Level::Detail) {
+        usize::MAX
+    } else {
+        shown
+    };
     for a in &ingested.accounts {
-        eprintln!(
+        crate::ui::say!(
             "{} ({}): {} rows read = {} accepted + {} rejected",
-            a.path, a.format, a.rows_read, a.rows_accepted, a.rows_rejected
+            a.path,
+            a.format,
+            a.rows_read,
+            a.rows_accepted,
+            a.rows_rejected
         );
     }
     if ingested.accounts.len() > 1 {
-        eprintln!(
+        crate::ui::say!(
             "all files: {} rows read = {} accepted + {} rejected",
             ingested.rows_read(),
             ingested.rows_accepted(),
@@ -40,7 +50,7 @@ pub fn print_accounting(ingested: &Ingested, shown: usize) {
         );
     }
     for c in ingested.problem_counts() {
-        eprintln!(
+        crate::ui::say!(
             "problems: {} × {} ({})",
             c.count,
             c.kind.key(),
@@ -48,13 +58,13 @@ pub fn print_accounting(ingested: &Ingested, shown: usize) {
         );
     }
     for p in ingested.problems.iter().take(shown) {
-        eprintln!("  {p}");
+        crate::ui::say!("  {p}");
     }
     if shown > 0 && ingested.problems.len() > shown {
-        eprintln!("  ... and {} more", ingested.problems.len() - shown);
+        crate::ui::say!("  ... and {} more", ingested.problems.len() - shown);
     }
     if !ingested.unused_columns.is_empty() {
-        eprintln!(
+        crate::ui::say!(
             "note: columns not used by the definition: {}",
             ingested.unused_columns.join(", ")
         );

@@ -912,3 +912,58 @@ fn init_drafts_a_definition_that_once_reviewed_reproduces_the_fixture_report() {
         );
     }
 }
+
+#[test]
+fn quiet_json_logs_completions_and_man_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // JSON lines for schedulers: every stderr line parses, errors too.
+    let o = engage(&[
+        "--log-format",
+        "json",
+        "report",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["level"] == "info"
+        && l["message"]
+            .as_str()
+            .unwrap()
+            .contains("3690 rows read = 3690 accepted + 0 rejected")));
+    let bad = engage(&[
+        "--log-format",
+        "json",
+        "report",
+        "missing.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_str(stderr(&bad).trim()).unwrap();
+    assert_eq!(line["level"], "error");
+    assert!(line["message"].as_str().unwrap().contains("missing.toml"));
+    // --quiet: nothing on stderr when all is well.
+    let o = engage(&[
+        "-q",
+        "report",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), "");
+    // Completions and man pages come from the same clap definitions as --help.
+    let o = engage(&["completions", "bash"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("engage__subcmd__batch"));
+    let man = tmp.path().join("man");
+    let o = engage(&["man", "--out", man.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(man.join("engage-report.1")).unwrap();
+    assert!(page.contains("suppression"));
+}

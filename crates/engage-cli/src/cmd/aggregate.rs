@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Outcome {
     print_accounting(&ingested, 10);
     if !ingested.rejected.is_empty() {
         engage_export::write_rejects(&ingested.rejected, &rejects)?;
-        eprintln!("rejected rows written to {}", rejects.display());
+        crate::ui::say!("rejected rows written to {}", rejects.display());
     }
     let partials = aggregate_on_threads(&survey, &ingested, args.threads)?;
     let provenance = provenance(&survey, &ingested)?;
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Outcome {
         serde_json::to_string(&provenance).context("cannot describe the inputs")?,
     )]);
     engage_aggregate::write_partials(&args.partial, &survey, &partials, &metadata)?;
-    eprintln!(
+    crate::ui::say!(
         "wrote partials of {} respondents to {} (unsuppressed: do not publish)",
         ingested.rows_accepted(),
         args.partial.display()

@@ -239,14 +239,14 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     if args.dry_run {
-        eprintln!(
+        crate::ui::say!(
             "{} jobs, {} distinct inputs read once each:",
             planned.len(),
             inputs.len()
         );
         for (i, k) in inputs.iter().enumerate() {
             let data: Vec<String> = k.data.iter().map(|d| d.display().to_string()).collect();
-            eprintln!(
+            crate::ui::say!(
                 "  input {}: {} with {}",
                 i + 1,
                 k.definition.display(),
@@ -255,13 +255,13 @@ pub fn run(args: Args) -> Outcome {
         }
         for p in &planned {
             match &p.work {
-                Ok(_) => eprintln!(
+                Ok(_) => crate::ui::say!(
                     "  job {} ({}): would write {}",
                     p.name,
                     p.kind,
                     p.out.display()
                 ),
-                Err(e) => eprintln!("  job {} ({}): cannot run: {e:#}", p.name, p.kind),
+                Err(e) => crate::ui::say!("  job {} ({}): cannot run: {e:#}", p.name, p.kind),
             }
         }
         return Ok(if planned.iter().any(|p| p.work.is_err()) {
@@ -294,20 +294,24 @@ pub fn run(args: Args) -> Outcome {
     for (k, (r, seconds)) in inputs.iter().zip(results) {
         match r.as_ref() {
             Ok((_, ingested)) => {
-                eprintln!("read {} in {seconds:.1} s:", k.definition.display());
+                crate::ui::say!("read {} in {seconds:.1} s:", k.definition.display());
                 print_accounting(ingested, 3);
             }
-            Err(e) => eprintln!("cannot read {}: {e:#}", k.definition.display()),
+            Err(e) => crate::ui::say!("cannot read {}: {e:#}", k.definition.display()),
         }
         read.insert(k.clone(), r);
     }
 
+    let bars = crate::ui::JobBars::new();
     let outcomes: Vec<(Outcome, f64)> = pool.install(|| {
         planned
             .par_iter()
             .map(|p| {
                 let t = Instant::now();
-                eprintln!("job {} ({}): started", p.name, p.kind);
+                let bar = bars.job(&p.name);
+                if bar.is_none() {
+                    crate::ui::say!("job {} ({}): started", p.name, p.kind);
+                }
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_job(p, &read)))
                     .unwrap_or_else(|panic| {
                         let what = panic
@@ -318,19 +322,28 @@ pub fn run(args: Args) -> Outcome {
                         Err(anyhow::anyhow!("internal error (a bug in engage): {what}"))
                     });
                 let seconds = t.elapsed().as_secs_f64();
+                if let Some(bar) = bar {
+                    bar.finish_with_message(match &outcome {
+                        Ok(_) => format!("done in {seconds:.1} s"),
+                        Err(_) => "FAILED".to_string(),
+                    });
+                }
                 match &outcome {
-                    Ok(_) => eprintln!("job {} ({}): done in {seconds:.1} s", p.name, p.kind),
-                    Err(e) => eprintln!("job {} ({}): FAILED: {e:#}", p.name, p.kind),
+                    Ok(_) => crate::ui::say!("job {} ({}): done in {seconds:.1} s", p.name, p.kind),
+                    Err(e) => crate::ui::say!("job {} ({}): FAILED: {e:#}", p.name, p.kind),
                 }
                 (outcome, seconds)
             })
             .collect()
     });
 
-    eprintln!();
-    eprintln!(
+    crate::ui::say!("");
+    crate::ui::say!(
         "{:<24} {:<8} {:<8} {:>8}  output",
-        "job", "kind", "outcome", "seconds"
+        "job",
+        "kind",
+        "outcome",
+        "seconds"
     );
     let (mut failed, mut problems) = (0, 0);
     for (p, (outcome, seconds)) in planned.iter().zip(&outcomes) {
@@ -345,7 +358,7 @@ pub fn run(args: Args) -> Outcome {
                 "FAILED"
             }
         };
-        eprintln!(
+        crate::ui::say!(
             "{:<24} {:<8} {:<8} {:>8.1}  {}",
             p.name,
             p.kind,
@@ -354,7 +367,7 @@ pub fn run(args: Args) -> Outcome {
             p.out.display()
         );
     }
-    eprintln!(
+    crate::ui::say!(
         "{} jobs: {} ok, {} with problems, {} failed, in {:.1} s",
         planned.len(),
         planned.len() - failed - problems,

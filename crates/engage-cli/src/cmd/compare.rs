@@ -165,9 +165,11 @@ pub fn compare_and_write(
             },
             a.survey.min_group_size().max(b.survey.min_group_size()),
         )?;
-        eprintln!(
+        crate::ui::say!(
             "paired: {} respondents in both waves ({} only in A, {} only in B)",
-            paired.linked, paired.only_in_a, paired.only_in_b
+            paired.linked,
+            paired.only_in_a,
+            paired.only_in_b
         );
         comparison.paired = Some(paired);
     }
@@ -178,7 +180,7 @@ pub fn compare_and_write(
     let tables = engage_export::comparison_tables(&comparison, lang);
     engage_export::write_workbook(&tables, &out.join("compare.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
-    eprintln!(
+    crate::ui::say!(
         "wrote compare.json, compare.xlsx and {} CSV tables to {}",
         csvs.len(),
         out.display()

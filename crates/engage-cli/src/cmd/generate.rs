@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Outcome {
     let definition = args.out.join("survey.toml");
     std::fs::write(&definition, engage_synth::definition_toml(&spec, data_file))
         .with_context(|| format!("cannot write {}", definition.display()))?;
-    eprintln!(
+    crate::ui::say!(
         "wrote {} respondents to {}, the definition to {} and illustrative headcounts to headcounts.csv",
         sample.n,
         data_path.display(),

@@ -33,7 +33,7 @@ pub fn run(args: Args) -> Outcome {
     }
     let draft = engage_ingest::draft_definition(&args.data)?;
     std::fs::write(&out, draft).with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!(
+    crate::ui::say!(
         "wrote a draft definition to {}: review it, then `engage validate {}`",
         out.display(),
         out.display()

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Outcome {
     let provenance = merge_provenance(definition, provenances);
     let read: usize = provenance.data.iter().map(|d| d.rows_read).sum();
     let accepted: usize = provenance.data.iter().map(|d| d.rows_accepted).sum();
-    eprintln!(
+    crate::ui::say!(
         "merged {} partials files: {read} rows read = {accepted} accepted + {} rejected",
         args.partials.len(),
         read - accepted

@@ -144,7 +144,10 @@ pub fn is_inside(path: &Path, dir: &Path) -> bool {
 
 pub fn run(args: Args) -> Outcome {
     let plan = plan(args)?;
-    let ingested = engage_ingest::read_responses(&plan.survey, &plan.data)?;
+    let ingested = {
+        let _step = crate::ui::step("reading the responses");
+        engage_ingest::read_responses(&plan.survey, &plan.data)?
+    };
     print_accounting(&ingested, 10);
     execute(&plan, &ingested)
 }
@@ -160,26 +163,31 @@ pub fn execute(plan: &Plan, ingested: &Ingested) -> Outcome {
     }
     if !ingested.rejected.is_empty() {
         engage_export::write_rejects(&ingested.rejected, &plan.rejects)?;
-        eprintln!(
+        crate::ui::say!(
             "rejected rows written to {} (raw answers: keep it out of published folders)",
             plan.rejects.display()
         );
     }
-    let report = analyse(plan, ingested)?;
-    write_outputs(&report, &plan.out, plan.lang)?;
+    let report = {
+        let _step = crate::ui::step("aggregating and computing the statistics");
+        analyse(plan, ingested)?
+    };
+    {
+        let _step = crate::ui::step("writing report.json, the workbook and the CSV tables");
+        write_outputs(&report, &plan.out, plan.lang)?;
+    }
     if let Some(segment) = &plan.packs {
         write_packs(&report, segment, &plan.out.join("packs"), plan.lang)?;
     }
     if plan.suppression != SuppressionMode::Full {
-        eprintln!(
-            "WARNING: --suppression {}: {} exposes groups under the minimum of {}; do not publish it",
+        crate::ui::warning!("WARNING: --suppression {}: {} exposes groups under the minimum of {}; do not publish it",
             plan.suppression.as_str(),
             plan.out.display(),
             plan.survey.min_group_size()
         );
     }
     if plan.strict && !ingested.problems.is_empty() {
-        eprintln!(
+        crate::ui::say!(
             "--strict: {} problem(s); {} row(s) rejected",
             ingested.problems.len(),
             ingested.rows_rejected()
@@ -296,7 +304,7 @@ pub fn write_packs(report: &Report, segment: &str, dir: &Path, lang: Lang) -> an
         engage_export::write_workbook(&tables, &folder.join("report.xlsx"), lang)?;
         written += 1;
     }
-    eprintln!(
+    crate::ui::say!(
         "wrote {written} packs of `{segment}` to {} ({withheld} withheld groups have none)",
         dir.display()
     );
@@ -310,7 +318,7 @@ pub fn write_outputs(report: &Report, out: &Path, lang: Lang) -> anyhow::Result<
     let tables = engage_export::tables(report, lang);
     engage_export::write_workbook(&tables, &out.join("report.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
-    eprintln!(
+    crate::ui::say!(
         "wrote report.json, report.xlsx and {} CSV tables to {}",
         csvs.len(),
         out.display()

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Outcome {
         if of_kind.is_empty() {
             continue;
         }
-        eprintln!(
+        crate::ui::say!(
             "\n{} / {} ({}): {}",
             kind.ja(),
             kind.en(),
@@ -50,18 +50,18 @@ pub fn run(args: Args) -> Outcome {
             of_kind.len()
         );
         for p in of_kind.iter().take(args.examples) {
-            eprintln!("  {p}");
+            crate::ui::say!("  {p}");
         }
     }
     if let Some(path) = &args.rejects {
         engage_export::write_rejects(&ingested.rejected, path)?;
-        eprintln!("rejected rows written to {}", path.display());
+        crate::ui::say!("rejected rows written to {}", path.display());
     }
     if ingested.problems.is_empty() {
-        eprintln!("no problems found");
+        crate::ui::say!("no problems found");
         Ok(OK)
     } else {
-        eprintln!("\n{} problem(s) found", ingested.problems.len());
+        crate::ui::say!("\n{} problem(s) found", ingested.problems.len());
         Ok(PROBLEMS)
     }
 }
