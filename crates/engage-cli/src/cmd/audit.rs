@@ -7,6 +7,9 @@ use anyhow::Context;
 use crate::exit::{Outcome, FAILURE, OK};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  engage audit out/kumamoto-2023\n  engage audit out/kumamoto-2023 --min-group-size 10\n\nExit codes: 0 nothing exposed, 1 some group under the minimum can be recovered (listed)\nor the folder cannot be read, 2 usage error."
+)]
 pub struct Args {
     /// A report directory (with report.json), as written by `engage report` or `merge`.
     pub dir: PathBuf,
