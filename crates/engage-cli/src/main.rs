@@ -45,7 +45,9 @@ enum Command {
     /// Draft a survey definition from a raw export: items, scale, segments, multi-select.
     Init(cmd::init::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
-    #[command(after_help = "Example:\n  engage completions bash > ~/.local/share/bash-completion/completions/engage")]
+    #[command(
+        after_help = "Example:\n  engage completions bash > ~/.local/share/bash-completion/completions/engage"
+    )]
     Completions { shell: clap_complete::Shell },
     /// Write man pages (engage.1 and one per subcommand) into a folder.
     #[command(after_help = "Example:\n  engage man --out ~/.local/share/man/man1")]

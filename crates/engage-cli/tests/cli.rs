@@ -73,6 +73,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
     assert_eq!(
         names,
         vec![
+            "概要",
             "検証指標",
             "領域別",
             "信頼性",
@@ -87,9 +88,44 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "データの問題",
             "回答率",
             "有限母集団修正",
-            "重み付け集計"
+            "重み付け集計",
+            "ヒートマップ",
+            "グラフ",
+            "集計方法"
         ]
     );
+    // Native charts: the dimension bars with the average line, the two ranked multi-select
+    // questions, the two KPI trajectories and the two importance × performance scatters. Zip
+    // stores entry names uncompressed, so the file's bytes name each chart part.
+    let bytes = std::fs::read(out.join("report.xlsx")).unwrap();
+    let charts = (1..=20)
+        .filter(|i| {
+            let name = format!("xl/charts/chart{i}.xml");
+            bytes.windows(name.len()).any(|w| w == name.as_bytes())
+        })
+        .count();
+    assert_eq!(charts, 7);
+    // The cells the dimension chart reads are report.json's means, in order, and the average
+    // line is their unweighted mean.
+    let chart_cells = wb.worksheet_range("グラフ").unwrap();
+    let means: Vec<f64> = json["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["mean"].as_f64().unwrap())
+        .collect();
+    for (i, m) in means.iter().enumerate() {
+        let Data::Float(v) = chart_cells.get((i + 1, 1)).unwrap() else {
+            panic!("chart cell {i} is not a number")
+        };
+        assert_eq!(v, m);
+    }
+    let Data::Float(avg) = chart_cells.get((1, 2)).unwrap() else {
+        panic!("average is not a number")
+    };
+    assert!((avg - means.iter().sum::<f64>() / means.len() as f64).abs() < 1e-12);
+    let summary = wb.worksheet_range("概要").unwrap();
+    assert!(summary.rows().any(|r| r.iter().any(|c| *c == "低い3領域")));
     // The fixture's headcounts: every published bureau and age band has a response rate, and
     // the workbook's weighted sheet holds the report's weighted KPI.
     let population = &json["population"];
@@ -208,8 +244,28 @@ fn no_withheld_group_has_figures_in_any_output() {
         }
     }
     let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names()[1], "Dimensions");
+    assert_eq!(wb.sheet_names()[0], "Summary");
+    assert_eq!(wb.sheet_names()[2], "Dimensions");
     assert!(wb.worksheet_range("Segments").is_ok());
+    // The heatmap shows a withheld group's row as dashes only: as many withheld rows as
+    // withheld groups of the plain segments, and not one number among them.
+    let withheld_plain: usize = json["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["across"].is_null())
+        .flat_map(|s| s["groups"].as_array().unwrap())
+        .filter(|g| g["suppressed"].as_bool().unwrap())
+        .count();
+    let heat = wb.worksheet_range("Heatmap").unwrap();
+    let dims = json["dimensions"].as_array().unwrap().len();
+    // Rows whose every dimension is a dash are the withheld groups: no difference shown either.
+    let dashed = heat
+        .rows()
+        .filter(|r| r.len() > dims && r[1..=dims].iter().all(|c| *c == "—"))
+        .inspect(|r| assert!(r[1..].iter().all(|c| !matches!(c, Data::Float(_))), "{r:?}"))
+        .count();
+    assert!(dashed >= withheld_plain, "{dashed} < {withheld_plain}");
 }
 
 fn broken_copy(tmp: &Path) -> PathBuf {

@@ -11,6 +11,7 @@ mod json;
 mod population_tables;
 mod rejects;
 mod tables;
+mod workbook;
 mod xlsx;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ pub use csv_out::write_csv_tables;
 pub use json::{write_json, write_json_value};
 pub use rejects::write_rejects;
 pub use tables::{tables, Cell, Column, Kind, Lang, Table};
+pub use workbook::write_report_workbook;
 pub use xlsx::write_workbook;
 
 #[derive(Debug, thiserror::Error)]

@@ -301,7 +301,7 @@ pub fn write_packs(report: &Report, segment: &str, dir: &Path, lang: Lang) -> an
             .with_context(|| format!("cannot create {}", folder.display()))?;
         engage_export::write_json(&pack, &folder.join("report.json"))?;
         let tables = engage_export::tables(&pack, lang);
-        engage_export::write_workbook(&tables, &folder.join("report.xlsx"), lang)?;
+        engage_export::write_report_workbook(&pack, &tables, &folder.join("report.xlsx"), lang)?;
         written += 1;
     }
     crate::ui::say!(
@@ -316,7 +316,7 @@ pub fn write_outputs(report: &Report, out: &Path, lang: Lang) -> anyhow::Result<
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     engage_export::write_json(report, &out.join("report.json"))?;
     let tables = engage_export::tables(report, lang);
-    engage_export::write_workbook(&tables, &out.join("report.xlsx"), lang)?;
+    engage_export::write_report_workbook(report, &tables, &out.join("report.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
     crate::ui::say!(
         "wrote report.json, report.xlsx and {} CSV tables to {}",
