@@ -26,9 +26,24 @@ impl Csv {
         if !path.exists() {
             return Ok(None);
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .from_path(path)
-            .map_err(|e| AuditError::Read(path.to_path_buf(), e.to_string()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| AuditError::Read(path.to_path_buf(), e.to_string()))?;
+        // `--csv-encoding cp932` writes CP932 for older Excel: read it as such when the bytes
+        // are not UTF-8.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => t.to_string(),
+            Err(_) => {
+                let (t, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
+                if bad {
+                    return Err(AuditError::Read(
+                        path.to_path_buf(),
+                        "neither UTF-8 nor CP932".into(),
+                    ));
+                }
+                t.into_owned()
+            }
+        };
+        let mut reader = csv::ReaderBuilder::new().from_reader(std::io::Cursor::new(text));
         let headers = reader
             .headers()
             .map_err(|e| AuditError::Read(path.to_path_buf(), e.to_string()))?

@@ -1023,3 +1023,52 @@ fn quiet_json_logs_completions_and_man_pages() {
     let page = std::fs::read_to_string(man.join("engage-report.1")).unwrap();
     assert!(page.contains("suppression"));
 }
+
+#[test]
+fn tables_for_machines_parquet_arrow_and_cp932_csv() {
+    use arrow_array::{Array, Float64Array};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = engage(&[
+        "report",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+        "--csv-encoding",
+        "cp932",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    let means: Vec<f64> = json["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["mean"].as_f64().unwrap())
+        .collect();
+    let column = |batch: &arrow_array::RecordBatch| -> Vec<f64> {
+        let c = batch
+            .column_by_name("mean")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap()
+            .clone();
+        (0..c.len()).map(|i| c.value(i)).collect()
+    };
+    let file = std::fs::File::open(out.join("parquet/dimensions.parquet")).unwrap();
+    let mut reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(column(&reader.next().unwrap().unwrap()), means);
+    let file = std::fs::File::open(out.join("arrow/dimensions.arrow")).unwrap();
+    let mut reader = arrow_ipc::reader::FileReader::try_new(file, None).unwrap();
+    assert_eq!(column(&reader.next().unwrap().unwrap()), means);
+    // CP932 CSV: no BOM, Japanese labels decodable as CP932, and the audit still reads it.
+    let bytes = std::fs::read(out.join("dimensions.csv")).unwrap();
+    assert!(!bytes.starts_with(b"\xEF\xBB\xBF") && std::str::from_utf8(&bytes).is_err());
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!bad && text.contains("同僚"), "{text}");
+    let audit = engage(&["audit", out.to_str().unwrap()]);
+    assert_eq!(audit.status.code(), Some(0), "{}", stderr(&audit));
+}

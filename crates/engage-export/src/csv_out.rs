@@ -9,8 +9,27 @@ use std::path::{Path, PathBuf};
 use crate::tables::{Cell, Table};
 use crate::ExportError;
 
-/// Writes each table as `<dir>/<table name>.csv`; returns the paths written.
+/// The text encoding of the CSV tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark: Excel on Japanese Windows opens it correctly.
+    #[default]
+    Utf8Bom,
+    /// CP932 (Windows-31J) for older Excel; a character it cannot hold is an error naming the
+    /// cell, never a silent substitute.
+    Cp932,
+}
+
+/// Writes each table as `<dir>/<table name>.csv` in UTF-8 with BOM; returns the paths written.
 pub fn write_csv_tables(tables: &[Table], dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
+    write_csv_tables_encoded(tables, dir, CsvEncoding::Utf8Bom)
+}
+
+pub fn write_csv_tables_encoded(
+    tables: &[Table],
+    dir: &Path,
+    encoding: CsvEncoding,
+) -> Result<Vec<PathBuf>, ExportError> {
     let mut written = Vec::new();
     for table in tables {
         let path = dir.join(format!("{}.csv", table.name));
@@ -18,7 +37,7 @@ pub fn write_csv_tables(tables: &[Table], dir: &Path) -> Result<Vec<PathBuf>, Ex
             path: path.clone(),
             source,
         };
-        let mut bytes: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+        let mut bytes: Vec<u8> = Vec::new();
         {
             let mut w = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
@@ -31,6 +50,11 @@ pub fn write_csv_tables(tables: &[Table], dir: &Path) -> Result<Vec<PathBuf>, Ex
             }
             w.flush().map_err(io)?;
         }
+        let text = String::from_utf8(bytes).expect("the csv writer writes UTF-8");
+        let bytes = match encoding {
+            CsvEncoding::Utf8Bom => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+            CsvEncoding::Cp932 => cp932(&text, &path)?,
+        };
         let mut file = std::fs::File::create(&path).map_err(io)?;
         file.write_all(&bytes).map_err(io)?;
         written.push(path);
@@ -46,5 +70,55 @@ fn cell_text(cell: &Cell) -> String {
         Cell::Number(v, _) => v.to_string(),
         Cell::Bool(b) => b.to_string(),
         Cell::Empty | Cell::Withheld => String::new(),
+    }
+}
+
+/// CP932 bytes of `text`, or an error naming the line and the character CP932 lacks.
+fn cp932(text: &str, path: &Path) -> Result<Vec<u8>, ExportError> {
+    for (line, l) in text.lines().enumerate() {
+        for ch in l.chars() {
+            let mut buf = [0u8; 4];
+            let (_, _, bad) = encoding_rs::SHIFT_JIS.encode(ch.encode_utf8(&mut buf));
+            if bad {
+                return Err(ExportError::Unencodable {
+                    path: path.to_path_buf(),
+                    row: line + 1,
+                    character: ch,
+                });
+            }
+        }
+    }
+    Ok(encoding_rs::SHIFT_JIS.encode(text).0.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{col, Table};
+    use engage_model::Label;
+
+    #[test]
+    fn cp932_refuses_a_character_it_lacks_and_names_the_line() {
+        let table = Table {
+            name: "t",
+            title: Label::new("表", "Table"),
+            columns: vec![col("label", "ラベル", "Label")],
+            rows: vec![
+                vec![Cell::Text("同僚 × 上司 − 成長".into())],
+                vec![Cell::Text("絵文字🙂".into())],
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let e =
+            write_csv_tables_encoded(std::slice::from_ref(&table), dir.path(), CsvEncoding::Cp932)
+                .unwrap_err()
+                .to_string();
+        assert!(e.ends_with("t.csv, line 3: `🙂` has no CP932 code; write the CSV tables as UTF-8 (the default) or change the label"), "{e}");
+        let mut ok = table;
+        ok.rows.pop();
+        write_csv_tables_encoded(&[ok], dir.path(), CsvEncoding::Cp932).unwrap();
+        let bytes = std::fs::read(dir.path().join("t.csv")).unwrap();
+        // 同 is 0x93AF in CP932 (JIS X 0208 row 38).
+        assert!(bytes.windows(2).any(|w| w == [0x93, 0xAF]));
     }
 }

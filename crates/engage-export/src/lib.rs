@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate writes only what the report holds; withheld figures are
 //! already absent from it, so no writer can leak them.
 
+mod columnar;
 mod compare_tables;
 mod csv_out;
 mod json;
@@ -16,8 +17,9 @@ mod xlsx;
 
 use std::path::PathBuf;
 
+pub use columnar::write_columnar_tables;
 pub use compare_tables::comparison_tables;
-pub use csv_out::write_csv_tables;
+pub use csv_out::{write_csv_tables, write_csv_tables_encoded, CsvEncoding};
 pub use json::{write_json, write_json_value};
 pub use rejects::write_rejects;
 pub use tables::{tables, Cell, Column, Kind, Lang, Table};
@@ -36,4 +38,12 @@ pub enum ExportError {
     Xlsx { path: PathBuf, message: String },
     #[error("cannot serialise the report: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{path}, line {row}: `{character}` has no CP932 code; write the CSV tables as UTF-8 (the default) or change the label")]
+    Unencodable {
+        path: PathBuf,
+        row: usize,
+        character: char,
+    },
+    #[error("cannot write {path}: {message}")]
+    Columnar { path: PathBuf, message: String },
 }

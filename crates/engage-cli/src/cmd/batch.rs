@@ -157,6 +157,7 @@ fn plan_job(job: Job, base: &Path, defaults: &Defaults) -> Planned {
                     rejects: crate::cmd::report::default_rejects(&out),
                     out: out.clone(),
                     lang,
+                    csv_encoding: engage_export::CsvEncoding::Utf8Bom,
                     strict: job.strict,
                     threads: None,
                     suppression: engage_report::SuppressionMode::Full,

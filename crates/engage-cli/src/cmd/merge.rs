@@ -7,7 +7,7 @@ use engage_model::ProblemKind;
 use engage_report::{InputFile, ProblemTally, Provenance};
 
 use crate::cmd::aggregate::PROVENANCE_KEY;
-use crate::cmd::report::{is_inside, write_outputs, LangArg};
+use crate::cmd::report::{is_inside, write_outputs, CsvEncodingArg, LangArg};
 use crate::exit::{Outcome, OK};
 use crate::inputs::load_survey;
 
@@ -27,6 +27,9 @@ pub struct Args {
     /// Language of labels and sheet names.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
+    /// Text encoding of the CSV tables.
+    #[arg(long, value_enum, default_value = "utf8")]
+    csv_encoding: CsvEncodingArg,
 }
 
 pub fn run(args: Args) -> Outcome {
@@ -93,7 +96,12 @@ pub fn run(args: Args) -> Outcome {
             None,
         )?;
     }
-    write_outputs(&report, &args.out, args.lang.lang())?;
+    write_outputs(
+        &report,
+        &args.out,
+        args.lang.lang(),
+        args.csv_encoding.encoding(),
+    )?;
     Ok(OK)
 }
 

@@ -64,6 +64,9 @@ pub struct Args {
     /// Language of labels and sheet names.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
+    /// Text encoding of the CSV tables.
+    #[arg(long, value_enum, default_value = "utf8")]
+    csv_encoding: CsvEncodingArg,
     /// Every problem rejects its row, and any problem makes the run fail (exit code 3).
     #[arg(long)]
     strict: bool,
@@ -91,6 +94,7 @@ pub struct Plan {
     pub out: PathBuf,
     pub rejects: PathBuf,
     pub lang: Lang,
+    pub csv_encoding: engage_export::CsvEncoding,
     pub strict: bool,
     pub threads: Option<usize>,
     pub suppression: SuppressionMode,
@@ -116,6 +120,7 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         out: args.out,
         rejects,
         lang: args.lang.lang(),
+        csv_encoding: args.csv_encoding.encoding(),
         strict: args.strict,
         threads: args.threads,
         suppression: args.suppression.mode(),
@@ -174,7 +179,7 @@ pub fn execute(plan: &Plan, ingested: &Ingested) -> Outcome {
     };
     {
         let _step = crate::ui::step("writing report.json, the workbook and the CSV tables");
-        write_outputs(&report, &plan.out, plan.lang)?;
+        write_outputs(&report, &plan.out, plan.lang, plan.csv_encoding)?;
     }
     if let Some(segment) = &plan.packs {
         write_packs(&report, segment, &plan.out.join("packs"), plan.lang)?;
@@ -311,15 +316,41 @@ pub fn write_packs(report: &Report, segment: &str, dir: &Path, lang: Lang) -> an
     Ok(())
 }
 
-/// The publishable outputs: report.json, the workbook and the CSV tables.
-pub fn write_outputs(report: &Report, out: &Path, lang: Lang) -> anyhow::Result<()> {
+/// `--csv-encoding`.
+#[derive(Clone, Copy, Default, ValueEnum)]
+pub enum CsvEncodingArg {
+    /// UTF-8 with a byte-order mark (Excel on Japanese Windows opens it).
+    #[default]
+    Utf8,
+    /// CP932 for older Excel.
+    Cp932,
+}
+
+impl CsvEncodingArg {
+    pub fn encoding(self) -> engage_export::CsvEncoding {
+        match self {
+            CsvEncodingArg::Utf8 => engage_export::CsvEncoding::Utf8Bom,
+            CsvEncodingArg::Cp932 => engage_export::CsvEncoding::Cp932,
+        }
+    }
+}
+
+/// The publishable outputs: report.json, the workbook, the CSV tables and the same tables as
+/// Parquet and Arrow IPC.
+pub fn write_outputs(
+    report: &Report,
+    out: &Path,
+    lang: Lang,
+    csv: engage_export::CsvEncoding,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     engage_export::write_json(report, &out.join("report.json"))?;
     let tables = engage_export::tables(report, lang);
     engage_export::write_report_workbook(report, &tables, &out.join("report.xlsx"), lang)?;
-    let csvs = engage_export::write_csv_tables(&tables, out)?;
+    let csvs = engage_export::write_csv_tables_encoded(&tables, out, csv)?;
+    engage_export::write_columnar_tables(&tables, out)?;
     crate::ui::say!(
-        "wrote report.json, report.xlsx and {} CSV tables to {}",
+        "wrote report.json, report.xlsx and {} tables as CSV, parquet/ and arrow/ to {}",
         csvs.len(),
         out.display()
     );
