@@ -4,7 +4,7 @@
 use engage_model::Label;
 use engage_report::{Change, Comparison, PairedChange, WilcoxonMethod};
 
-use crate::tables::{col, count as int, opt as num, Cell, Kind, Lang, Table};
+use crate::tables::{col, count as int, opt as num, Cell, Column, Kind, Lang, Table};
 
 fn table(name: &'static str, title: Label, rows: &[Change], with_group: bool, lang: Lang) -> Table {
     let mut columns = Vec::new();
@@ -21,21 +21,9 @@ fn table(name: &'static str, title: Label, rows: &[Change], with_group: bool, la
         col("n_b", "回答数 B", "n B"),
         col("value_b", "値 B", "Value B"),
         col("difference", "差 (B − A)", "Difference (B − A)"),
-        col(
-            "ci_lower",
-            "差の95%信頼区間 下限",
-            "Difference 95% CI lower",
-        ),
-        col(
-            "ci_upper",
-            "差の95%信頼区間 上限",
-            "Difference 95% CI upper",
-        ),
-        col("test", "検定", "Test"),
-        col("statistic", "検定統計量", "Statistic"),
-        col("df", "自由度", "df"),
-        col("p_value", "p値", "p-value"),
-        col("p_adjusted", "調整済みp値 (BH)", "Adjusted p (BH)"),
+    ]);
+    columns.extend(test_columns());
+    columns.extend([
         col("cohen_d", "Cohenのd", "Cohen's d"),
         col("hedges_g", "Hedgesのg", "Hedges' g"),
         col("withheld", "非公表", "Withheld"),
@@ -162,16 +150,9 @@ pub fn comparison_tables(c: &Comparison, lang: Lang) -> Vec<Table> {
     tables
 }
 
-fn paired_table(name: &'static str, title: Label, rows: &[PairedChange], lang: Lang) -> Table {
-    let columns = vec![
-        col("id", "ID", "Id"),
-        col("label", "項目", "Measure"),
-        col("measure", "種別", "Kind"),
-        col("pairs", "対応のある回答者数", "Pairs"),
-        col("value_a", "値 A", "Value A"),
-        col("value_b", "値 B", "Value B"),
-        col("difference", "差の平均 (B − A)", "Mean difference (B − A)"),
-        col("sd_difference", "差の標準偏差", "SD of differences"),
+/// The interval of the difference and its test, shared by the Welch and the paired tables.
+fn test_columns() -> [Column; 7] {
+    [
         col(
             "ci_lower",
             "差の95%信頼区間 下限",
@@ -187,6 +168,22 @@ fn paired_table(name: &'static str, title: Label, rows: &[PairedChange], lang: L
         col("df", "自由度", "df"),
         col("p_value", "p値", "p-value"),
         col("p_adjusted", "調整済みp値 (BH)", "Adjusted p (BH)"),
+    ]
+}
+
+fn paired_table(name: &'static str, title: Label, rows: &[PairedChange], lang: Lang) -> Table {
+    let mut columns = vec![
+        col("id", "ID", "Id"),
+        col("label", "項目", "Measure"),
+        col("measure", "種別", "Kind"),
+        col("pairs", "対応のある回答者数", "Pairs"),
+        col("value_a", "値 A", "Value A"),
+        col("value_b", "値 B", "Value B"),
+        col("difference", "差の平均 (B − A)", "Mean difference (B − A)"),
+        col("sd_difference", "差の標準偏差", "SD of differences"),
+    ];
+    columns.extend(test_columns());
+    columns.extend([
         col("d_z", "効果量 d_z", "d_z"),
         col("wilcoxon_statistic", "Wilcoxon W", "Wilcoxon W"),
         col("wilcoxon_method", "Wilcoxon 方法", "Wilcoxon method"),
@@ -198,7 +195,7 @@ fn paired_table(name: &'static str, title: Label, rows: &[PairedChange], lang: L
         ),
         col("rank_biserial", "順位双列相関", "Rank-biserial r"),
         col("withheld", "非公表", "Withheld"),
-    ];
+    ]);
     let body = rows
         .iter()
         .map(|c| {

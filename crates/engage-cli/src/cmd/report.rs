@@ -217,16 +217,22 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
     })?;
     if let Some(path) = survey.headcounts_path() {
         let headcounts = read_headcounts(&path)?;
-        let values = engage_aggregate::respondent_values(survey, &ingested.table);
-        let rows = engage_report::WeightingRows {
+        // Only raking needs the respondents' values.
+        let rakes = survey
+            .definition
+            .population
+            .as_ref()
+            .is_some_and(|p| !p.rake.is_empty());
+        let values = rakes.then(|| engage_aggregate::respondent_values(survey, &ingested.table));
+        let rows = values.as_ref().map(|values| engage_report::WeightingRows {
             segment_codes: ingested
                 .table
                 .segments
                 .iter()
                 .map(|s| s.codes.as_slice())
                 .collect(),
-            values: &values,
-        };
+            values,
+        });
         engage_report::add_population(
             &mut report,
             survey,
@@ -238,7 +244,7 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
                 .expect("a headcount path comes from [population]")
                 .headcounts,
             &headcounts,
-            Some(rows),
+            rows,
         )?;
     }
     if !plan.earlier.is_empty() {
