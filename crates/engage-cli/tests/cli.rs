@@ -179,6 +179,81 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         }
     }
     assert!(withheld_rows > 0);
+    charts_and_html_follow_the_report(&out, &json, &stderr(&o));
+}
+
+/// The charts in charts/ are the ones report.json supports, the PNGs match the SVGs (or the
+/// run said why there are none), the dimension chart shows report.json's means, and the HTML
+/// report inlines every chart and loads nothing from elsewhere.
+fn charts_and_html_follow_the_report(out: &Path, json: &serde_json::Value, log: &str) {
+    let ids = |key: &str, field: &str, keep: &dyn Fn(&serde_json::Value) -> bool| {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| keep(x))
+            .map(|x| x[field].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut expected = vec!["dimensions".to_string()];
+    let planned = |k: &serde_json::Value| !k["baseline"].is_null() && !k["target"].is_null();
+    expected.extend(
+        ids("kpis", "id", &planned)
+            .iter()
+            .map(|i| format!("kpi-{i}")),
+    );
+    let shown = |q: &serde_json::Value| !q["withheld"].as_bool().unwrap();
+    expected.extend(
+        ids("multi_select", "id", &shown)
+            .iter()
+            .map(|i| format!("multi-{i}")),
+    );
+    expected.extend(
+        ids("drivers", "kpi", &shown)
+            .iter()
+            .map(|i| format!("drivers-{i}")),
+    );
+    let plain = |s: &serde_json::Value| s["across"].is_null();
+    expected.extend(
+        ids("segments", "id", &plain)
+            .iter()
+            .map(|i| format!("heatmap-{i}")),
+    );
+    expected.sort();
+    let listed = |ext: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(out.join("charts"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(listed("svg"), expected);
+    if log.contains("PNG charts not written") {
+        assert!(listed("png").is_empty());
+    } else {
+        assert_eq!(listed("png"), expected);
+    }
+    let svg = std::fs::read_to_string(out.join("charts/dimensions.svg")).unwrap();
+    for d in json["dimensions"].as_array().unwrap() {
+        let mean = format!("{:.2}", d["mean"].as_f64().unwrap());
+        assert!(svg.contains(&format!("\n{mean}\n")), "{mean} not drawn");
+        assert!(svg.contains(d["label"]["ja"].as_str().unwrap()));
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<figure class=\"chart\"").count(),
+        expected.len()
+    );
+    assert!(!html.contains("<script"));
+    for attr in ["src=", "href=\"http", "url("] {
+        assert!(
+            !html.contains(attr),
+            "report.html refers outside itself: {attr}"
+        );
+    }
 }
 
 #[test]
@@ -225,6 +300,22 @@ fn no_withheld_group_has_figures_in_any_output() {
         }
     }
     assert!(!withheld_keys.is_empty());
+    // Each heatmap draws exactly its withheld cells as "—" (and so no number for them).
+    for seg in json["segments"].as_array().unwrap() {
+        if !seg["across"].is_null() {
+            continue;
+        }
+        let withheld = seg["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["dimensions"].as_array().unwrap())
+            .filter(|d| d["withheld"].as_bool().unwrap())
+            .count();
+        let id = seg["id"].as_str().unwrap();
+        let svg = std::fs::read_to_string(out.join(format!("charts/heatmap-{id}.svg"))).unwrap();
+        assert_eq!(svg.matches("\n—\n").count(), withheld, "heatmap-{id}");
+    }
     let mut rdr = csv::Reader::from_path(out.join("segments.csv")).unwrap();
     let headers = rdr.headers().unwrap().clone();
     let col = |name: &str| {

@@ -8,7 +8,9 @@
 mod columnar;
 mod compare_tables;
 mod csv_out;
+mod html;
 mod json;
+mod method;
 mod population_tables;
 mod rejects;
 mod tables;
@@ -20,6 +22,7 @@ use std::path::PathBuf;
 pub use columnar::write_columnar_tables;
 pub use compare_tables::comparison_tables;
 pub use csv_out::{write_csv_tables, write_csv_tables_encoded, CsvEncoding};
+pub use html::write_html_report;
 pub use json::{write_json, write_json_value};
 pub use rejects::write_rejects;
 pub use tables::{tables, Cell, Column, Kind, Lang, Table};

@@ -460,23 +460,10 @@ fn method(sheet: &mut Worksheet, lang: Lang, f: &Formats) -> Result<(), XlsxErro
         &[&l("数値", "Figure"), &l("定義", "Definition")],
         f,
     )?;
-    let rows = [
-        (("設問の平均", "Item mean"), ("有効回答（尺度上の値）の平均。逆転項目は 最小+最大−回答 に変換。標準偏差は n−1、95%信頼区間は t 分布。", "Mean of valid answers (scale points); reverse-keyed items flipped as min + max − answer. SD with n − 1, 95% interval from Student's t.")),
-        (("肯定率", "Favourable share"), ("肯定的な回答（既定 4・5）の割合。領域では項目の回答を合算。", "Share of favourable answers (default 4 and 5); for a dimension, pooled over its items' answers.")),
-        (("領域スコア", "Dimension score"), ("回答者ごとに回答した項目の平均（既定で半数以上回答した人のみ）、その平均。", "Each respondent's mean of the items they answered (at least half by default); the dimension's figure is the mean of those scores.")),
-        (("割合の信頼区間", "Interval of a share"), ("Wilson のスコア区間（連続性補正なし）。", "Wilson score interval without continuity correction.")),
-        (("信頼性", "Reliability"), ("Cronbach の α（既定はリストワイズ）、Feldt の95%区間、項目除外時の α。0.7 未満に印。", "Cronbach's alpha (listwise by default), Feldt's 95% interval, alpha if item deleted; flagged below 0.7.")),
-        (("主要因", "Key drivers"), ("各領域スコアと指標の相関（Fisher z 区間）と Johnson の相対的重要度（R² に占める割合、ブートストラップ区間）。", "Pearson r of each dimension score with the KPI (Fisher-z interval) and Johnson's relative weights (share of R², bootstrap interval).")),
-        (("進捗", "Status"), ("基準値から目標値への直線上の今年度の値と比べて 順調／遅れ／目標達成。", "Against the straight line from baseline to target read at this wave's year: on track, behind or target met.")),
-        (("グラフの平均線", "Average line in the chart"), ("各領域の平均値の単純平均（回答者数で重み付けしない）。", "The unweighted mean of the dimension means (not weighted by respondents).")),
-        (("ヒートマップ", "Heatmap"), ("区分のグループ別の領域平均と全体との差。赤が低く緑が高い。", "Each group's dimension means and their difference from the whole organisation; red low, green high.")),
-        (("非公表（—）", "Withheld (—)"), ("回答者が最小グループ人数未満の数値、および他の公表値から逆算されうる数値は非公表。", "Figures with fewer contributors than the minimum group size, and figures that would let such a group be recovered from other published numbers, are withheld.")),
-        (("詳細", "More"), ("docs/statistics.md と docs/anonymity.md に全定義と検証方法。", "docs/statistics.md and docs/anonymity.md define every figure and how it is tested.")),
-    ];
     let wrap = Format::new()
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Top);
-    for (i, ((fj, fe), (dj, de))) in rows.iter().enumerate() {
+    for (i, ((fj, fe), (dj, de))) in crate::method::DEFINITIONS.iter().enumerate() {
         let at = 1 + i as u32;
         sheet.write_string_with_format(at, 0, l(fj, fe), &wrap)?;
         sheet.write_string_with_format(at, 1, l(dj, de), &wrap)?;

@@ -342,7 +342,8 @@ impl CsvEncodingArg {
 }
 
 /// The publishable outputs: report.json, the workbook, the CSV tables and the same tables as
-/// Parquet and Arrow IPC.
+/// Parquet and Arrow IPC, the charts (SVG, and PNG when a Japanese font is installed) and the
+/// one-file HTML report.
 pub fn write_outputs(
     report: &Report,
     out: &Path,
@@ -355,10 +356,50 @@ pub fn write_outputs(
     engage_export::write_report_workbook(report, &tables, &out.join("report.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables_encoded(&tables, out, csv)?;
     engage_export::write_columnar_tables(&tables, out)?;
+    let charts = engage_charts::report_charts(report, lang.code())
+        .into_iter()
+        .map(|spec| {
+            let svg = engage_charts::render_svg(&spec)?;
+            Ok((spec, svg))
+        })
+        .collect::<Result<Vec<_>, engage_charts::ChartError>>()?;
+    let rasteriser = chart_rasteriser()?;
+    let written = engage_charts::write_charts(&charts, &out.join("charts"), rasteriser.as_ref())?;
+    engage_export::write_html_report(report, &tables, &charts, &out.join("report.html"), lang)?;
     crate::ui::say!(
-        "wrote report.json, report.xlsx and {} tables as CSV, parquet/ and arrow/ to {}",
+        "wrote report.json, report.xlsx, report.html, {} tables as CSV, parquet/ and arrow/, and {} charts as SVG and {} as PNG in charts/ to {}",
         csvs.len(),
+        written.svg.len(),
+        written.png.len(),
         out.display()
     );
     Ok(())
+}
+
+/// The PNG renderer with a Japanese font: `ENGAGE_CHART_FONT` when set (an error if it cannot
+/// be used), else the system's fonts. With none that draws Japanese the PNGs are skipped with
+/// a warning (the SVGs and the HTML report are still written): docs/charts.md.
+fn chart_rasteriser() -> anyhow::Result<Option<engage_charts::Rasteriser>> {
+    let extra = std::env::var_os("ENGAGE_CHART_FONT").map(PathBuf::from);
+    match engage_charts::Rasteriser::new(extra.as_deref()) {
+        Ok(r) => {
+            let f = &r.font;
+            crate::ui::emit(
+                crate::ui::Level::Detail,
+                &format!(
+                    "PNG charts use the font {} ({})",
+                    f.family,
+                    f.path
+                        .as_ref()
+                        .map_or("given as bytes".into(), |p| p.display().to_string())
+                ),
+            );
+            Ok(Some(r))
+        }
+        Err(e @ engage_charts::ChartError::NoJapaneseFont) => {
+            crate::ui::warning!("PNG charts not written: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e).context("ENGAGE_CHART_FONT"),
+    }
 }
