@@ -578,6 +578,26 @@ fn compare_two_fixture_waves_writes_the_change_tables() {
         assert!(out.join(format!("{name}.csv")).exists(), "{name}.csv");
     }
     assert!(out.join("compare.xlsx").exists());
+    // The comparison's tables for machines: the KPI change as compare.json has it.
+    let file = std::fs::File::open(out.join("parquet/compare_kpis.parquet")).unwrap();
+    let batch = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(batch.num_rows(), json["kpis"].as_array().unwrap().len());
+    let file = std::fs::File::open(out.join("arrow/compare_dimensions.arrow")).unwrap();
+    let batch = arrow_ipc::reader::FileReader::try_new(file, None)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        batch.num_rows(),
+        json["dimensions"].as_array().unwrap().len()
+    );
 
     // One definition needs both waves' files.
     let o = engage(&["compare", &fixture_2023(), "--out", out.to_str().unwrap()]);

@@ -180,8 +180,9 @@ pub fn compare_and_write(
     let tables = engage_export::comparison_tables(&comparison, lang);
     engage_export::write_workbook(&tables, &out.join("compare.xlsx"), lang)?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
+    engage_export::write_columnar_tables(&tables, out)?;
     crate::ui::say!(
-        "wrote compare.json, compare.xlsx and {} CSV tables to {}",
+        "wrote compare.json, compare.xlsx and {} tables as CSV, parquet/ and arrow/ to {}",
         csvs.len(),
         out.display()
     );
