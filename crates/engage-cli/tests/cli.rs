@@ -808,6 +808,91 @@ fn report_with_an_earlier_wave_tests_against_its_respondents() {
         json["kpis"][1]["tracking"]["baseline_test"]["against"],
         "published_value"
     );
+
+    // The previous wave: the same comparison `engage compare` writes, in report.json, as
+    // tables, in the Summary (largest changes) and in the heatmap (change per group).
+    let cmp = tmp.path().join("cmp");
+    let o = engage(&[
+        "compare",
+        &fixture_2023(),
+        b.to_str().unwrap(),
+        "--out",
+        cmp.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let compared: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cmp.join("compare.json")).unwrap()).unwrap();
+    let previous = &json["previous_wave"];
+    for table in ["kpis", "dimensions", "items", "segments"] {
+        assert_eq!(previous[table], compared[table], "{table}");
+    }
+    for name in ["compare_dimensions.csv", "parquet/compare_segments.parquet"] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+    // Largest |difference| among dimensions and items, found here by a plain scan.
+    let mut rows: Vec<(String, f64)> = ["dimensions", "items"]
+        .iter()
+        .flat_map(|t| compared[*t].as_array().unwrap())
+        .filter(|x| !x["withheld"].as_bool().unwrap() && x["difference"].is_f64())
+        .map(|x| {
+            (
+                x["label"]["ja"].as_str().unwrap().to_string(),
+                x["difference"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    let summary = wb.worksheet_range("概要").unwrap();
+    let at = summary
+        .rows()
+        .position(|r| r[0].to_string().starts_with("前回調査からの大きな変化"))
+        .expect("a largest-changes section");
+    for (i, (label, difference)) in rows.iter().take(5).enumerate() {
+        let row = summary.rows().nth(at + 2 + i).unwrap();
+        assert_eq!(row[0].to_string(), *label);
+        let Data::Float(shown) = row[3] else {
+            panic!("{row:?}")
+        };
+        // serde_json's default float parsing may differ from the written value by an ulp.
+        assert!(
+            (shown - difference).abs() < 1e-12,
+            "{shown} vs {difference}"
+        );
+    }
+    // The heatmap's change of the first bureau in the first dimension.
+    let first = compared["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["segment"] == "bureau" && !x["withheld"].as_bool().unwrap())
+        .unwrap();
+    let heat = wb.worksheet_range("ヒートマップ").unwrap();
+    let header: Vec<String> = heat
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let dim = json["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == first["id"])
+        .unwrap();
+    let col = header
+        .iter()
+        .position(|h| *h == format!("{} (前回との差)", dim["label"]["ja"].as_str().unwrap()))
+        .unwrap();
+    let group_row = heat
+        .rows()
+        .find(|r| r[0].to_string() == first["group"].as_str().unwrap())
+        .unwrap();
+    let Data::Float(shown) = group_row[col] else {
+        panic!("{group_row:?}")
+    };
+    assert!((shown - first["difference"].as_f64().unwrap()).abs() < 1e-12);
 }
 
 #[test]

@@ -208,6 +208,35 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
             list(&highest)
         );
     }
+    if let Some(c) = &r.previous_wave {
+        let _ = write!(
+            out,
+            "<h3>{} {} → {}</h3><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            l("前回調査からの大きな変化", "Largest changes since the previous wave"),
+            esc(&c.a.wave.label),
+            esc(&c.b.wave.label),
+            l("領域・設問", "Dimension or item"),
+            l("前回", "Previous"),
+            l("今回", "This wave"),
+            l("差", "Difference"),
+            l("調整済みp値（BH）", "Adjusted p (BH)"),
+        );
+        for x in engage_report::largest_changes(c, 5) {
+            let side = |v: Option<&engage_report::Side>| {
+                v.map_or(String::new(), |v| format!("{:.2}", v.value))
+            };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                t(&x.label),
+                side(x.a.as_ref()),
+                side(x.b.as_ref()),
+                x.difference.map_or(String::new(), |d| format!("{d:+.2}")),
+                x.p_adjusted.map_or(String::new(), |p| format!("{p:.3}")),
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
 }
 
 /// Writes `report.html`.

@@ -193,6 +193,9 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
     if let Some(p) = &report.population {
         tables.extend(crate::population_tables::population_tables(p, lang));
     }
+    if let Some(c) = &report.previous_wave {
+        tables.extend(crate::compare_tables::comparison_tables(c, lang));
+    }
     tables
 }
 

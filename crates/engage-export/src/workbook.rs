@@ -159,21 +159,78 @@ fn summary(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
         }
     }
     row += 2;
-    sheet.write_string(
-        row,
-        0,
-        l(
-            "年度間の変化は engage compare の比較ブック（compare.xlsx）を参照。",
-            "Changes between waves: see the comparison workbook from engage compare (compare.xlsx).",
-        ),
-    )?;
+    match &r.previous_wave {
+        Some(c) => {
+            title(
+                sheet,
+                row,
+                &format!(
+                    "{} {} → {}",
+                    l(
+                        "前回調査からの大きな変化",
+                        "Largest changes since the previous wave"
+                    ),
+                    c.a.wave.label,
+                    c.b.wave.label
+                ),
+            )?;
+            row += 1;
+            header(
+                sheet,
+                row,
+                &[
+                    &l("領域・設問", "Dimension or item"),
+                    &l("前回", "Previous"),
+                    &l("今回", "This wave"),
+                    &l("差", "Difference"),
+                    &l("調整済みp値", "Adjusted p"),
+                    &l("判定（BH 5%）", "BH 5%"),
+                ],
+                f,
+            )?;
+            let diff = Format::new().set_num_format("+0.00;-0.00;0.00");
+            for x in engage_report::largest_changes(c, 5) {
+                row += 1;
+                sheet.write_string(row, 0, t(&x.label, lang))?;
+                if let (Some(a), Some(b)) = (&x.a, &x.b) {
+                    sheet.write_number_with_format(row, 1, a.value, &f.mean)?;
+                    sheet.write_number_with_format(row, 2, b.value, &f.mean)?;
+                }
+                if let Some(d) = x.difference {
+                    sheet.write_number_with_format(row, 3, d, &diff)?;
+                }
+                if let Some(p) = x.p_adjusted {
+                    sheet.write_number(row, 4, p)?;
+                    sheet.write_string(
+                        row,
+                        5,
+                        if p < 0.05 {
+                            l("有意な変化", "significant")
+                        } else {
+                            l("差は誤差の範囲", "within noise")
+                        },
+                    )?;
+                }
+            }
+        }
+        None => {
+            sheet.write_string(
+                row,
+                0,
+                l(
+                    "年度間の変化: engage report --earlier で前回調査を渡すとここに表示（または engage compare の compare.xlsx）。",
+                    "Changes between waves: give the previous wave with engage report --earlier to list them here (or see compare.xlsx from engage compare).",
+                ),
+            )?;
+        }
+    }
     sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
 /// Each plain segment's groups × dimensions: means with a colour scale, then each group's
-/// difference from the whole organisation.
+/// difference from the whole organisation and, with a previous wave, from that wave.
 fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result<(), XlsxError> {
     let l = |ja: &str, en: &str| Label::new(ja, en).get(lang.code()).to_string();
     sheet.set_name(l("ヒートマップ", "Heatmap"))?;
@@ -189,6 +246,7 @@ fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
         })
         .collect();
     let diff = Format::new().set_num_format("+0.00;-0.00;0.00");
+    let previous = r.previous_wave.as_ref().map(|c| &c.segments);
     let mut row = 0u32;
     for seg in r.segments.iter().filter(|s| s.across.is_none()) {
         title(sheet, row, t(&seg.label, lang))?;
@@ -203,6 +261,16 @@ fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
                 l("(全体との差)", "(vs organisation)")
             )
         }));
+        if previous.is_some() {
+            cols.push(String::new());
+            cols.extend(dims.iter().map(|d| {
+                format!(
+                    "{} {}",
+                    t(&d.label, lang),
+                    l("(前回との差)", "(vs previous wave)")
+                )
+            }));
+        }
         let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
         header(sheet, row, &refs, f)?;
         let first = row + 1;
@@ -223,6 +291,19 @@ fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
                         sheet.write_string_with_format(row, c + k + 1, "—", &f.withheld)?;
                     }
                 }
+                // The group's change since the previous wave, as the comparison publishes it.
+                if let Some(changes) = previous {
+                    let at = c + 2 * k + 2;
+                    let change = changes.iter().find(|x| {
+                        x.segment.as_deref() == Some(seg.id.as_str())
+                            && x.group.as_deref() == Some(g.key.as_str())
+                            && x.id == dims[j].id
+                    });
+                    match change.filter(|x| !x.withheld).and_then(|x| x.difference) {
+                        Some(d) => sheet.write_number_with_format(row, at, d, &diff)?,
+                        None => sheet.write_string_with_format(row, at, "—", &f.withheld)?,
+                    };
+                }
             }
         }
         if row >= first {
@@ -232,6 +313,9 @@ fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
                 .set_maximum_color("#63BE7B");
             sheet.add_conditional_format(first, 1, row, k, &scale)?;
             sheet.add_conditional_format(first, k + 2, row, 2 * k + 1, &scale)?;
+            if previous.is_some() {
+                sheet.add_conditional_format(first, 2 * k + 3, row, 3 * k + 2, &scale)?;
+            }
         }
         row += 2;
     }

@@ -322,6 +322,7 @@ pub fn build_report_with(
             figures_withheld_complementary: w.complementary,
         },
         population: None,
+        previous_wave: None,
     }
 }
 

@@ -553,3 +553,20 @@ pub fn check_crosswalk_segments(
     }
     Ok(())
 }
+
+/// The `k` largest published changes of the dimensions and items (all on the answer scale, so
+/// their differences compare), largest |B − A| first; ties keep dimensions before items.
+pub fn largest_changes(c: &Comparison, k: usize) -> Vec<&Change> {
+    let mut rows: Vec<&Change> = c
+        .dimensions
+        .iter()
+        .chain(&c.items)
+        .filter(|x| !x.withheld && x.difference.is_some())
+        .collect();
+    rows.sort_by(|x, y| {
+        let size = |c: &Change| c.difference.map_or(0.0, f64::abs);
+        size(y).total_cmp(&size(x))
+    });
+    rows.truncate(k);
+    rows
+}

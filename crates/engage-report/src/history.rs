@@ -177,3 +177,35 @@ fn two_sample(then: &Value, now: &Value) -> Option<BaselineTest> {
         _ => None,
     }
 }
+
+/// Sets `report.previous_wave`: this wave against the latest earlier wave before it (by year;
+/// the last given on a tie), exactly as `engage compare` would make it. Nothing when no
+/// earlier wave precedes this one.
+pub fn add_previous_wave(
+    report: &mut Report,
+    survey: &Survey,
+    partials: &Partials,
+    earlier: &[EarlierWave<'_>],
+) {
+    let year = survey.definition.wave.year;
+    let Some(previous) = earlier
+        .iter()
+        .filter(|w| w.survey.definition.wave.year < year)
+        .max_by_key(|w| w.survey.definition.wave.year)
+    else {
+        return;
+    };
+    let comparison = crate::compare::compare(
+        crate::compare::WaveInput {
+            survey: previous.survey,
+            partials: previous.partials,
+            report: previous.report,
+        },
+        crate::compare::WaveInput {
+            survey,
+            partials,
+            report,
+        },
+    );
+    report.previous_wave = Some(comparison);
+}

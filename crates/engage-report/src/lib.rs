@@ -17,13 +17,13 @@ mod tracking;
 
 pub use build::{build_report, build_report_with, Provenance};
 pub use compare::{
-    check_crosswalk_segments, compare, compare_with, Change, Comparison, CrosswalkError, GroupLink,
-    WaveInput, WaveSummary,
+    check_crosswalk_segments, compare, compare_with, largest_changes, Change, Comparison,
+    CrosswalkError, GroupLink, WaveInput, WaveSummary,
 };
 pub use drivers::add_bootstrap_intervals;
 pub use engage_stats::{Interval, WilcoxonMethod};
 pub use figures::{item_figures, kpi_value, score_figures};
-pub use history::{add_wave_history, EarlierWave};
+pub use history::{add_previous_wave, add_wave_history, EarlierWave};
 pub use model::*;
 pub use pack::pack;
 pub use paired::{

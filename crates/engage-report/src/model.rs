@@ -26,6 +26,9 @@ pub struct Report {
     /// Response rates, corrected intervals and weights, when the definition has
     /// `[population]` (docs/statistics.md#response-rates-and-weights).
     pub population: Option<crate::population::PopulationReport>,
+    /// This wave against the latest earlier wave given (`engage report --earlier`), as
+    /// `engage compare` makes it (docs/statistics.md#comparing-waves).
+    pub previous_wave: Option<crate::compare::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]

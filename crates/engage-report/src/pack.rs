@@ -72,6 +72,12 @@ pub fn pack(report: &Report, segment: &str, key: &str) -> Option<Report> {
         })
         .filter(|s| !s.groups.is_empty())
         .collect();
+    if let Some(c) = &mut out.previous_wave {
+        c.segments.retain(|x| {
+            kept.iter()
+                .any(|(s, k)| x.segment.as_ref() == Some(s) && x.group.as_ref() == Some(k))
+        });
+    }
     for q in &mut out.multi_select {
         q.by_segment.retain_mut(|t| {
             t.groups

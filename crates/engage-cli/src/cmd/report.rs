@@ -262,6 +262,7 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
             })
             .collect();
         engage_report::add_wave_history(&mut report, survey, &partials, &waves);
+        engage_report::add_previous_wave(&mut report, survey, &partials, &waves);
     }
     Ok(report)
 }
