@@ -887,7 +887,7 @@ fn report_with_an_earlier_wave_tests_against_its_respondents() {
         .unwrap();
     let group_row = heat
         .rows()
-        .find(|r| r[0].to_string() == first["group"].as_str().unwrap())
+        .find(|r| r[0] == first["group"].as_str().unwrap())
         .unwrap();
     let Data::Float(shown) = group_row[col] else {
         panic!("{group_row:?}")
