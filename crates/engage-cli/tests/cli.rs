@@ -94,6 +94,20 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "集計方法"
         ]
     );
+    // Print set-up: every sheet but the charts and method has a print area; tables repeat their
+    // header row on each printed page.
+    let names: Vec<(String, String)> = wb.defined_names().to_vec();
+    let areas = names
+        .iter()
+        .filter(|(n, _)| n == "_xlnm.Print_Area")
+        .count();
+    assert_eq!(areas, 17, "{names:?}");
+    assert!(
+        names.iter().any(|(n, v)| n == "_xlnm.Print_Titles"
+            && v.contains("検証指標")
+            && v.contains("$1:$1")),
+        "{names:?}"
+    );
     // Native charts: the dimension bars with the average line, the two ranked multi-select
     // questions, the two KPI trajectories and the two importance × performance scatters. Zip
     // stores entry names uncompressed, so the file's bytes name each chart part.

@@ -224,6 +224,7 @@ fn summary(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
             )?;
         }
     }
+    sheet.set_print_area(0, 0, row, 6)?;
     sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())
@@ -328,6 +329,14 @@ fn heatmap(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
         ),
     )?;
     sheet.set_freeze_panes(0, 1)?;
+    // Printed: every block, the group names repeated on each page across.
+    let width = if previous.is_some() {
+        3 * k + 2
+    } else {
+        2 * k + 1
+    };
+    sheet.set_print_area(0, 0, row, width)?;
+    sheet.set_repeat_columns(0, 0)?;
     sheet.set_landscape();
     Ok(())
 }

@@ -115,6 +115,14 @@ pub(crate) fn table_sheet(
             table.columns.len() as u16 - 1,
         )?;
     }
+    // Printed: the table and nothing else, its header row on every page.
+    sheet.set_print_area(
+        0,
+        0,
+        table.rows.len() as u32,
+        table.columns.len().max(1) as u16 - 1,
+    )?;
+    sheet.set_repeat_rows(0, 0)?;
     sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())
