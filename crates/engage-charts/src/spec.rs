@@ -25,6 +25,19 @@ pub enum Chart {
     Scatter(Scatter),
     /// Groups (rows) × dimensions (columns), coloured by value.
     Heatmap(Heatmap),
+    /// Changes since the previous wave as bars from zero with their 95% intervals.
+    Changes(Changes),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changes {
+    pub labels: Vec<String>,
+    /// This wave − the previous wave.
+    pub differences: Vec<f64>,
+    pub intervals: Vec<Option<(f64, f64)>>,
+    /// BH-adjusted p < 0.05: drawn in the accent colour.
+    pub significant: Vec<bool>,
+    pub x_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +128,51 @@ pub fn report_charts(r: &Report, lang: &str) -> Vec<ChartSpec> {
     out.extend(ranked_issues(r, lang));
     out.extend(driver_maps(r, lang));
     out.extend(heatmaps(r, lang));
+    out.extend(dimension_changes(r, lang));
     out
+}
+
+/// With a previous wave: each published dimension's change with its Welch interval.
+pub fn dimension_changes(r: &Report, lang: &str) -> Option<ChartSpec> {
+    let c = r.previous_wave.as_ref()?;
+    let rows: Vec<_> = c
+        .dimensions
+        .iter()
+        .filter(|x| !x.withheld)
+        .filter_map(|x| Some((x, x.difference?)))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(ChartSpec {
+        stem: "changes-dimensions".into(),
+        title: format!(
+            "{} {} → {}",
+            pick(lang, "領域の変化", "Dimension changes"),
+            c.a.wave.label,
+            c.b.wave.label
+        ),
+        chart: Chart::Changes(Changes {
+            labels: rows
+                .iter()
+                .map(|(x, _)| t(&x.label, lang).to_string())
+                .collect(),
+            differences: rows.iter().map(|(_, d)| *d).collect(),
+            intervals: rows
+                .iter()
+                .map(|(x, _)| x.ci.map(|i| (i.lower, i.upper)))
+                .collect(),
+            significant: rows
+                .iter()
+                .map(|(x, _)| x.p_adjusted.is_some_and(|p| p < 0.05))
+                .collect(),
+            x_label: pick(
+                lang,
+                "今回 − 前回（95%信頼区間、色付きは BH 調整後 p < 0.05）",
+                "This wave − previous (95% interval; coloured: BH-adjusted p < 0.05)",
+            ),
+        }),
+    })
 }
 
 /// The plan's chart: dimension means with the unweighted mean of those means as the line.

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::spec::{Chart, ChartSpec, Columns, Heatmap, KpiPath, Ranked, Scatter};
+use crate::spec::{Changes, Chart, ChartSpec, Columns, Heatmap, KpiPath, Ranked, Scatter};
 use crate::ChartError;
 
 /// Japanese-capable families first (Debian's fonts-noto-cjk, IPA fonts, macOS, Windows), then
@@ -63,6 +63,7 @@ pub fn render_svg(spec: &ChartSpec) -> Result<String, ChartError> {
             Chart::Path(c) => path(&root, &spec.title, c)?,
             Chart::Scatter(c) => scatter(&root, &spec.title, c)?,
             Chart::Heatmap(c) => heatmap(&root, &spec.title, c)?,
+            Chart::Changes(c) => changes(&root, &spec.title, c)?,
         }
         root.present().map_err(draw_err)?;
     }
@@ -89,6 +90,10 @@ fn size(chart: &Chart) -> (u32, u32) {
         Chart::Heatmap(c) => (
             widest(&c.rows, 13.0) as u32 + 60 + 96 * c.columns.len() as u32,
             (150 + 28 * c.rows.len()) as u32,
+        ),
+        Chart::Changes(c) => (
+            (widest(&c.labels, 14.0) as u32 + 560).max(720),
+            (130 + 36 * c.labels.len()) as u32,
         ),
     }
 }
@@ -454,6 +459,95 @@ fn heatmap(root: &Area<'_>, title: &str, c: &Heatmap) -> Result<(), ChartError> 
         }))
         .map_err(draw_err)?;
     note.draw_text(&c.note, &font(12), (16, 6))
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+fn changes(root: &Area<'_>, title: &str, c: &Changes) -> Result<(), ChartError> {
+    let n = c.labels.len();
+    let reach = c
+        .differences
+        .iter()
+        .zip(&c.intervals)
+        .flat_map(|(d, i)| [d.abs(), i.map_or(0.0, |i| i.0.abs().max(i.1.abs()))])
+        .fold(0.0, f64::max);
+    let reach = if reach > 0.0 { reach * 1.2 } else { 0.1 };
+    let label_of = |i: usize| {
+        n.checked_sub(1 + i)
+            .and_then(|k| c.labels.get(k).cloned())
+            .unwrap_or_default()
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, font(20))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(widest(&c.labels, 14.0) as u32 + 16)
+        .build_cartesian_2d(-reach..reach, (0..n - 1).into_segmented())
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .max_light_lines(1)
+        .y_labels(n + 1)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => label_of(*i),
+            _ => String::new(),
+        })
+        .x_label_formatter(&|v| {
+            if v.abs() < 1e-12 {
+                "0".to_string()
+            } else {
+                format!("{v:+.2}")
+            }
+        })
+        .x_desc(c.x_label.as_str())
+        .label_style(font(14))
+        .axis_desc_style(font(13))
+        .draw()
+        .map_err(draw_err)?;
+    chart
+        .draw_series(c.differences.iter().enumerate().map(|(k, d)| {
+            let i = n - 1 - k;
+            let colour = if c.significant[k] { ACCENT } else { BAR };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (*d, SegmentValue::Exact(i + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(8, 8, 0, 0);
+            bar
+        }))
+        .map_err(draw_err)?;
+    chart
+        .draw_series(c.intervals.iter().enumerate().filter_map(|(k, i)| {
+            let (lo, hi) = (*i)?;
+            let y = SegmentValue::CenterOf(n - 1 - k);
+            Some(PathElement::new(
+                [(lo, y.clone()), (hi, y)],
+                BLACK.stroke_width(1),
+            ))
+        }))
+        .map_err(draw_err)?;
+    chart
+        .draw_series(c.differences.iter().enumerate().map(|(k, d)| {
+            // The value sits past the far end of its bar and interval.
+            let (lo, hi) = c.intervals[k].unwrap_or((*d, *d));
+            let (x, dx, h) = if *d >= 0.0 {
+                (d.max(hi), 6, HPos::Left)
+            } else {
+                (d.min(lo), -6, HPos::Right)
+            };
+            EmptyElement::at((x, SegmentValue::CenterOf(n - 1 - k)))
+                + Text::new(format!("{d:+.2}"), (dx, 0), anchored(13, h, VPos::Center))
+        }))
+        .map_err(draw_err)?;
+    chart
+        .draw_series([PathElement::new(
+            [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+            BLACK.stroke_width(1),
+        )])
         .map_err(draw_err)?;
     Ok(())
 }

@@ -183,3 +183,36 @@ fn png_is_the_svg_at_twice_the_size_with_the_japanese_text_inked() {
         inked(&blank)
     );
 }
+
+#[test]
+fn changes_grow_from_zero_in_proportion_and_colour_the_significant_ones() {
+    // +0.09 and −0.03 from zero: the negative bar ends where the positive one starts, a third
+    // of its length (hand-worked: 0.03 / 0.09).
+    let spec = ChartSpec {
+        stem: "changes-dimensions".into(),
+        title: "領域の変化 R5 → R6".into(),
+        chart: Chart::Changes(engage_charts::spec::Changes {
+            labels: vec!["改革・改善".into(), "福利厚生".into()],
+            differences: vec![0.09, -0.03],
+            intervals: vec![Some((0.05, 0.13)), Some((-0.07, 0.01))],
+            significant: vec![true, false],
+            x_label: "今回 − 前回".into(),
+        }),
+    };
+    let svg = render_svg(&spec).unwrap();
+    let all = rects(&svg);
+    let up = all
+        .iter()
+        .find(|r| r.4 == "#E15759")
+        .expect("significant bar in accent");
+    let down = all
+        .iter()
+        .find(|r| r.4 == BAR)
+        .expect("other bar in the bar colour");
+    assert!((down.0 + down.2 - up.0).abs() <= 1.0, "{up:?} {down:?}");
+    assert!((down.2 - up.2 / 3.0).abs() <= 1.0, "{up:?} {down:?}");
+    let t = texts(&svg);
+    for shown in ["+0.09", "-0.03", "改革・改善", "福利厚生"] {
+        assert!(t.iter().any(|x| x == shown), "{shown} missing from {t:?}");
+    }
+}

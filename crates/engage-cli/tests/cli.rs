@@ -840,7 +840,11 @@ fn report_with_an_earlier_wave_tests_against_its_respondents() {
     for table in ["kpis", "dimensions", "items", "segments"] {
         assert_eq!(previous[table], compared[table], "{table}");
     }
-    for name in ["compare_dimensions.csv", "parquet/compare_segments.parquet"] {
+    for name in [
+        "compare_dimensions.csv",
+        "parquet/compare_segments.parquet",
+        "charts/changes-dimensions.svg",
+    ] {
         assert!(out.join(name).exists(), "{name}");
     }
     // Largest |difference| among dimensions and items, found here by a plain scan.
