@@ -70,6 +70,19 @@ pub fn render_svg(spec: &ChartSpec) -> Result<String, ChartError> {
     Ok(buf)
 }
 
+/// The label of a segment on a vertical category axis drawn first-on-top: segment i from the
+/// bottom holds the (n − 1 − i)-th label; ticks between segments have none.
+fn top_down(labels: &[String], v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => labels
+            .len()
+            .checked_sub(1 + i)
+            .and_then(|k| labels.get(k).cloned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 fn widest(labels: &[String], size: f64) -> f64 {
     labels
         .iter()
@@ -175,11 +188,6 @@ fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
     let n = c.labels.len();
     let max = c.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     // Rank 1 on top: segment i from the bottom holds the (n − 1 − i)-th label.
-    let label_of = |i: usize| {
-        n.checked_sub(1 + i)
-            .and_then(|k| c.labels.get(k).cloned())
-            .unwrap_or_default()
-    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, font(20))
         .margin(16)
@@ -192,10 +200,7 @@ fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
         .disable_y_mesh()
         .max_light_lines(1)
         .y_labels(n + 1)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => label_of(*i),
-            _ => String::new(),
-        })
+        .y_label_formatter(&|v| top_down(&c.labels, v))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .x_desc(c.x_label.as_str())
         .label_style(font(14))
@@ -399,11 +404,6 @@ fn heatmap(root: &Area<'_>, title: &str, c: &Heatmap) -> Result<(), ChartError> 
     let shown = c.cells.iter().flatten().flatten().copied();
     let (lo, hi) = shown.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
     let (area, note) = root.split_vertically(root.dim_in_pixel().1 - 30);
-    let row_of = |i: usize| {
-        rows.checked_sub(1 + i)
-            .and_then(|k| c.rows.get(k).cloned())
-            .unwrap_or_default()
-    };
     let mut chart = ChartBuilder::on(&area)
         .caption(title, font(20))
         .margin(16)
@@ -423,10 +423,7 @@ fn heatmap(root: &Area<'_>, title: &str, c: &Heatmap) -> Result<(), ChartError> 
             SegmentValue::CenterOf(j) => c.columns.get(*j).cloned().unwrap_or_default(),
             _ => String::new(),
         })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => row_of(*i),
-            _ => String::new(),
-        })
+        .y_label_formatter(&|v| top_down(&c.rows, v))
         .label_style(font(13))
         .draw()
         .map_err(draw_err)?;
@@ -472,11 +469,6 @@ fn changes(root: &Area<'_>, title: &str, c: &Changes) -> Result<(), ChartError> 
         .flat_map(|(d, i)| [d.abs(), i.map_or(0.0, |i| i.0.abs().max(i.1.abs()))])
         .fold(0.0, f64::max);
     let reach = if reach > 0.0 { reach * 1.2 } else { 0.1 };
-    let label_of = |i: usize| {
-        n.checked_sub(1 + i)
-            .and_then(|k| c.labels.get(k).cloned())
-            .unwrap_or_default()
-    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, font(20))
         .margin(16)
@@ -489,10 +481,7 @@ fn changes(root: &Area<'_>, title: &str, c: &Changes) -> Result<(), ChartError> 
         .disable_y_mesh()
         .max_light_lines(1)
         .y_labels(n + 1)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => label_of(*i),
-            _ => String::new(),
-        })
+        .y_label_formatter(&|v| top_down(&c.labels, v))
         .x_label_formatter(&|v| {
             if v.abs() < 1e-12 {
                 "0".to_string()
