@@ -5,6 +5,7 @@ mod descriptive;
 mod drivers;
 mod error;
 mod intervals;
+mod keyness;
 mod paired;
 mod rank;
 mod reliability;
@@ -19,6 +20,7 @@ pub use drivers::{
 };
 pub use error::StatsError;
 pub use intervals::{mean_ci, t_critical, wilson_ci, wilson_ci_effective, z_critical, Interval};
+pub use keyness::{log_likelihood_keyness, Keyness};
 pub use paired::{
     mcnemar, paired_t, wilcoxon_signed_rank, PairedT, Wilcoxon, WilcoxonMethod, WILCOXON_EXACT_MAX,
 };

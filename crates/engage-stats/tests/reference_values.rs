@@ -721,3 +721,27 @@ fn mcnemar_matches_statsmodels() {
     tol::close(t.p_value, 0.011270104849283227, tol::QUANTILE, "p");
     assert!(mcnemar(0, 0).is_err());
 }
+
+#[test]
+fn keyness_matches_scipy_log_likelihood() {
+    // reference.py section 25: scipy 1.14.1 chi2_contingency(table, correction=False,
+    // lambda_="log-likelihood"); Hardie's log ratio by hand.
+    let k = log_likelihood_keyness(40, 2000, 60, 18000).unwrap();
+    assert!((k.g2 - 62.75251040233446).abs() < 1e-10, "{k:?}");
+    assert!((k.p_value - 2.343826520208417e-15).abs() < 1e-24, "{k:?}");
+    assert!((k.log_ratio.unwrap() - 2.584962500721156).abs() < 1e-12);
+    assert!(k.over);
+    // A term only the group uses: finite G², no log ratio.
+    let k = log_likelihood_keyness(3, 500, 0, 9500).unwrap();
+    assert!((k.g2 - 17.991529659699474).abs() < 1e-10, "{k:?}");
+    assert!((k.p_value - 2.2189010431209943e-05).abs() < 1e-15);
+    assert_eq!(k.log_ratio, None);
+    // Under-use: log ratio −2 exactly (0.005 against 0.02).
+    let k = log_likelihood_keyness(5, 1000, 200, 10000).unwrap();
+    assert!((k.g2 - 15.297825968527448).abs() < 1e-10, "{k:?}");
+    assert!((k.p_value - 9.182212707511553e-05).abs() < 1e-15);
+    assert_eq!(k.log_ratio, Some(-2.0));
+    assert!(!k.over);
+    assert!(log_likelihood_keyness(0, 100, 0, 100).is_err());
+    assert!(log_likelihood_keyness(5, 4, 0, 100).is_err());
+}

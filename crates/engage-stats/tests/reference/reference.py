@@ -205,3 +205,13 @@ print(f"fpc(n=3690, N=6400)={np.sqrt((6400 - 3690) / (6400 - 1))!r}")
 from statsmodels.stats.contingency_tables import mcnemar
 mc = mcnemar(np.array([[120, 14], [31, 35]]), exact=False, correction=False)
 print(f"mcnemar([[120, 14], [31, 35]], exact=False, correction=False) statistic={mc.statistic!r} p={mc.pvalue!r}")
+
+# 25. Keyness of a term in one group's comments against the rest (issue #9): the
+# log-likelihood G² of the 2×2 table [[term in group, other tokens in group], [term in rest,
+# other tokens in rest]] (Rayson & Garside 2000), as scipy's chi2_contingency with
+# lambda_="log-likelihood" and no correction; Hardie's log ratio log2((a/n1)/(c/n2)).
+for table in ([[40, 1960], [60, 17940]], [[3, 497], [0, 9500]], [[5, 995], [200, 9800]]):
+    res = stats.chi2_contingency(np.array(table), correction=False, lambda_="log-likelihood")
+    (a, b), (c, d) = table
+    lr = np.log2((a / (a + b)) / (c / (c + d))) if a and c else None
+    print(f"keyness {table}: G2={res.statistic!r} p={res.pvalue!r} log_ratio={lr!r}")
