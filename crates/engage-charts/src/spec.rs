@@ -178,14 +178,8 @@ pub fn dimension_changes(r: &Report, lang: &str) -> Option<ChartSpec> {
 /// The plan's chart: dimension means with the unweighted mean of those means as the line.
 pub fn dimension_columns(r: &Report, lang: &str) -> Option<ChartSpec> {
     let (labels, values): (Vec<String>, Vec<f64>) = r
-        .dimensions
-        .iter()
-        .filter(|d| !d.withheld)
-        .filter_map(|d| {
-            d.figures
-                .as_ref()
-                .map(|x| (t(&d.label, lang).to_string(), x.mean))
-        })
+        .published_dimension_means()
+        .map(|(label, mean)| (t(label, lang).to_string(), mean))
         .unzip();
     if values.is_empty() {
         return None;

@@ -183,10 +183,8 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
     }
     out.push_str("</tbody></table>");
     let mut dims: Vec<(String, f64)> = r
-        .dimensions
-        .iter()
-        .filter(|d| !d.withheld)
-        .filter_map(|d| d.figures.as_ref().map(|x| (t(&d.label), x.mean)))
+        .published_dimension_means()
+        .map(|(label, mean)| (t(label), mean))
         .collect();
     dims.sort_by(|a, b| a.1.total_cmp(&b.1));
     if !dims.is_empty() {

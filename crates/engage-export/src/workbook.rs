@@ -132,10 +132,8 @@ fn summary(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result
     }
     // Dimensions from lowest to highest: the three lowest are where to look first.
     let mut dims: Vec<(&str, f64)> = r
-        .dimensions
-        .iter()
-        .filter(|d| !d.withheld)
-        .filter_map(|d| d.figures.as_ref().map(|x| (t(&d.label, lang), x.mean)))
+        .published_dimension_means()
+        .map(|(label, mean)| (t(label, lang), mean))
         .collect();
     dims.sort_by(|a, b| a.1.total_cmp(&b.1));
     row += 2;
@@ -351,10 +349,8 @@ fn charts(sheet: &mut Worksheet, r: &Report, lang: Lang, f: &Formats) -> Result<
 
     // 1. Dimension means with the average line, as in the plan.
     let dims: Vec<(&str, f64)> = r
-        .dimensions
-        .iter()
-        .filter(|d| !d.withheld)
-        .filter_map(|d| d.figures.as_ref().map(|x| (t(&d.label, lang), x.mean)))
+        .published_dimension_means()
+        .map(|(label, mean)| (t(label, lang), mean))
         .collect();
     if !dims.is_empty() {
         let average = dims.iter().map(|d| d.1).sum::<f64>() / dims.len() as f64;

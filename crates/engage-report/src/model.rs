@@ -31,6 +31,17 @@ pub struct Report {
     pub previous_wave: Option<crate::compare::Comparison>,
 }
 
+impl Report {
+    /// Each published dimension's label and mean, in definition order: what every chart,
+    /// summary and ranking of dimensions shows.
+    pub fn published_dimension_means(&self) -> impl Iterator<Item = (&Label, f64)> + '_ {
+        self.dimensions
+            .iter()
+            .filter(|d| !d.withheld)
+            .filter_map(|d| d.figures.as_ref().map(|x| (&d.label, x.mean)))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Engine {
     pub name: String,

@@ -78,24 +78,9 @@ pub fn run(args: Args) -> Outcome {
         read - accepted
     );
     let mut report = engage_report::build_report(&survey, &partials, provenance);
-    if let Some(path) = survey.headcounts_path() {
-        // Rates and corrected intervals come from counts; weights need rows, which
-        // partials do not carry.
-        let headcounts = crate::cmd::report::read_headcounts(&path)?;
-        engage_report::add_population(
-            &mut report,
-            &survey,
-            &partials,
-            &survey
-                .definition
-                .population
-                .as_ref()
-                .expect("a headcount path comes from [population]")
-                .headcounts,
-            &headcounts,
-            None,
-        )?;
-    }
+    // Rates and corrected intervals come from counts; weights need rows, which partials do
+    // not carry.
+    crate::cmd::report::add_headcounts(&mut report, &survey, &partials, None)?;
     write_outputs(
         &report,
         &args.out,

@@ -215,38 +215,23 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
         (report, partials)
     })?;
-    if let Some(path) = survey.headcounts_path() {
-        let headcounts = read_headcounts(&path)?;
-        // Only raking needs the respondents' values.
-        let rakes = survey
-            .definition
-            .population
-            .as_ref()
-            .is_some_and(|p| !p.rake.is_empty());
-        let values = rakes.then(|| engage_aggregate::respondent_values(survey, &ingested.table));
-        let rows = values.as_ref().map(|values| engage_report::WeightingRows {
-            segment_codes: ingested
-                .table
-                .segments
-                .iter()
-                .map(|s| s.codes.as_slice())
-                .collect(),
-            values,
-        });
-        engage_report::add_population(
-            &mut report,
-            survey,
-            &partials,
-            &survey
-                .definition
-                .population
-                .as_ref()
-                .expect("a headcount path comes from [population]")
-                .headcounts,
-            &headcounts,
-            rows,
-        )?;
-    }
+    // Only raking needs the respondents' values.
+    let rakes = survey
+        .definition
+        .population
+        .as_ref()
+        .is_some_and(|p| !p.rake.is_empty());
+    let values = rakes.then(|| engage_aggregate::respondent_values(survey, &ingested.table));
+    let rows = values.as_ref().map(|values| engage_report::WeightingRows {
+        segment_codes: ingested
+            .table
+            .segments
+            .iter()
+            .map(|s| s.codes.as_slice())
+            .collect(),
+        values,
+    });
+    add_headcounts(&mut report, survey, &partials, rows)?;
     if !plan.earlier.is_empty() {
         let earlier = plan
             .earlier
@@ -265,6 +250,33 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         engage_report::add_previous_wave(&mut report, survey, &partials, &waves);
     }
     Ok(report)
+}
+
+/// `[population]`'s figures when the definition names a headcount file: response rates and
+/// corrected intervals from counts, weights only when `rows` (the respondents' values) are
+/// given. Shared by `report` and `merge`.
+pub fn add_headcounts(
+    report: &mut Report,
+    survey: &Survey,
+    partials: &engage_aggregate::Partials,
+    rows: Option<engage_report::WeightingRows<'_>>,
+) -> anyhow::Result<()> {
+    let (Some(path), Some(population)) = (
+        survey.headcounts_path(),
+        survey.definition.population.as_ref(),
+    ) else {
+        return Ok(());
+    };
+    let headcounts = read_headcounts(&path)?;
+    engage_report::add_population(
+        report,
+        survey,
+        partials,
+        &population.headcounts,
+        &headcounts,
+        rows,
+    )?;
+    Ok(())
 }
 
 /// The headcount file named in `[population]`, as the report reads it.
