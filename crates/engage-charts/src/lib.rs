@@ -3,6 +3,7 @@
 //! HTML report inlines the same SVG. Pure drawing: no polars, no file layout decisions beyond
 //! [`write_charts`].
 
+mod layout;
 mod png;
 pub mod spec;
 mod svg;

@@ -27,6 +27,21 @@ pub enum Chart {
     Heatmap(Heatmap),
     /// Changes since the previous wave as bars from zero with their 95% intervals.
     Changes(Changes),
+    /// Terms as circles sized by use, linked when used in the same comments.
+    Network(Network),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// Term and the comments using it.
+    pub nodes: Vec<(String, u64)>,
+    /// (a, b, Jaccard) between node indices.
+    pub edges: Vec<(usize, usize, f64)>,
+    /// From [`crate::layout::force_layout`], in the unit square.
+    pub positions: Vec<(f64, f64)>,
+    /// Cluster of each node (connected components of the edges), for its colour.
+    pub clusters: Vec<usize>,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +72,8 @@ pub struct Ranked {
     pub labels: Vec<String>,
     pub counts: Vec<u64>,
     pub x_label: String,
+    /// When set, each bar is also labelled with its share of this base.
+    pub base: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +146,59 @@ pub fn report_charts(r: &Report, lang: &str) -> Vec<ChartSpec> {
     out.extend(driver_maps(r, lang));
     out.extend(heatmaps(r, lang));
     out.extend(dimension_changes(r, lang));
+    out.extend(comment_charts(r, lang));
+    out
+}
+
+/// Per published free-text question: its category shares (ranked, as the plan's chart of
+/// citizen opinions) and its co-occurrence network.
+pub fn comment_charts(r: &Report, lang: &str) -> Vec<ChartSpec> {
+    let Some(f) = &r.free_text else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for q in f.questions.iter().filter(|q| !q.withheld) {
+        let mut cats: Vec<(&engage_model::Label, u64)> =
+            q.categories.iter().map(|c| (&c.label, c.comments)).collect();
+        cats.sort_by(|a, b| b.1.cmp(&a.1));
+        if !cats.is_empty() {
+            let (labels, counts) = cats
+                .into_iter()
+                .map(|(l, c)| (t(l, lang).to_string(), c))
+                .unzip();
+            out.push(ChartSpec {
+                stem: stem("comment-categories", &q.id),
+                title: format!("{}（{}）", t(&q.label, lang), pick(lang, "分類別", "by category")),
+                chart: Chart::Ranked(Ranked {
+                    labels,
+                    counts,
+                    x_label: pick(lang, "該当する記述数（割合は記述のある回答に対して）", "Comments (share of all comments)"),
+                    base: Some(q.comments),
+                }),
+            });
+        }
+        if let Some(net) = &q.network {
+            if net.nodes.len() >= 2 {
+                let edges: Vec<(usize, usize, f64)> =
+                    net.edges.iter().map(|e| (e.a, e.b, e.jaccard)).collect();
+                out.push(ChartSpec {
+                    stem: stem("comment-network", &q.id),
+                    title: format!("{}（{}）", t(&q.label, lang), pick(lang, "共起ネットワーク", "co-occurrence network")),
+                    chart: Chart::Network(Network {
+                        nodes: net.nodes.iter().map(|n| (n.term.clone(), n.comments)).collect(),
+                        positions: crate::layout::force_layout(net.nodes.len(), &edges),
+                        clusters: crate::layout::components(net.nodes.len(), &edges),
+                        edges,
+                        note: pick(
+                            lang,
+                            "円の大きさ＝その語を含む記述数、線の太さ＝Jaccard係数（同じ記述に現れる度合い）",
+                            "Circle size: comments using the term; line width: Jaccard coefficient (how often used together)",
+                        ),
+                    }),
+                });
+            }
+        }
+    }
     out
 }
 
@@ -231,6 +301,7 @@ pub fn ranked_issues(r: &Report, lang: &str) -> Vec<ChartSpec> {
                     labels,
                     counts,
                     x_label: pick(lang, "回答数", "Respondents"),
+                    base: None,
                 }),
             })
         })

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::spec::{Changes, Chart, ChartSpec, Columns, Heatmap, KpiPath, Ranked, Scatter};
+use crate::spec::{Changes, Chart, ChartSpec, Columns, Heatmap, KpiPath, Network, Ranked, Scatter};
 use crate::ChartError;
 
 /// Japanese-capable families first (Debian's fonts-noto-cjk, IPA fonts, macOS, Windows), then
@@ -64,6 +64,7 @@ pub fn render_svg(spec: &ChartSpec) -> Result<String, ChartError> {
             Chart::Scatter(c) => scatter(&root, &spec.title, c)?,
             Chart::Heatmap(c) => heatmap(&root, &spec.title, c)?,
             Chart::Changes(c) => changes(&root, &spec.title, c)?,
+            Chart::Network(c) => network(&root, &spec.title, c)?,
         }
         root.present().map_err(draw_err)?;
     }
@@ -108,6 +109,7 @@ fn size(chart: &Chart) -> (u32, u32) {
             (widest(&c.labels, 14.0) as u32 + 560).max(720),
             (130 + 36 * c.labels.len()) as u32,
         ),
+        Chart::Network(_) => (900, 720),
     }
 }
 
@@ -187,13 +189,14 @@ fn columns(root: &Area<'_>, title: &str, c: &Columns) -> Result<(), ChartError> 
 fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
     let n = c.labels.len();
     let max = c.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let headroom = if c.base.is_some() { 1.3 } else { 1.15 };
     // Rank 1 on top: segment i from the bottom holds the (n − 1 − i)-th label.
     let mut chart = ChartBuilder::on(root)
         .caption(title, font(20))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(widest(&c.labels, 14.0) as u32 + 16)
-        .build_cartesian_2d(0.0..max * 1.15, (0..n - 1).into_segmented())
+        .build_cartesian_2d(0.0..max * headroom, (0..n - 1).into_segmented())
         .map_err(draw_err)?;
     chart
         .configure_mesh()
@@ -223,8 +226,12 @@ fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
         .map_err(draw_err)?;
     chart
         .draw_series(c.counts.iter().enumerate().map(|(rank, count)| {
+            let label = match c.base {
+                Some(base) if base > 0 => format!(" {count} ({})", percent(*count as f64 / base as f64)),
+                _ => format!(" {count}"),
+            };
             Text::new(
-                format!(" {count}"),
+                label,
                 (*count as f64, SegmentValue::CenterOf(n - 1 - rank)),
                 anchored(13, HPos::Left, VPos::Center),
             )
@@ -538,5 +545,66 @@ fn changes(root: &Area<'_>, title: &str, c: &Changes) -> Result<(), ChartError> 
             BLACK.stroke_width(1),
         )])
         .map_err(draw_err)?;
+    Ok(())
+}
+
+/// One colour per cluster (Tableau 10), repeating after ten.
+const CLUSTER_COLOURS: [RGBColor; 10] = [
+    RGBColor(0x4E, 0x79, 0xA7),
+    RGBColor(0xF2, 0x8E, 0x2B),
+    RGBColor(0xE1, 0x57, 0x59),
+    RGBColor(0x76, 0xB7, 0xB2),
+    RGBColor(0x59, 0xA1, 0x4F),
+    RGBColor(0xED, 0xC9, 0x48),
+    RGBColor(0xB0, 0x7A, 0xA1),
+    RGBColor(0xFF, 0x9D, 0xA7),
+    RGBColor(0x9C, 0x75, 0x5F),
+    RGBColor(0xBA, 0xB0, 0xAC),
+];
+
+fn network(root: &Area<'_>, title: &str, c: &Network) -> Result<(), ChartError> {
+    let (w, h) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 14),
+        anchored(20, HPos::Center, VPos::Top),
+    ))
+    .map_err(draw_err)?;
+    root.draw(&Text::new(
+        c.note.clone(),
+        (w as i32 / 2, h as i32 - 12),
+        anchored(12, HPos::Center, VPos::Bottom),
+    ))
+    .map_err(draw_err)?;
+    // The plot square inside margins wide enough for labels and the largest circles.
+    let (left, top, right, bottom) = (70.0, 60.0, w as f64 - 70.0, h as f64 - 50.0);
+    let at = |(x, y): (f64, f64)| {
+        (
+            (left + x * (right - left)) as i32,
+            (top + y * (bottom - top)) as i32,
+        )
+    };
+    let max = c.nodes.iter().map(|n| n.1).max().unwrap_or(1).max(1) as f64;
+    for &(a, b, jaccard) in &c.edges {
+        let width = 1 + (jaccard * 5.0).round() as u32;
+        root.draw(&PathElement::new(
+            vec![at(c.positions[a]), at(c.positions[b])],
+            GREY.mix(0.6).stroke_width(width),
+        ))
+        .map_err(draw_err)?;
+    }
+    for (i, (term, count)) in c.nodes.iter().enumerate() {
+        let radius = (6.0 + 22.0 * (*count as f64 / max).sqrt()) as i32;
+        let colour = CLUSTER_COLOURS[c.clusters[i] % CLUSTER_COLOURS.len()];
+        let centre = at(c.positions[i]);
+        root.draw(&Circle::new(centre, radius, colour.mix(0.75).filled()))
+            .map_err(draw_err)?;
+        root.draw(&Text::new(
+            term.clone(),
+            centre,
+            anchored(14, HPos::Center, VPos::Center),
+        ))
+        .map_err(draw_err)?;
+    }
     Ok(())
 }

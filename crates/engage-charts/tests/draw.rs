@@ -90,6 +90,7 @@ fn ranked_bars_put_the_most_picked_on_top_with_lengths_proportional_to_counts() 
             ],
             counts: vec![907, 889, 360],
             x_label: "回答数".into(),
+            base: None,
         }),
     };
     let svg = render_svg(&spec).unwrap();
@@ -166,6 +167,7 @@ fn png_is_the_svg_at_twice_the_size_with_the_japanese_text_inked() {
                 labels: vec!["a".into()],
                 counts: vec![1],
                 x_label: String::new(),
+            base: None,
             }),
         };
         rasteriser.png(&render_svg(&spec).unwrap(), 2.0).unwrap()

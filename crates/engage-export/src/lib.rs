@@ -6,6 +6,7 @@
 //! already absent from it, so no writer can leak them.
 
 mod columnar;
+mod comment_tables;
 mod compare_tables;
 mod csv_out;
 mod html;

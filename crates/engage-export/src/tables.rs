@@ -196,6 +196,9 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
     if let Some(c) = &report.previous_wave {
         tables.extend(crate::compare_tables::comparison_tables(c, lang));
     }
+    if let Some(f) = &report.free_text {
+        tables.extend(crate::comment_tables::comment_tables(f, lang));
+    }
     tables
 }
 

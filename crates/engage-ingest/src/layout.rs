@@ -19,6 +19,9 @@ pub struct ResponseTable {
     /// id column (every accepted row then has one); empty otherwise. Links waves for paired
     /// comparisons without keeping the ids themselves.
     pub respondent_ids: Vec<u128>,
+    /// One column per free-text question: each row's comment, NFKC-normalised and trimmed
+    /// (empty when blank). Only the comment analysis reads these.
+    pub comments: Vec<Vec<String>>,
 }
 
 /// One level of a segment. `key` is unique within the segment: for a nested segment it is the

@@ -134,6 +134,7 @@ struct Columns {
     segments: Vec<usize>,
     /// Per question: the option columns, or the one delimited column.
     multi: Vec<Vec<usize>>,
+    free_text: Vec<usize>,
     respondent_id: Option<usize>,
 }
 
@@ -145,6 +146,7 @@ impl Columns {
             .iter()
             .chain(&self.segments)
             .chain(self.multi.iter().flatten())
+            .chain(&self.free_text)
             .chain(&self.respondent_id)
             .copied()
             .filter(|&c| c != FILE_INDEX)
@@ -188,6 +190,11 @@ fn locate(survey: &Survey, path: &Path, headers: &mut HeaderIndex) -> Result<Col
         };
         multi.push(cols);
     }
+    let free_text = def
+        .free_text
+        .iter()
+        .map(|f| headers.find(path, &f.column, &format!("free text `{}`", f.id.get_ref())))
+        .collect::<Result<_, _>>()?;
     let respondent_id = match &def.data.respondent_id {
         Some(c) => Some(headers.find(path, c, "data.respondent_id")?),
         None => None,
@@ -196,6 +203,7 @@ fn locate(survey: &Survey, path: &Path, headers: &mut HeaderIndex) -> Result<Col
         items,
         segments,
         multi,
+        free_text,
         respondent_id,
     })
 }
@@ -269,6 +277,7 @@ impl<'s> RowReader<'s> {
         let mut out = Ingested::default();
         out.table.items = vec![Vec::new(); def.items.len()];
         out.table.multi = vec![MultiColumn::default(); def.multi_select.len()];
+        out.table.comments = vec![Vec::new(); def.free_text.len()];
         RowReader {
             survey,
             answers: AnswerMap::new(survey),
@@ -545,8 +554,22 @@ impl<'s> RowReader<'s> {
             }
         }
 
+        let comments: Vec<String> = cols
+            .free_text
+            .iter()
+            .map(|&c| {
+                let text = normalized(cell(c)).into_owned();
+                if self.missing_words.contains(&text) {
+                    String::new()
+                } else {
+                    text
+                }
+            })
+            .collect();
+
         let no_answers = codes.iter().all(|&c| c == CODE_MISSING)
-            && multi.iter().all(|&(_, answered)| !answered);
+            && multi.iter().all(|&(_, answered)| !answered)
+            && comments.iter().all(String::is_empty);
         if no_answers {
             rp.flag(
                 ProblemKind::NoAnswers,
@@ -610,6 +633,9 @@ impl<'s> RowReader<'s> {
         for (column, (bits, answered)) in self.out.table.multi.iter_mut().zip(multi) {
             column.picks.push(bits);
             column.answered.push(answered);
+        }
+        for (column, text) in self.out.table.comments.iter_mut().zip(comments) {
+            column.push(text);
         }
         self.out.table.n_rows += 1;
         true

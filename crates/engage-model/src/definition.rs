@@ -37,6 +37,12 @@ pub struct SurveyDefinition {
     pub crosses: Vec<Cross>,
     #[serde(default)]
     pub multi_select: Vec<MultiSelect>,
+    /// Free-text comment columns ("anything else?"), analysed by `engage-text`.
+    #[serde(default)]
+    pub free_text: Vec<FreeText>,
+    /// How comments are analysed: segments, stop words, user terms, categories.
+    #[serde(default)]
+    pub text: TextSettings,
     /// What each kind of data problem does to its row.
     #[serde(default)]
     pub validation: crate::Validation,
@@ -476,4 +482,96 @@ pub struct Choice {
     /// For `delimited` storage: the code written in the cell (the labels are accepted too).
     #[serde(default)]
     pub code: Option<String>,
+}
+
+/// A free-text question: one column of comments.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreeText {
+    pub id: Spanned<String>,
+    pub column: String,
+    pub ja: String,
+    pub en: String,
+}
+
+/// The comment analysis (docs/free-text.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSettings {
+    /// Segments whose groups get term counts, keyness and category shares; default every
+    /// segment without a parent. Nested segments and crosses are not allowed: their small
+    /// groups could be recovered by subtraction.
+    #[serde(default)]
+    pub segments: Option<Vec<Spanned<String>>>,
+    /// KPI whose low scorers' words are compared with everyone else's; default the first KPI.
+    #[serde(default)]
+    pub kpi: Option<Spanned<String>>,
+    /// Terms listed per group (default 20).
+    #[serde(default = "default_top_terms")]
+    pub top_terms: usize,
+    /// A term is shown anywhere only when at least this many comments use it (default 3):
+    /// a rare word can identify its writer.
+    #[serde(default = "default_min_term_comments")]
+    pub min_term_comments: u32,
+    /// Terms in the co-occurrence network (default 40, the most used).
+    #[serde(default = "default_network_terms")]
+    pub network_terms: usize,
+    /// Extra user-dictionary nouns (the workplace terms built in are always added).
+    #[serde(default)]
+    pub user_terms: Vec<String>,
+    /// Extra stop words (dictionary forms), on top of the built-in list.
+    #[serde(default)]
+    pub stop_words: Vec<String>,
+    /// Export the masked comment text of groups at or above `min_comment_group_size`
+    /// (also `--export-comments`). Off by default.
+    #[serde(default)]
+    pub export_comments: bool,
+    /// Category dictionary: each comment counts in every category one of whose terms or
+    /// patterns it contains.
+    #[serde(default)]
+    pub categories: Vec<TextCategory>,
+}
+
+fn default_top_terms() -> usize {
+    20
+}
+
+fn default_min_term_comments() -> u32 {
+    3
+}
+
+fn default_network_terms() -> usize {
+    40
+}
+
+impl Default for TextSettings {
+    fn default() -> Self {
+        TextSettings {
+            segments: None,
+            kpi: None,
+            top_terms: default_top_terms(),
+            min_term_comments: default_min_term_comments(),
+            network_terms: default_network_terms(),
+            user_terms: Vec::new(),
+            stop_words: Vec::new(),
+            export_comments: false,
+            categories: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextCategory {
+    pub id: Spanned<String>,
+    pub ja: String,
+    pub en: String,
+    /// Words matched against each token's dictionary form and surface (残業 matches 残業 in
+    /// 残業が多い; 忙しい matches 忙しく).
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// Text matched anywhere in the NFKC-normalised comment; `*` stands for any run of
+    /// characters (人が*足りない).
+    #[serde(default)]
+    pub patterns: Vec<String>,
 }

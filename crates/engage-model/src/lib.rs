@@ -8,10 +8,10 @@ mod survey;
 mod validation;
 
 pub use definition::{
-    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, Item, Kpi,
+    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, FreeText, Item, Kpi,
     KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Population, Privacy,
     ReliabilitySettings, Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta,
-    TextEncoding, Wave, YearValue,
+    TextCategory, TextEncoding, TextSettings, Wave, YearValue,
 };
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;

@@ -77,6 +77,10 @@ pub struct Survey {
     pub crosses: Vec<(String, Label)>,
     /// Per multi-select question, the index of its exclusive "none" option.
     pub none_options: Vec<Option<usize>>,
+    /// Segments whose groups the comment analysis reports (`[text] segments`).
+    pub text_segments: Vec<usize>,
+    /// KPI whose low scorers' comments are compared with the rest (`[text] kpi`).
+    pub text_kpi: Option<usize>,
     /// What each kind of data problem does to its row (`[validation]`, or `--strict`).
     pub policy: Policy,
 }
@@ -428,6 +432,7 @@ impl Checker<'_> {
         }
         let crosses = crosses.into_iter().map(|(_, c)| c).collect();
         let none_options = self.resolve_multi(&definition);
+        let (text_segments, text_kpi) = self.resolve_text(&definition, &segs, &segment_parents);
         self.check_validation(&definition);
         let policy = Policy::new(&definition.validation);
 
@@ -440,8 +445,74 @@ impl Checker<'_> {
             segment_across,
             crosses,
             none_options,
+            text_segments,
+            text_kpi,
             policy,
         }
+    }
+
+    fn resolve_text(
+        &mut self,
+        def: &SurveyDefinition,
+        segs: &HashMap<String, usize>,
+        parents: &[Option<usize>],
+    ) -> (Vec<usize>, Option<usize>) {
+        self.index_ids("free_text", def.free_text.iter().map(|f| &f.id));
+        let text = &def.text;
+        self.index_ids("text.categories", text.categories.iter().map(|c| &c.id));
+        for c in &text.categories {
+            let empty = |v: &[String]| v.iter().all(|t| t.trim().is_empty());
+            if empty(&c.terms) && empty(&c.patterns) {
+                self.problem_at(
+                    &c.id,
+                    "text.categories",
+                    "a category needs at least one term or pattern".into(),
+                );
+            }
+        }
+        if text.top_terms == 0 || text.network_terms < 2 || text.min_term_comments == 0 {
+            self.problem_in_section(
+                "text",
+                "text.top_terms",
+                "top_terms and min_term_comments must be at least 1, network_terms at least 2"
+                    .into(),
+            );
+        }
+        let segments = match &text.segments {
+            None => (0..def.segments.len())
+                .filter(|&s| parents[s].is_none())
+                .collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| {
+                    let s = self.lookup(segs, id, "text.segments", "segment")?;
+                    if parents[s].is_some() {
+                        self.problem_at(
+                            id,
+                            "text.segments",
+                            format!(
+                                "`{}` is nested in another segment; comments are reported only \
+                                 by segments without a parent",
+                                id.get_ref()
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(s)
+                })
+                .collect(),
+        };
+        let kpis: HashMap<String, usize> = def
+            .kpis
+            .iter()
+            .enumerate()
+            .map(|(k, kpi)| (kpi.id.get_ref().clone(), k))
+            .collect();
+        let kpi = match &text.kpi {
+            Some(id) => self.lookup(&kpis, id, "text.kpi", "KPI"),
+            None => (!def.kpis.is_empty()).then_some(0),
+        };
+        (segments, kpi)
     }
 
     fn check_validation(&mut self, def: &SurveyDefinition) {
@@ -539,6 +610,14 @@ impl Checker<'_> {
                 &seg.column,
                 format!("segment `{}`", seg.id.get_ref()),
                 &seg.id,
+            );
+        }
+        for f in &def.free_text {
+            claim(
+                self,
+                &f.column,
+                format!("free text `{}`", f.id.get_ref()),
+                &f.id,
             );
         }
         for m in &def.multi_select {

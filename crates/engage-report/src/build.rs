@@ -323,6 +323,7 @@ pub fn build_report_with(
         },
         population: None,
         previous_wave: None,
+        free_text: None,
     }
 }
 

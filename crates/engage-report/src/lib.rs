@@ -2,6 +2,7 @@
 //! and which groups are withheld for anonymity. Pure: no file is read or written here.
 
 mod build;
+mod comments;
 mod compare;
 mod drivers;
 mod figures;
@@ -15,6 +16,11 @@ mod reliability;
 mod suppression;
 mod tracking;
 
+pub use comments::{
+    add_free_text, withhold_partition, CategoryFigure, CommentGroup, CommentSegment, ExportedComment,
+    FreeTextInput, FreeTextQuestion, FreeTextReport, KeyTerm, LowKpiTerms, MaskCounts, TermEdge,
+    TermFigure, TermNetwork,
+};
 pub use build::{build_report, build_report_with, Provenance};
 pub use compare::{
     check_crosswalk_segments, compare, compare_with, largest_changes, Change, Comparison,

@@ -29,6 +29,9 @@ pub struct Report {
     /// This wave against the latest earlier wave given (`engage report --earlier`), as
     /// `engage compare` makes it (docs/statistics.md#comparing-waves).
     pub previous_wave: Option<crate::compare::Comparison>,
+    /// Free-text comments (docs/free-text.md), when the definition has `[[free_text]]` and
+    /// the report was built from rows.
+    pub free_text: Option<crate::comments::FreeTextReport>,
 }
 
 impl Report {

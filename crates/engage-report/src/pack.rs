@@ -72,6 +72,26 @@ pub fn pack(report: &Report, segment: &str, key: &str) -> Option<Report> {
         })
         .filter(|s| !s.groups.is_empty())
         .collect();
+    if let Some(f) = &mut out.free_text {
+        // The organisation's comment figures and the pack's own group; exported comments
+        // only of that group.
+        for q in &mut f.questions {
+            let own_label = q
+                .segments
+                .iter()
+                .find(|s| s.id == segment)
+                .and_then(|s| s.groups.iter().find(|g| g.key == key && !g.withheld))
+                .map(|g| g.label.clone());
+            for s in &mut q.segments {
+                s.groups.retain(|g| s.id == segment && g.key == key);
+            }
+            q.segments.retain(|s| !s.groups.is_empty());
+            let first_is_pack = report_first_text_segment(report) == Some(segment);
+            q.exported.retain(|c| first_is_pack && c.group.is_some() && c.group == own_label);
+            // The mask counts are the full release's; a pack's subset has its own.
+            q.masked = None;
+        }
+    }
     if let Some(c) = &mut out.previous_wave {
         c.segments.retain(|x| {
             kept.iter()
@@ -97,4 +117,14 @@ pub fn pack(report: &Report, segment: &str, key: &str) -> Option<Report> {
             .retain(|g| kept.iter().any(|(s, k)| *s == g.segment && *k == g.key));
     }
     Some(out)
+}
+
+/// The segment exported comments are labelled with (the first comment segment).
+fn report_first_text_segment(report: &Report) -> Option<&str> {
+    let f = report.free_text.as_ref()?;
+    f.questions
+        .first()?
+        .segments
+        .first()
+        .map(|s| s.id.as_str())
 }

@@ -2,6 +2,7 @@
 //! so that the Kumamoto fixture reproduces the figures published in the City Hall Reform Plan
 //! 2027. Used for the committed fixtures and for benchmark data of any size.
 
+mod comments;
 mod content;
 mod model;
 mod wave;

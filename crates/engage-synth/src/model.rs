@@ -55,6 +55,9 @@ pub struct Sample {
     /// Per question: picked options as bits; `None` when the question was skipped.
     pub work_issues: Vec<Option<u32>>,
     pub priorities: Vec<Option<u32>>,
+    /// Free-text comments (empty when none written); only the wave's own sample has them
+    /// (benchmark samples leave the column out).
+    pub comments: Option<Vec<String>>,
 }
 
 /// Everything calibration solves for; reused to draw samples of other sizes.
@@ -194,6 +197,7 @@ fn draw(spec: &WaveSpec, n: usize, seed: u64) -> (Sample, Latent) {
         answers: vec![Vec::with_capacity(n); n_items],
         work_issues: Vec::with_capacity(n),
         priorities: Vec::with_capacity(n),
+        comments: None,
     };
     let mut latent = Latent {
         items: vec![Vec::with_capacity(n); n_items],
@@ -522,6 +526,13 @@ pub fn calibrate(spec: &WaveSpec) -> (Sample, Calibration) {
         shifts,
     };
     finish(&mut sample, &latent, &calibration, spec, 1.0);
+    let kpi = &sample.answers[item_count() - 2];
+    sample.comments = Some(crate::comments::draw_comments(
+        &latent.factors,
+        &sample.bureau,
+        kpi,
+        spec.seed,
+    ));
     (sample, calibration)
 }
 

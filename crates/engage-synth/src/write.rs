@@ -45,8 +45,11 @@ fn priority_column() -> String {
     format!("Q{:02}", all_items().len() + 2)
 }
 
-/// Header row of the response file.
-pub fn header() -> Vec<String> {
+/// Header of the free-text column.
+pub const COMMENT_COLUMN: &str = "自由記述";
+
+/// Header row of the response file; the comment column last when the sample has comments.
+pub fn header(with_comments: bool) -> Vec<String> {
     let mut h: Vec<String> = [
         "回答者ID",
         "局区",
@@ -63,6 +66,9 @@ pub fn header() -> Vec<String> {
     h.extend((0..all_items().len()).map(item_column));
     h.extend((0..=WORK_ISSUES.len()).map(work_column));
     h.push(priority_column());
+    if with_comments {
+        h.push(COMMENT_COLUMN.to_string());
+    }
     h
 }
 
@@ -84,8 +90,9 @@ type SegmentText<'a> = (
     Option<&'a str>,
 );
 
-/// The survey definition (TOML) describing the files this crate writes.
-pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
+/// The survey definition (TOML) describing the files this crate writes; `with_comments` when
+/// the sample has the free-text column.
+pub fn definition_toml(spec: &WaveSpec, data_file: &str, with_comments: bool) -> String {
     let mut t = String::new();
     let w = &mut t;
     let _ = writeln!(
@@ -228,7 +235,41 @@ pub fn definition_toml(spec: &WaveSpec, data_file: &str) -> String {
         );
     }
     let _ = writeln!(w, "]");
+    if with_comments {
+        free_text_toml(w);
+    }
     t
+}
+
+/// The free-text question and a category dictionary like the ones analysts keep.
+fn free_text_toml(w: &mut String) {
+    let _ = writeln!(
+        w,
+        "\n[[free_text]]\nid = \"comment\"\ncolumn = \"{COMMENT_COLUMN}\"\nja = \"市役所改革・職場環境についての意見\"\nen = \"Comments on reform and the workplace\"\n"
+    );
+    let _ = writeln!(w, "[text]\nsegments = [\"bureau\", \"age\", \"grade\"]\nkpi = \"work_satisfaction\"\n");
+    let categories: &[(&str, &str, &str, &[&str], &[&str])] = &[
+        ("workload", "業務量・人員", "Workload & staffing", &["業務量", "人員", "増員", "負担"], &["人が*足りな", "人員*足りな"]),
+        ("overtime", "時間外勤務・休暇", "Overtime & leave", &["残業", "時間外勤務", "休暇", "休息", "両立", "夜勤", "当直"], &[]),
+        ("digital", "ペーパーレス・DX", "Paperless & digital", &["ペーパーレス化", "DX", "押印", "決裁", "紙", "テレワーク", "効率化"], &[]),
+        ("management", "上司・管理職", "Supervisors & managers", &["上司", "管理職"], &[]),
+        ("hr", "人事評価・異動", "Appraisal & transfers", &["人事評価", "人事異動", "異動", "昇任"], &[]),
+        ("growth", "研修・成長", "Training & growth", &["研修", "キャリア", "専門性", "成長"], &[]),
+        ("relations", "職場の人間関係", "Workplace relations", &["人間関係", "コミュニケーション", "雰囲気"], &[]),
+        ("pay", "給与・手当", "Pay & allowances", &["給与", "手当"], &[]),
+        ("counter", "窓口・市民対応", "Counters & citizens", &["窓口", "市民対応", "苦情"], &[]),
+    ];
+    for (id, ja, en, terms, patterns) in categories {
+        let _ = writeln!(
+            w,
+            "[[text.categories]]\nid = \"{id}\"\nja = \"{ja}\"\nen = \"{en}\"\nterms = [{}]",
+            quote_list(terms)
+        );
+        if !patterns.is_empty() {
+            let _ = writeln!(w, "patterns = [{}]", quote_list(patterns));
+        }
+        let _ = writeln!(w);
+    }
 }
 
 /// The text cells of one row, in [`header`] order.
@@ -250,6 +291,9 @@ fn row_cells(s: &Sample, row: usize) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(";"),
     });
+    if let Some(comments) = &s.comments {
+        cells.push(comments[row].clone());
+    }
     cells
 }
 
@@ -370,7 +414,7 @@ pub fn write_csv_encoded(
             }
         }
     };
-    emit(&header())?;
+    emit(&header(sample.comments.is_some()))?;
     for row in 0..sample.n {
         emit(&row_cells(sample, row))?;
     }
@@ -378,13 +422,14 @@ pub fn write_csv_encoded(
     Ok(())
 }
 
-fn arrow_schema() -> Arc<Schema> {
-    let names = header();
+fn arrow_schema(with_comments: bool) -> Arc<Schema> {
+    let names = header(with_comments);
+    let text_from = names.len() - 1 - usize::from(with_comments);
     let fields: Vec<Field> = names
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let is_text = i < 8 || i == names.len() - 1;
+            let is_text = i < 8 || i >= text_from;
             let dtype = if is_text {
                 DataType::Utf8
             } else {
@@ -454,12 +499,17 @@ fn record_batches(
                     .join(";")
             })
         }));
+        if let Some(comments) = &sample.comments {
+            columns.push(text(&|r| {
+                (!comments[r].is_empty()).then(|| comments[r].clone())
+            }));
+        }
         RecordBatch::try_new(schema.clone(), columns).map_err(|e| SynthError::Arrow(e.to_string()))
     })
 }
 
 pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
-    let schema = arrow_schema();
+    let schema = arrow_schema(sample.comments.is_some());
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP))
@@ -479,7 +529,7 @@ pub fn write_parquet(sample: &Sample, path: &Path) -> Result<(), SynthError> {
 
 /// Arrow IPC file format (Feather v2), uncompressed.
 pub fn write_arrow_ipc(sample: &Sample, path: &Path) -> Result<(), SynthError> {
-    let schema = arrow_schema();
+    let schema = arrow_schema(sample.comments.is_some());
     let file = File::create(path).map_err(|source| SynthError::Write {
         path: path.to_path_buf(),
         source,
@@ -501,7 +551,7 @@ pub fn write_xlsx(sample: &Sample, path: &Path) -> Result<(), SynthError> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| SynthError::Xlsx(e.to_string());
     let mut book = Workbook::new();
     let sheet = book.add_worksheet().set_name("回答").map_err(xlsx)?;
-    for (c, name) in header().iter().enumerate() {
+    for (c, name) in header(sample.comments.is_some()).iter().enumerate() {
         sheet.write_string(0, c as u16, name).map_err(xlsx)?;
     }
     for row in 0..sample.n {

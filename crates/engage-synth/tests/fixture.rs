@@ -74,7 +74,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         let definition = std::fs::read_to_string(fixture(name).join("survey.toml")).unwrap();
         assert_eq!(
             definition,
-            engage_synth::definition_toml(&spec, "responses.csv"),
+            engage_synth::definition_toml(&spec, "responses.csv", sample.comments.is_some()),
             "{name}/survey.toml"
         );
     }

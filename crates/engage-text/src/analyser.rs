@@ -88,10 +88,12 @@ impl Analyser {
     }
 
     /// IPADIC from [`crate::default_ipadic_dir`] when installed, else the fallback and why.
-    pub fn find(user_terms: &[String]) -> (Self, Option<TextError>) {
+    /// Only a missing dictionary falls back: a damaged one or a bad user term is an error.
+    pub fn find(user_terms: &[String]) -> Result<(Self, Option<TextError>), TextError> {
         match Self::ipadic(&crate::default_ipadic_dir(), user_terms) {
-            Ok(a) => (a, None),
-            Err(e) => (Self::scripts(), Some(e)),
+            Ok(a) => Ok((a, None)),
+            Err(e @ TextError::NoDictionary(_)) => Ok((Self::scripts(), Some(e))),
+            Err(e) => Err(e),
         }
     }
 

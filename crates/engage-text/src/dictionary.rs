@@ -32,6 +32,10 @@ pub const WORKPLACE_TERMS: &[&str] = &[
     "DX",
     "RPA",
     "デジタル化",
+    "人間関係",
+    "専門性",
+    "業務量",
+    "市民対応",
 ];
 
 /// `$ENGAGE_IPADIC_DIR`, else where Debian's mecab-ipadic puts the source.

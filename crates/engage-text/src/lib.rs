@@ -5,6 +5,7 @@
 //! decides which comments may be counted or shown.
 
 mod analyser;
+pub mod corpus;
 mod dictionary;
 pub mod mask;
 pub mod normalize;
@@ -12,6 +13,7 @@ pub mod normalize;
 use std::path::PathBuf;
 
 pub use analyser::{Analyser, Pos, Token};
+pub use corpus::{CategoryRule, CommentDoc, CommentKind, Corpus, CorpusOptions, Term};
 pub use dictionary::{default_ipadic_dir, WORKPLACE_TERMS};
 
 #[derive(Debug, thiserror::Error)]

@@ -163,6 +163,7 @@ fn plan_job(job: Job, base: &Path, defaults: &Defaults) -> Planned {
                     suppression: engage_report::SuppressionMode::Full,
                     earlier: job.earlier.iter().map(|p| at(p)).collect(),
                     packs: job.packs.clone(),
+                    export_comments: false,
                 };
                 Ok(Work::Report {
                     input,

@@ -85,6 +85,11 @@ pub struct Args {
     /// three or more years, fits the trend.
     #[arg(long)]
     earlier: Vec<PathBuf>,
+    /// Also export the masked comment text of groups with at least `min_comment_group_size`
+    /// comments (as `[text] export_comments = true`). Needs the IPADIC dictionary, which finds
+    /// the names to mask.
+    #[arg(long)]
+    export_comments: bool,
 }
 
 /// Everything resolved before any work starts.
@@ -101,6 +106,8 @@ pub struct Plan {
     pub earlier: Vec<PathBuf>,
     /// Also write one pack per published group of this segment (`engage batch`).
     pub packs: Option<String>,
+    /// `--export-comments` (the definition's `[text] export_comments` also turns it on).
+    pub export_comments: bool,
 }
 
 fn plan(args: Args) -> anyhow::Result<Plan> {
@@ -126,6 +133,7 @@ fn plan(args: Args) -> anyhow::Result<Plan> {
         suppression: args.suppression.mode(),
         earlier: args.earlier,
         packs: None,
+        export_comments: args.export_comments,
     })
 }
 
@@ -232,6 +240,7 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         values,
     });
     add_headcounts(&mut report, survey, &partials, rows)?;
+    add_comments(&mut report, plan, ingested)?;
     if !plan.earlier.is_empty() {
         let earlier = plan
             .earlier
@@ -250,6 +259,65 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         engage_report::add_previous_wave(&mut report, survey, &partials, &waves);
     }
     Ok(report)
+}
+
+/// The free-text analysis, when the definition has `[[free_text]]` columns: IPADIC when
+/// installed (else the script-run fallback, said in a warning and in the report), one corpus
+/// per column, then the report's section.
+fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow::Result<()> {
+    let survey = &plan.survey;
+    let def = &survey.definition;
+    if def.free_text.is_empty() {
+        return Ok(());
+    }
+    let export = plan.export_comments || def.text.export_comments;
+    let (analyser, missing) = engage_text::Analyser::find(&def.text.user_terms)
+        .context("cannot load the Japanese dictionary for the comments")?;
+    if let Some(why) = &missing {
+        if export {
+            bail!("exporting comments needs the IPADIC dictionary to find the names to mask: {why}");
+        }
+        crate::ui::warning!(
+            "comments: {why}; words are cut where the script changes instead (no dictionary forms, no names found); see docs/free-text.md"
+        );
+    }
+    crate::ui::say!("comments: {}", analyser.description);
+    let options = engage_text::CorpusOptions {
+        extra_stop_words: def.text.stop_words.clone(),
+        categories: def
+            .text
+            .categories
+            .iter()
+            .map(|c| engage_text::CategoryRule {
+                terms: c.terms.clone(),
+                patterns: c.patterns.clone(),
+            })
+            .collect(),
+        mask: export,
+    };
+    let table = &ingested.table;
+    let corpora: Vec<engage_text::Corpus> = on_threads(plan.threads, || {
+        use rayon::prelude::*;
+        table
+            .comments
+            .par_iter()
+            .map(|column| engage_text::Corpus::build(column, &analyser, &options))
+            .collect()
+    })?;
+    let values = engage_aggregate::respondent_values(survey, table);
+    engage_report::add_free_text(
+        report,
+        survey,
+        table,
+        &engage_report::FreeTextInput {
+            corpora: &corpora,
+            analyser: analyser.description.clone(),
+            dictionary: missing.is_none(),
+            export_comments: export,
+            kpi_values: &values.kpis,
+        },
+    );
+    Ok(())
 }
 
 /// `[population]`'s figures when the definition names a headcount file: response rates and
