@@ -96,6 +96,7 @@ fn table(rows: &[([u8; 3], u32, u64, bool)]) -> ResponseTable {
         }],
         multi: vec![MultiColumn::default()],
         respondent_ids: Vec::new(),
+        comments: Vec::new(),
     };
     for (answers, seg, picks, answered) in rows {
         for (i, a) in answers.iter().enumerate() {

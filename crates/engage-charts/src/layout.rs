@@ -111,7 +111,9 @@ mod tests {
         let p = force_layout(4, &[(0, 1, 1.0), (2, 3, 1.0)]);
         let d = |a: usize, b: usize| ((p[a].0 - p[b].0).powi(2) + (p[a].1 - p[b].1).powi(2)).sqrt();
         assert!(d(0, 1) < d(0, 2) && d(2, 3) < d(1, 3), "{p:?}");
-        assert!(p.iter().all(|&(x, y)| (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y)));
+        assert!(p
+            .iter()
+            .all(|&(x, y)| (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y)));
     }
 
     #[test]

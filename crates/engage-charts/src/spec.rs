@@ -158,9 +158,12 @@ pub fn comment_charts(r: &Report, lang: &str) -> Vec<ChartSpec> {
     };
     let mut out = Vec::new();
     for q in f.questions.iter().filter(|q| !q.withheld) {
-        let mut cats: Vec<(&engage_model::Label, u64)> =
-            q.categories.iter().map(|c| (&c.label, c.comments)).collect();
-        cats.sort_by(|a, b| b.1.cmp(&a.1));
+        let mut cats: Vec<(&engage_model::Label, u64)> = q
+            .categories
+            .iter()
+            .map(|c| (&c.label, c.comments))
+            .collect();
+        cats.sort_by_key(|c| std::cmp::Reverse(c.1));
         if !cats.is_empty() {
             let (labels, counts) = cats
                 .into_iter()
@@ -168,11 +171,19 @@ pub fn comment_charts(r: &Report, lang: &str) -> Vec<ChartSpec> {
                 .unzip();
             out.push(ChartSpec {
                 stem: stem("comment-categories", &q.id),
-                title: format!("{}（{}）", t(&q.label, lang), pick(lang, "分類別", "by category")),
+                title: format!(
+                    "{}（{}）",
+                    t(&q.label, lang),
+                    pick(lang, "分類別", "by category")
+                ),
                 chart: Chart::Ranked(Ranked {
                     labels,
                     counts,
-                    x_label: pick(lang, "該当する記述数（割合は記述のある回答に対して）", "Comments (share of all comments)"),
+                    x_label: pick(
+                        lang,
+                        "該当する記述数（割合は記述のある回答に対して）",
+                        "Comments (share of all comments)",
+                    ),
                     base: Some(q.comments),
                 }),
             });

@@ -227,7 +227,9 @@ fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
     chart
         .draw_series(c.counts.iter().enumerate().map(|(rank, count)| {
             let label = match c.base {
-                Some(base) if base > 0 => format!(" {count} ({})", percent(*count as f64 / base as f64)),
+                Some(base) if base > 0 => {
+                    format!(" {count} ({})", percent(*count as f64 / base as f64))
+                }
                 _ => format!(" {count}"),
             };
             Text::new(

@@ -167,7 +167,7 @@ fn png_is_the_svg_at_twice_the_size_with_the_japanese_text_inked() {
                 labels: vec!["a".into()],
                 counts: vec![1],
                 x_label: String::new(),
-            base: None,
+                base: None,
             }),
         };
         rasteriser.png(&render_svg(&spec).unwrap(), 2.0).unwrap()

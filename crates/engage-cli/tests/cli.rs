@@ -89,6 +89,11 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "回答率",
             "有限母集団修正",
             "重み付け集計",
+            "自由記述 概要",
+            "自由記述 頻出語",
+            "自由記述 分類別割合",
+            "自由記述 特徴語",
+            "自由記述 共起ネットワーク",
             "ヒートマップ",
             "グラフ",
             "集計方法"
@@ -101,7 +106,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         .iter()
         .filter(|(n, _)| n == "_xlnm.Print_Area")
         .count();
-    assert_eq!(areas, 17, "{names:?}");
+    assert_eq!(areas, 22, "{names:?}");
     assert!(
         names.iter().any(|(n, v)| n == "_xlnm.Print_Titles"
             && v.contains("検証指標")
@@ -233,6 +238,14 @@ fn charts_and_html_follow_the_report(out: &Path, json: &serde_json::Value, log: 
             .iter()
             .map(|i| format!("heatmap-{i}")),
     );
+    // Each published free-text question: its categories and its network.
+    for q in json["free_text"]["questions"].as_array().unwrap() {
+        if !q["withheld"].as_bool().unwrap() {
+            let id = q["id"].as_str().unwrap();
+            expected.push(format!("comment-categories-{id}"));
+            expected.push(format!("comment-network-{id}"));
+        }
+    }
     expected.sort();
     let listed = |ext: &str| {
         let mut v: Vec<String> = std::fs::read_dir(out.join("charts"))
@@ -1285,4 +1298,104 @@ fn tables_for_machines_parquet_arrow_and_cp932_csv() {
     assert!(!bad && text.contains("同僚"), "{text}");
     let audit = engage(&["audit", out.to_str().unwrap()]);
     assert_eq!(audit.status.code(), Some(0), "{}", stderr(&audit));
+}
+
+/// The fixture's comments (#9): terms, keyness by bureau, categories and the network, small
+/// bureaus withheld, and with --export-comments only published bureaus' comments, masked.
+/// Needs IPADIC (Debian's mecab-ipadic); skipped without it unless ENGAGE_REQUIRE_IPADIC is set
+/// (as in CI).
+#[test]
+fn fixture_comments_are_counted_withheld_and_masked() {
+    if !engage_text_dictionary_installed() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = engage(&[
+        "report",
+        &fixture_2023(),
+        "--out",
+        out.to_str().unwrap(),
+        "--export-comments",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    let f = &json["free_text"];
+    assert_eq!(f["dictionary"], true);
+    let q = &f["questions"][0];
+    assert!(q["comments"].as_u64().unwrap() > 300);
+    assert!(q["non_answers"].as_u64().unwrap() > 0);
+    assert!(!q["terms"].as_array().unwrap().is_empty());
+    assert!(q["network"]["edges"].as_array().unwrap().len() > 10);
+    let bureaus = q["segments"][0]["groups"].as_array().unwrap();
+    let withheld: Vec<&str> = bureaus
+        .iter()
+        .filter(|g| g["withheld"] == true)
+        .map(|g| g["label"]["ja"].as_str().unwrap())
+        .collect();
+    // 議会局 has fewer than 10 comments in the fixture.
+    assert!(withheld.contains(&"議会局"), "{withheld:?}");
+    let fire = bureaus
+        .iter()
+        .find(|g| g["label"]["ja"] == "消防局")
+        .unwrap();
+    let key: Vec<&str> = fire["keyness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["term"].as_str().unwrap())
+        .collect();
+    // The generator gives the fire bureau its own topics (当直, 出動, 訓練).
+    assert!(key.contains(&"出動") && key.contains(&"訓練"), "{key:?}");
+    // Low-welfare staff write about overtime: 残業 is the overtime category's main term and
+    // the category is among the shares.
+    let categories = q["categories"].as_array().unwrap();
+    assert!(categories
+        .iter()
+        .any(|c| c["id"] == "overtime" && c["comments"].as_u64().unwrap() > 20));
+    let csv = std::fs::read_to_string(out.join("comments.csv")).unwrap();
+    assert!(csv.contains("［人名］"));
+    for planted in [
+        "山田",
+        "佐藤",
+        "鈴木",
+        "田中",
+        "高橋",
+        "096-328-2111",
+        "@city.example.jp",
+    ] {
+        assert!(!csv.contains(planted), "{planted} left in comments.csv");
+    }
+    for group in &withheld {
+        assert!(
+            !csv.lines().any(|l| l.split(',').nth(1) == Some(group)),
+            "a comment of withheld {group} was exported"
+        );
+    }
+    // Without --export-comments no comment text leaves engage.
+    let plain = tmp.path().join("plain");
+    let o = engage(&["report", &fixture_2023(), "--out", plain.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!plain.join("comments.csv").exists());
+    assert!(report_json(&plain)["free_text"]["questions"][0]["exported"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+fn engage_text_dictionary_installed() -> bool {
+    let dir = std::env::var_os("ENGAGE_IPADIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/mecab/dic/ipadic"));
+    let installed = dir.join("matrix.def").exists();
+    if !installed && std::env::var_os("ENGAGE_REQUIRE_IPADIC").is_some() {
+        panic!(
+            "ENGAGE_REQUIRE_IPADIC is set but there is no IPADIC at {}",
+            dir.display()
+        );
+    }
+    if !installed {
+        eprintln!("skipped: no IPADIC at {}", dir.display());
+    }
+    installed
 }

@@ -70,7 +70,11 @@ fn every_format_gives_the_same_statistics() {
         )
         .unwrap();
         let definition = dir.join("survey.toml");
-        std::fs::write(&definition, engage_synth::definition_toml(&spec, file, sample.comments.is_some())).unwrap();
+        std::fs::write(
+            &definition,
+            engage_synth::definition_toml(&spec, file, sample.comments.is_some()),
+        )
+        .unwrap();
         let mut json = report(&definition, &dir.join("out"));
 
         let inputs = json.as_object_mut().unwrap().remove("inputs").unwrap();

@@ -95,7 +95,12 @@ fn terms_table(f: &FreeTextReport, lang: Lang) -> Table {
     ];
     let width = columns.len();
     let mut rows = Vec::new();
-    let term_rows = |rows: &mut Vec<Vec<Cell>>, q: &FreeTextQuestion, seg: Cell, group: Cell, terms: &[TermFigure], base: u64| {
+    let term_rows = |rows: &mut Vec<Vec<Cell>>,
+                     q: &FreeTextQuestion,
+                     seg: Cell,
+                     group: Cell,
+                     terms: &[TermFigure],
+                     base: u64| {
         for (i, t) in terms.iter().enumerate() {
             rows.push(vec![
                 Cell::Text(q.id.clone()),
@@ -115,9 +120,20 @@ fn terms_table(f: &FreeTextReport, lang: Lang) -> Table {
         term_rows(&mut rows, q, whole(lang), whole(lang), &q.terms, q.comments);
         for (seg, g) in groups(q) {
             match g.comments {
-                Some(n) => term_rows(&mut rows, q, text(seg, lang), text(&g.label, lang), &g.terms, n),
+                Some(n) => term_rows(
+                    &mut rows,
+                    q,
+                    text(seg, lang),
+                    text(&g.label, lang),
+                    &g.terms,
+                    n,
+                ),
                 None => rows.push(withheld_row(
-                    vec![Cell::Text(q.id.clone()), text(seg, lang), text(&g.label, lang)],
+                    vec![
+                        Cell::Text(q.id.clone()),
+                        text(seg, lang),
+                        text(&g.label, lang),
+                    ],
                     width,
                 )),
             }
@@ -161,7 +177,12 @@ fn categories_table(f: &FreeTextReport, lang: Lang) -> Table {
     ];
     let width = columns.len();
     let mut rows = Vec::new();
-    let category_rows = |rows: &mut Vec<Vec<Cell>>, q: &FreeTextQuestion, seg: Cell, group: Cell, cats: &[&CategoryFigure], base: u64| {
+    let category_rows = |rows: &mut Vec<Vec<Cell>>,
+                         q: &FreeTextQuestion,
+                         seg: Cell,
+                         group: Cell,
+                         cats: &[&CategoryFigure],
+                         base: u64| {
         for c in cats {
             rows.push(vec![
                 Cell::Text(q.id.clone()),
@@ -188,11 +209,22 @@ fn categories_table(f: &FreeTextReport, lang: Lang) -> Table {
             match g.comments {
                 Some(n) if n > 0 => {
                     let cats: Vec<&CategoryFigure> = g.categories.iter().collect();
-                    category_rows(&mut rows, q, text(seg, lang), text(&g.label, lang), &cats, n);
+                    category_rows(
+                        &mut rows,
+                        q,
+                        text(seg, lang),
+                        text(&g.label, lang),
+                        &cats,
+                        n,
+                    );
                 }
                 Some(_) => {}
                 None => rows.push(withheld_row(
-                    vec![Cell::Text(q.id.clone()), text(seg, lang), text(&g.label, lang)],
+                    vec![
+                        Cell::Text(q.id.clone()),
+                        text(seg, lang),
+                        text(&g.label, lang),
+                    ],
                     width,
                 )),
             }
@@ -224,7 +256,11 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
     ];
     let width = columns.len();
     let mut rows = Vec::new();
-    let key_rows = |rows: &mut Vec<Vec<Cell>>, q: &FreeTextQuestion, seg: Cell, group: Cell, terms: &[KeyTerm]| {
+    let key_rows = |rows: &mut Vec<Vec<Cell>>,
+                    q: &FreeTextQuestion,
+                    seg: Cell,
+                    group: Cell,
+                    terms: &[KeyTerm]| {
         for t in terms {
             rows.push(vec![
                 Cell::Text(q.id.clone()),
@@ -238,7 +274,8 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
                 Cell::Number(t.g2, Kind::Plain),
                 Cell::Number(t.p_value, Kind::Plain),
                 Cell::Number(t.p_adjusted, Kind::Plain),
-                t.log_ratio.map_or(Cell::Empty, |x| Cell::Number(x, Kind::Plain)),
+                t.log_ratio
+                    .map_or(Cell::Empty, |x| Cell::Number(x, Kind::Plain)),
                 Cell::Bool(false),
             ]);
         }
@@ -247,11 +284,21 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
         for (seg, g) in groups(q) {
             if g.withheld {
                 rows.push(withheld_row(
-                    vec![Cell::Text(q.id.clone()), text(seg, lang), text(&g.label, lang)],
+                    vec![
+                        Cell::Text(q.id.clone()),
+                        text(seg, lang),
+                        text(&g.label, lang),
+                    ],
                     width,
                 ));
             } else {
-                key_rows(&mut rows, q, text(seg, lang), text(&g.label, lang), &g.keyness);
+                key_rows(
+                    &mut rows,
+                    q,
+                    text(seg, lang),
+                    text(&g.label, lang),
+                    &g.keyness,
+                );
             }
         }
         if let Some(low) = &q.low_kpi {
@@ -261,7 +308,10 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
             });
             let group = Cell::Text(low.rule.clone());
             if low.withheld {
-                rows.push(withheld_row(vec![Cell::Text(q.id.clone()), seg, group], width));
+                rows.push(withheld_row(
+                    vec![Cell::Text(q.id.clone()), seg, group],
+                    width,
+                ));
             } else {
                 key_rows(&mut rows, q, seg, group, &low.terms);
             }
@@ -315,7 +365,11 @@ fn exported_table(f: &FreeTextReport, lang: Lang) -> Table {
     let columns = vec![
         col("question_id", "設問ID", "Question id"),
         col("group", "グループ", "Group"),
-        col("comment", "記述（氏名等はマスク済み）", "Comment (names etc. masked)"),
+        col(
+            "comment",
+            "記述（氏名等はマスク済み）",
+            "Comment (names etc. masked)",
+        ),
         col("categories", "分類", "Categories"),
     ];
     let mut rows = Vec::new();

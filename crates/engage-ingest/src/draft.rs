@@ -518,11 +518,14 @@ fn write_draft(
         .filter(|&c| roles[c] == Role::Text)
         .map(|c| header[c].as_str())
         .collect();
-    if !text.is_empty() {
+    for (i, column) in text.iter().enumerate() {
         let _ = writeln!(
             w,
-            "# Free text (many distinct long values), not analysed yet: {}",
-            text.join(", ")
+            "# Free text (many distinct long values): counted and compared by group, never shown\n# unless asked (docs/free-text.md).\n[[free_text]]\nid = \"comment_{}\"\ncolumn = {}\nja = {}\nen = \"Comment {}\"\n",
+            i + 1,
+            quote(column),
+            quote(column),
+            i + 1
         );
     }
     let empty: Vec<&str> = (0..header.len())

@@ -8,8 +8,8 @@ mod survey;
 mod validation;
 
 pub use definition::{
-    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, FreeText, Item, Kpi,
-    KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Population, Privacy,
+    AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, FreeText, Item,
+    Kpi, KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Population, Privacy,
     ReliabilitySettings, Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta,
     TextCategory, TextEncoding, TextSettings, Wave, YearValue,
 };

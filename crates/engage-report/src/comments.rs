@@ -189,7 +189,11 @@ pub fn add_free_text(
     input: &FreeTextInput<'_>,
 ) {
     let def = &survey.definition;
-    let k = u64::from(def.privacy.min_comment_group_size.max(def.privacy.min_group_size));
+    let k = u64::from(
+        def.privacy
+            .min_comment_group_size
+            .max(def.privacy.min_group_size),
+    );
     let level = report.survey.confidence_level;
     let questions = def
         .free_text
@@ -314,7 +318,10 @@ impl Context<'_> {
         let mut order: Vec<usize> = (0..counts.len()).filter(|&t| counts[t] >= min).collect();
         self.sort_terms(&mut order, counts);
         order.truncate(text.top_terms);
-        order.into_iter().map(|t| self.term_figure(t, counts[t], n)).collect()
+        order
+            .into_iter()
+            .map(|t| self.term_figure(t, counts[t], n))
+            .collect()
     }
 
     /// Most comments first; ties in the terms' own order (Unicode), so output is stable.
@@ -447,7 +454,10 @@ impl Context<'_> {
                 comments_of[column.codes[row] as usize] += 1;
             }
         }
-        let counts: Vec<u64> = groups.iter().map(|(c, _)| comments_of[*c as usize]).collect();
+        let counts: Vec<u64> = groups
+            .iter()
+            .map(|(c, _)| comments_of[*c as usize])
+            .collect();
         let forced: Vec<bool> = groups.iter().map(|(_, g)| g.suppressed).collect();
         let withheld = withhold_partition(&counts, &forced, self.k);
         let mut published = vec![None; column.levels.len()];
@@ -553,7 +563,12 @@ impl Context<'_> {
             if doc.kind != CommentKind::Comment {
                 continue;
             }
-            let nodes: Vec<usize> = doc.terms.iter().filter_map(|t| node_of.get(t)).copied().collect();
+            let nodes: Vec<usize> = doc
+                .terms
+                .iter()
+                .filter_map(|t| node_of.get(t))
+                .copied()
+                .collect();
             for (i, &a) in nodes.iter().enumerate() {
                 for &b in &nodes[i + 1..] {
                     let (a, b) = (a.min(b), a.max(b));
@@ -589,7 +604,10 @@ impl Context<'_> {
         });
         edges.truncate(2 * m);
         TermNetwork {
-            nodes: order.iter().map(|&t| self.term_figure(t, totals[t], n)).collect(),
+            nodes: order
+                .iter()
+                .map(|&t| self.term_figure(t, totals[t], n))
+                .collect(),
             edges,
         }
     }

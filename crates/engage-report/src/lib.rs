@@ -16,12 +16,12 @@ mod reliability;
 mod suppression;
 mod tracking;
 
-pub use comments::{
-    add_free_text, withhold_partition, CategoryFigure, CommentGroup, CommentSegment, ExportedComment,
-    FreeTextInput, FreeTextQuestion, FreeTextReport, KeyTerm, LowKpiTerms, MaskCounts, TermEdge,
-    TermFigure, TermNetwork,
-};
 pub use build::{build_report, build_report_with, Provenance};
+pub use comments::{
+    add_free_text, withhold_partition, CategoryFigure, CommentGroup, CommentSegment,
+    ExportedComment, FreeTextInput, FreeTextQuestion, FreeTextReport, KeyTerm, LowKpiTerms,
+    MaskCounts, TermEdge, TermFigure, TermNetwork,
+};
 pub use compare::{
     check_crosswalk_segments, compare, compare_with, largest_changes, Change, Comparison,
     CrosswalkError, GroupLink, WaveInput, WaveSummary,

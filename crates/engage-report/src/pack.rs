@@ -87,7 +87,8 @@ pub fn pack(report: &Report, segment: &str, key: &str) -> Option<Report> {
             }
             q.segments.retain(|s| !s.groups.is_empty());
             let first_is_pack = report_first_text_segment(report) == Some(segment);
-            q.exported.retain(|c| first_is_pack && c.group.is_some() && c.group == own_label);
+            q.exported
+                .retain(|c| first_is_pack && c.group.is_some() && c.group == own_label);
             // The mask counts are the full release's; a pack's subset has its own.
             q.masked = None;
         }
@@ -122,9 +123,5 @@ pub fn pack(report: &Report, segment: &str, key: &str) -> Option<Report> {
 /// The segment exported comments are labelled with (the first comment segment).
 fn report_first_text_segment(report: &Report) -> Option<&str> {
     let f = report.free_text.as_ref()?;
-    f.questions
-        .first()?
-        .segments
-        .first()
-        .map(|s| s.id.as_str())
+    f.questions.first()?.segments.first().map(|s| s.id.as_str())
 }

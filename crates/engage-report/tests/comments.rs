@@ -10,8 +10,7 @@ use engage_text::{Analyser, CategoryRule, Corpus, CorpusOptions};
 fn question(export: bool) -> FreeTextQuestion {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let survey = engage_model::Survey::load(&dir.join("comments.toml")).unwrap();
-    let ingested =
-        engage_ingest::read_responses(&survey, &[dir.join("comments.csv")]).unwrap();
+    let ingested = engage_ingest::read_responses(&survey, &[dir.join("comments.csv")]).unwrap();
     let table = &ingested.table;
     let partials = engage_aggregate::aggregate(&survey, table);
     let provenance = engage_report::Provenance {
@@ -92,12 +91,40 @@ fn keyness_of_each_published_bureau_matches_scipy() {
     assert_eq!(b.comments, Some(15));
     // Over-represented terms only, strongest first (ties by term).
     assert_eq!(b.keyness.len(), 2);
-    check(&b.keyness[0], "増", (12, 4), 22.798070313876, 1.799462945196e-06, 5.398388835587e-06);
-    check(&b.keyness[1], "研修", (12, 4), 22.798070313876, 1.799462945196e-06, 5.398388835587e-06);
+    check(
+        &b.keyness[0],
+        "増",
+        (12, 4),
+        22.798070313876,
+        1.799462945196e-06,
+        5.398388835587e-06,
+    );
+    check(
+        &b.keyness[1],
+        "研修",
+        (12, 4),
+        22.798070313876,
+        1.799462945196e-06,
+        5.398388835587e-06,
+    );
     let d = group("D");
     assert_eq!(d.comments, Some(20));
-    check(&d.keyness[0], "会議", (15, 3), 23.343435291131, 1.355051865091e-06, 4.065155595273e-06);
-    check(&d.keyness[1], "長", (15, 3), 23.343435291131, 1.355051865091e-06, 4.065155595273e-06);
+    check(
+        &d.keyness[0],
+        "会議",
+        (15, 3),
+        23.343435291131,
+        1.355051865091e-06,
+        4.065155595273e-06,
+    );
+    check(
+        &d.keyness[1],
+        "長",
+        (15, 3),
+        23.343435291131,
+        1.355051865091e-06,
+        4.065155595273e-06,
+    );
 }
 
 #[test]
@@ -106,8 +133,22 @@ fn low_kpi_terms_match_scipy() {
     let low = q.low_kpi.unwrap();
     assert!(!low.withheld);
     assert_eq!((low.low_comments, low.other_comments), (Some(13), Some(37)));
-    check(&low.terms[0], "多", (13, 3), 41.863209627478, 9.788722304939e-11, 2.936616691482e-10);
-    check(&low.terms[1], "残業", (13, 3), 41.863209627478, 9.788722304939e-11, 2.936616691482e-10);
+    check(
+        &low.terms[0],
+        "多",
+        (13, 3),
+        41.863209627478,
+        9.788722304939e-11,
+        2.936616691482e-10,
+    );
+    check(
+        &low.terms[1],
+        "残業",
+        (13, 3),
+        41.863209627478,
+        9.788722304939e-11,
+        2.936616691482e-10,
+    );
 }
 
 #[test]
@@ -149,7 +190,8 @@ fn network_links_terms_used_together() {
     assert!(!net
         .edges
         .iter()
-        .any(|e| [name(e.a), name(e.b)].contains(&"残業") && [name(e.a), name(e.b)].contains(&"会議")));
+        .any(|e| [name(e.a), name(e.b)].contains(&"残業")
+            && [name(e.a), name(e.b)].contains(&"会議")));
 }
 
 #[test]

@@ -76,7 +76,13 @@ const BUREAU_TOPICS: &[(&str, &str)] = &[
     ("交通局", "運行ダイヤが厳しく、休憩が取りにくい。"),
 ];
 
-const NON_ANSWERS: &[&str] = &["特になし", "特になし。", "なし", "特にありません。", "特にない"];
+const NON_ANSWERS: &[&str] = &[
+    "特になし",
+    "特になし。",
+    "なし",
+    "特にありません。",
+    "特にない",
+];
 
 /// Colleagues named in a few comments (IPADIC tags these surnames as person names).
 const NAMES: &[&str] = &["山田", "佐藤", "鈴木", "田中", "高橋"];
@@ -85,7 +91,7 @@ const ROLES: &[&str] = &["係長", "課長", "主査", "さん"];
 /// One comment per respondent (empty when they wrote none). `factors` holds each dimension's
 /// latent factor per respondent; `kpi` each respondent's KPI answer (1..=5, 0 when missing).
 pub fn draw_comments(factors: &[Vec<f32>], bureau: &[u8], kpi: &[u8], seed: u64) -> Vec<String> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_C0_44E47);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x05EE_DC04_4E47);
     let n = bureau.len();
     (0..n)
         .map(|row| {
@@ -172,6 +178,11 @@ mod tests {
         let mention = |comments: &[String]| comments.iter().filter(|c| c.contains("残業")).count();
         let low = draw_comments(&factors(-1.0), &vec![0; n], &vec![3; n], 1);
         let high = draw_comments(&factors(1.0), &vec![0; n], &vec![3; n], 1);
-        assert!(mention(&low) > 2 * mention(&high), "{} vs {}", mention(&low), mention(&high));
+        assert!(
+            mention(&low) > 2 * mention(&high),
+            "{} vs {}",
+            mention(&low),
+            mention(&high)
+        );
     }
 }

@@ -241,23 +241,91 @@ pub fn definition_toml(spec: &WaveSpec, data_file: &str, with_comments: bool) ->
     t
 }
 
+/// id, Japanese, English, terms, patterns.
+type CategoryText<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], &'a [&'a str]);
+
 /// The free-text question and a category dictionary like the ones analysts keep.
 fn free_text_toml(w: &mut String) {
     let _ = writeln!(
         w,
         "\n[[free_text]]\nid = \"comment\"\ncolumn = \"{COMMENT_COLUMN}\"\nja = \"市役所改革・職場環境についての意見\"\nen = \"Comments on reform and the workplace\"\n"
     );
-    let _ = writeln!(w, "[text]\nsegments = [\"bureau\", \"age\", \"grade\"]\nkpi = \"work_satisfaction\"\n");
-    let categories: &[(&str, &str, &str, &[&str], &[&str])] = &[
-        ("workload", "業務量・人員", "Workload & staffing", &["業務量", "人員", "増員", "負担"], &["人が*足りな", "人員*足りな"]),
-        ("overtime", "時間外勤務・休暇", "Overtime & leave", &["残業", "時間外勤務", "休暇", "休息", "両立", "夜勤", "当直"], &[]),
-        ("digital", "ペーパーレス・DX", "Paperless & digital", &["ペーパーレス化", "DX", "押印", "決裁", "紙", "テレワーク", "効率化"], &[]),
-        ("management", "上司・管理職", "Supervisors & managers", &["上司", "管理職"], &[]),
-        ("hr", "人事評価・異動", "Appraisal & transfers", &["人事評価", "人事異動", "異動", "昇任"], &[]),
-        ("growth", "研修・成長", "Training & growth", &["研修", "キャリア", "専門性", "成長"], &[]),
-        ("relations", "職場の人間関係", "Workplace relations", &["人間関係", "コミュニケーション", "雰囲気"], &[]),
-        ("pay", "給与・手当", "Pay & allowances", &["給与", "手当"], &[]),
-        ("counter", "窓口・市民対応", "Counters & citizens", &["窓口", "市民対応", "苦情"], &[]),
+    let _ = writeln!(
+        w,
+        "[text]\nsegments = [\"bureau\", \"age\", \"grade\"]\nkpi = \"work_satisfaction\"\n"
+    );
+    let categories: &[CategoryText<'_>] = &[
+        (
+            "workload",
+            "業務量・人員",
+            "Workload & staffing",
+            &["業務量", "人員", "増員", "負担"],
+            &["人が*足りな", "人員*足りな"],
+        ),
+        (
+            "overtime",
+            "時間外勤務・休暇",
+            "Overtime & leave",
+            &["残業", "時間外勤務", "休暇", "休息", "両立", "夜勤", "当直"],
+            &[],
+        ),
+        (
+            "digital",
+            "ペーパーレス・DX",
+            "Paperless & digital",
+            &[
+                "ペーパーレス化",
+                "DX",
+                "押印",
+                "決裁",
+                "紙",
+                "テレワーク",
+                "効率化",
+            ],
+            &[],
+        ),
+        (
+            "management",
+            "上司・管理職",
+            "Supervisors & managers",
+            &["上司", "管理職"],
+            &[],
+        ),
+        (
+            "hr",
+            "人事評価・異動",
+            "Appraisal & transfers",
+            &["人事評価", "人事異動", "異動", "昇任"],
+            &[],
+        ),
+        (
+            "growth",
+            "研修・成長",
+            "Training & growth",
+            &["研修", "キャリア", "専門性", "成長"],
+            &[],
+        ),
+        (
+            "relations",
+            "職場の人間関係",
+            "Workplace relations",
+            &["人間関係", "コミュニケーション", "雰囲気"],
+            &[],
+        ),
+        (
+            "pay",
+            "給与・手当",
+            "Pay & allowances",
+            &["給与", "手当"],
+            &[],
+        ),
+        (
+            "counter",
+            "窓口・市民対応",
+            "Counters & citizens",
+            &["窓口", "市民対応", "苦情"],
+            &[],
+        ),
     ];
     for (id, ja, en, terms, patterns) in categories {
         let _ = writeln!(

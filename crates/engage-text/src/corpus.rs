@@ -15,11 +15,62 @@ use crate::{Analyser, Pos};
 /// Dictionary forms that carry no topic in staff comments: light verbs, auxiliary-like
 /// adjectives, and generic nouns IPADIC tags as independent.
 pub const STOP_WORDS: &[&str] = &[
-    "する", "いる", "ある", "なる", "できる", "思う", "考える", "言う", "いう", "行う", "おる",
-    "れる", "られる", "せる", "感じる", "見る", "やる", "くる", "来る", "行く", "いく", "ない",
-    "いい", "よい", "良い", "欲しい", "ほしい", "もらう", "くれる", "しまう", "みる", "おく",
-    "今後", "現在", "部分", "場合", "状況", "方", "事", "様", "的", "等", "感じ", "気", "中", "点",
-    "自分", "皆", "皆さん", "みんな", "今回", "以上", "特に", "本当", "お願い", "必要",
+    "する",
+    "いる",
+    "ある",
+    "なる",
+    "できる",
+    "思う",
+    "考える",
+    "言う",
+    "いう",
+    "行う",
+    "おる",
+    "れる",
+    "られる",
+    "せる",
+    "感じる",
+    "見る",
+    "やる",
+    "くる",
+    "来る",
+    "行く",
+    "いく",
+    "ない",
+    "いい",
+    "よい",
+    "良い",
+    "欲しい",
+    "ほしい",
+    "もらう",
+    "くれる",
+    "しまう",
+    "みる",
+    "おく",
+    "今後",
+    "現在",
+    "部分",
+    "場合",
+    "状況",
+    "方",
+    "事",
+    "様",
+    "的",
+    "等",
+    "感じ",
+    "気",
+    "中",
+    "点",
+    "自分",
+    "皆",
+    "皆さん",
+    "みんな",
+    "今回",
+    "以上",
+    "特に",
+    "本当",
+    "お願い",
+    "必要",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,9 +304,19 @@ mod tests {
         assert_eq!(kinds, [Comment, NonAnswer, Blank, Comment]);
         let zangyo = c.terms.iter().position(|t| t.text == "残業").unwrap();
         assert_eq!(c.occurrences[zangyo], 2);
-        assert_eq!(c.docs[0].terms.iter().filter(|&&t| t as usize == zangyo).count(), 1);
         assert_eq!(
-            c.docs.iter().map(|d| d.categories.first() == Some(&true)).collect::<Vec<_>>(),
+            c.docs[0]
+                .terms
+                .iter()
+                .filter(|&&t| t as usize == zangyo)
+                .count(),
+            1
+        );
+        assert_eq!(
+            c.docs
+                .iter()
+                .map(|d| d.categories.first() == Some(&true))
+                .collect::<Vec<_>>(),
             [true, false, false, false]
         );
     }

@@ -64,8 +64,11 @@ pub fn run(args: Args) -> Outcome {
     std::fs::write(&headcounts, engage_synth::headcounts_csv(&sample))
         .with_context(|| format!("cannot write {}", headcounts.display()))?;
     let definition = args.out.join("survey.toml");
-    std::fs::write(&definition, engage_synth::definition_toml(&spec, data_file, sample.comments.is_some()))
-        .with_context(|| format!("cannot write {}", definition.display()))?;
+    std::fs::write(
+        &definition,
+        engage_synth::definition_toml(&spec, data_file, sample.comments.is_some()),
+    )
+    .with_context(|| format!("cannot write {}", definition.display()))?;
     crate::ui::say!(
         "wrote {} respondents to {}, the definition to {} and illustrative headcounts to headcounts.csv",
         sample.n,

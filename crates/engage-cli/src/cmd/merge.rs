@@ -81,6 +81,11 @@ pub fn run(args: Args) -> Outcome {
     // Rates and corrected intervals come from counts; weights need rows, which partials do
     // not carry.
     crate::cmd::report::add_headcounts(&mut report, &survey, &partials, None)?;
+    if !survey.definition.free_text.is_empty() {
+        crate::ui::warning!(
+            "the free-text comments are not in this report: partials carry no comment text (run `engage report` over the rows for them)"
+        );
+    }
     write_outputs(
         &report,
         &args.out,

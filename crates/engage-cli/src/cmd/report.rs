@@ -275,7 +275,9 @@ fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow
         .context("cannot load the Japanese dictionary for the comments")?;
     if let Some(why) = &missing {
         if export {
-            bail!("exporting comments needs the IPADIC dictionary to find the names to mask: {why}");
+            bail!(
+                "exporting comments needs the IPADIC dictionary to find the names to mask: {why}"
+            );
         }
         crate::ui::warning!(
             "comments: {why}; words are cut where the script changes instead (no dictionary forms, no names found); see docs/free-text.md"
