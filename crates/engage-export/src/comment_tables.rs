@@ -71,6 +71,12 @@ fn groups<'a>(
         .flat_map(|s| s.groups.iter().map(move |g| (&s.label, g)))
 }
 
+/// The first cells of every row: question, segment, group.
+fn prefix(q: &FreeTextQuestion, segment: Cell, group: Cell) -> Vec<Cell> {
+    vec![Cell::Text(q.id.clone()), segment, group]
+}
+
+/// A withheld group's row: its name, every figure withheld.
 fn withheld_row(prefix: Vec<Cell>, width: usize) -> Vec<Cell> {
     let mut row = prefix;
     while row.len() < width - 1 {
@@ -129,11 +135,7 @@ fn terms_table(f: &FreeTextReport, lang: Lang) -> Table {
                     n,
                 ),
                 None => rows.push(withheld_row(
-                    vec![
-                        Cell::Text(q.id.clone()),
-                        text(seg, lang),
-                        text(&g.label, lang),
-                    ],
+                    prefix(q, text(seg, lang), text(&g.label, lang)),
                     width,
                 )),
             }
@@ -220,11 +222,7 @@ fn categories_table(f: &FreeTextReport, lang: Lang) -> Table {
                 }
                 Some(_) => {}
                 None => rows.push(withheld_row(
-                    vec![
-                        Cell::Text(q.id.clone()),
-                        text(seg, lang),
-                        text(&g.label, lang),
-                    ],
+                    prefix(q, text(seg, lang), text(&g.label, lang)),
                     width,
                 )),
             }
@@ -284,11 +282,7 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
         for (seg, g) in groups(q) {
             if g.withheld {
                 rows.push(withheld_row(
-                    vec![
-                        Cell::Text(q.id.clone()),
-                        text(seg, lang),
-                        text(&g.label, lang),
-                    ],
+                    prefix(q, text(seg, lang), text(&g.label, lang)),
                     width,
                 ));
             } else {
@@ -308,10 +302,7 @@ fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
             });
             let group = Cell::Text(low.rule.clone());
             if low.withheld {
-                rows.push(withheld_row(
-                    vec![Cell::Text(q.id.clone()), seg, group],
-                    width,
-                ));
+                rows.push(withheld_row(prefix(q, seg, group), width));
             } else {
                 key_rows(&mut rows, q, seg, group, &low.terms);
             }
