@@ -50,6 +50,21 @@ fn percent(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
 
+/// The series legend every chart with one draws the same way.
+fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .label_font(font(13))
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .draw()
+        .map_err(draw_err)
+}
+
 /// Draws the chart as a standalone SVG document.
 pub fn render_svg(spec: &ChartSpec) -> Result<String, ChartError> {
     let (w, h) = size(&spec.chart);
@@ -176,14 +191,7 @@ fn columns(root: &Area<'_>, title: &str, c: &Columns) -> Result<(), ChartError> 
         .map_err(draw_err)?
         .label(format!("{label}: {average:.2}"))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ACCENT.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .label_font(font(13))
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .draw()
-        .map_err(draw_err)
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn ranked(root: &Area<'_>, title: &str, c: &Ranked) -> Result<(), ChartError> {
@@ -330,14 +338,7 @@ fn path(root: &Area<'_>, title: &str, c: &KpiPath) -> Result<(), ChartError> {
                 + Text::new(fmt(m.value), (8, 0), anchored(13, HPos::Left, VPos::Center))
         }))
         .map_err(draw_err)?;
-    chart
-        .configure_series_labels()
-        .label_font(font(13))
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .draw()
-        .map_err(draw_err)
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn scatter(root: &Area<'_>, title: &str, c: &Scatter) -> Result<(), ChartError> {

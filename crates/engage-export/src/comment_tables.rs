@@ -71,6 +71,15 @@ fn groups<'a>(
         .flat_map(|s| s.groups.iter().map(move |g| (&s.label, g)))
 }
 
+/// The first columns of every per-group table: question, segment, group.
+fn group_columns() -> Vec<crate::tables::Column> {
+    vec![
+        col("question_id", "設問ID", "Question id"),
+        col("segment", "区分", "Segment"),
+        col("group", "グループ", "Group"),
+    ]
+}
+
 /// The first cells of every row: question, segment, group.
 fn prefix(q: &FreeTextQuestion, segment: Cell, group: Cell) -> Vec<Cell> {
     vec![Cell::Text(q.id.clone()), segment, group]
@@ -87,18 +96,19 @@ fn withheld_row(prefix: Vec<Cell>, width: usize) -> Vec<Cell> {
 }
 
 fn terms_table(f: &FreeTextReport, lang: Lang) -> Table {
-    let columns = vec![
-        col("question_id", "設問ID", "Question id"),
-        col("segment", "区分", "Segment"),
-        col("group", "グループ", "Group"),
-        col("rank", "順位", "Rank"),
-        col("term", "語", "Term"),
-        col("pos", "品詞", "Part of speech"),
-        col("comments", "出現記述数", "Comments using it"),
-        col("base", "記述数（母数）", "Comments (base)"),
-        col("share", "出現率", "Share"),
-        col("withheld", "非公表", "Withheld"),
-    ];
+    let columns = [
+        group_columns(),
+        vec![
+            col("rank", "順位", "Rank"),
+            col("term", "語", "Term"),
+            col("pos", "品詞", "Part of speech"),
+            col("comments", "出現記述数", "Comments using it"),
+            col("base", "記述数（母数）", "Comments (base)"),
+            col("share", "出現率", "Share"),
+            col("withheld", "非公表", "Withheld"),
+        ],
+    ]
+    .concat();
     let width = columns.len();
     let mut rows = Vec::new();
     let term_rows = |rows: &mut Vec<Vec<Cell>>,
@@ -164,19 +174,20 @@ fn pos_label(pos: &str, lang: Lang) -> &'static str {
 }
 
 fn categories_table(f: &FreeTextReport, lang: Lang) -> Table {
-    let columns = vec![
-        col("question_id", "設問ID", "Question id"),
-        col("segment", "区分", "Segment"),
-        col("group", "グループ", "Group"),
-        col("category_id", "分類ID", "Category id"),
-        col("category", "分類", "Category"),
-        col("comments", "該当記述数", "Comments"),
-        col("base", "記述数（母数）", "Comments (base)"),
-        col("share", "割合", "Share"),
-        col("ci_lower", "95%信頼区間 下限", "95% CI lower"),
-        col("ci_upper", "95%信頼区間 上限", "95% CI upper"),
-        col("withheld", "非公表", "Withheld"),
-    ];
+    let columns = [
+        group_columns(),
+        vec![
+            col("category_id", "分類ID", "Category id"),
+            col("category", "分類", "Category"),
+            col("comments", "該当記述数", "Comments"),
+            col("base", "記述数（母数）", "Comments (base)"),
+            col("share", "割合", "Share"),
+            col("ci_lower", "95%信頼区間 下限", "95% CI lower"),
+            col("ci_upper", "95%信頼区間 上限", "95% CI upper"),
+            col("withheld", "非公表", "Withheld"),
+        ],
+    ]
+    .concat();
     let width = columns.len();
     let mut rows = Vec::new();
     let category_rows = |rows: &mut Vec<Vec<Cell>>,
@@ -237,21 +248,22 @@ fn categories_table(f: &FreeTextReport, lang: Lang) -> Table {
 }
 
 fn keyness_table(f: &FreeTextReport, lang: Lang) -> Table {
-    let columns = vec![
-        col("question_id", "設問ID", "Question id"),
-        col("segment", "区分", "Segment"),
-        col("group", "グループ", "Group"),
-        col("term", "語", "Term"),
-        col("in_group", "グループ内出現記述数", "Comments in group"),
-        col("in_rest", "それ以外の出現記述数", "Comments in rest"),
-        col("share_group", "グループ内出現率", "Share in group"),
-        col("share_rest", "それ以外の出現率", "Share in rest"),
-        col("g2", "対数尤度比 G²", "Log-likelihood G²"),
-        col("p_value", "p値", "p-value"),
-        col("p_adjusted", "p値（BH補正）", "p-value (BH)"),
-        col("log_ratio", "対数比（log₂）", "Log ratio (log₂)"),
-        col("withheld", "非公表", "Withheld"),
-    ];
+    let columns = [
+        group_columns(),
+        vec![
+            col("term", "語", "Term"),
+            col("in_group", "グループ内出現記述数", "Comments in group"),
+            col("in_rest", "それ以外の出現記述数", "Comments in rest"),
+            col("share_group", "グループ内出現率", "Share in group"),
+            col("share_rest", "それ以外の出現率", "Share in rest"),
+            col("g2", "対数尤度比 G²", "Log-likelihood G²"),
+            col("p_value", "p値", "p-value"),
+            col("p_adjusted", "p値（BH補正）", "p-value (BH)"),
+            col("log_ratio", "対数比（log₂）", "Log ratio (log₂)"),
+            col("withheld", "非公表", "Withheld"),
+        ],
+    ]
+    .concat();
     let width = columns.len();
     let mut rows = Vec::new();
     let key_rows = |rows: &mut Vec<Vec<Cell>>,
