@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use engage_aggregate::Partials;
+use engage_ingest::Ingested;
 use engage_model::Survey;
 use engage_report::{build_report, InputFile, Provenance, Report};
 
@@ -16,6 +17,11 @@ pub fn full_report(survey: &Survey, data: &Path) -> anyhow::Result<(Report, Part
         ingested.rows_rejected()
     );
     let partials = engage_aggregate::aggregate(survey, &ingested.table);
+    Ok((figures(survey, &ingested, &partials), partials))
+}
+
+/// Every figure of the report from the partials (the last phase of [`full_report`]).
+pub fn figures(survey: &Survey, ingested: &Ingested, partials: &Partials) -> Report {
     let provenance = Provenance {
         definition: InputFile {
             path: survey.path.display().to_string(),
@@ -26,5 +32,5 @@ pub fn full_report(survey: &Survey, data: &Path) -> anyhow::Result<(Report, Part
         problem_counts: Vec::new(),
         unused_columns: ingested.unused_columns.clone(),
     };
-    Ok((build_report(survey, &partials, provenance), partials))
+    build_report(survey, partials, provenance)
 }

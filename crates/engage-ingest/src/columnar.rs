@@ -12,8 +12,12 @@ use arrow_array::types::{
     UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::{ArrowError, DataType, SchemaRef};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
 
 use crate::source::{Record, RecordSource};
 use crate::IngestError;
@@ -26,7 +30,7 @@ type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
 /// Runs a call into parquet/arrow-ipc, turning a panic into an error. Both crates assert on
 /// some corrupt inputs (found by `tests/fuzz.rs`); a damaged file must be reported, not crash
 /// the run.
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     path: &Path,
     call: impl FnOnce() -> Result<T, IngestError>,
 ) -> Result<T, IngestError> {
@@ -296,5 +300,347 @@ impl RecordSource for ColumnarSource {
 
     fn description(&self) -> String {
         self.description.clone()
+    }
+}
+
+/// One cell as text, exactly as the row-by-row reader sees it (nulls blank).
+pub(crate) fn cell_text(array: &dyn Array, row: usize) -> String {
+    let mut out = String::new();
+    if supported(array.data_type()) {
+        write_cell(array, row, &mut out);
+    }
+    out
+}
+
+/// One column of a batch as keys into its distinct cell texts, so that a decision about a
+/// cell (answer code, segment value, pick mark) is made once per distinct text, not per row.
+/// Key 0 is the blank cell; `texts` may hold texts no row uses.
+pub(crate) struct Keyed {
+    pub keys: Vec<u32>,
+    pub texts: Vec<String>,
+}
+
+impl Keyed {
+    /// Every row the same text (a file's name as a segment value).
+    pub fn constant(rows: usize, text: &str) -> Keyed {
+        Keyed {
+            keys: vec![1; rows],
+            texts: vec![String::new(), text.to_string()],
+        }
+    }
+
+    /// Decides every distinct text once with `decide`, then gives each row its text's result.
+    pub fn decide<T: Clone>(&self, mut decide: impl FnMut(&str) -> T) -> Vec<T> {
+        self.texts.iter().map(|t| decide(t)).collect()
+    }
+}
+
+/// Keys an Arrow column: byte-sized integers and dictionary arrays by table, strings and
+/// everything else by hashing the text.
+pub(crate) fn keyed(array: &dyn Array) -> Keyed {
+    let rows = array.len();
+    let null_key = |row: usize| array.is_null(row);
+    match array.data_type() {
+        DataType::UInt8 => {
+            let values = array.as_primitive::<UInt8Type>().values();
+            let keys = (0..rows)
+                .map(|r| if null_key(r) { 0 } else { u32::from(values[r]) + 1 })
+                .collect();
+            let texts = std::iter::once(String::new())
+                .chain((0..=255u8).map(|v| v.to_string()))
+                .collect();
+            Keyed { keys, texts }
+        }
+        DataType::Int8 => {
+            let values = array.as_primitive::<Int8Type>().values();
+            let keys = (0..rows)
+                .map(|r| {
+                    if null_key(r) {
+                        0
+                    } else {
+                        u32::from(values[r] as u8) + 1
+                    }
+                })
+                .collect();
+            let texts = std::iter::once(String::new())
+                .chain((0..=255u8).map(|v| (v as i8).to_string()))
+                .collect();
+            Keyed { keys, texts }
+        }
+        DataType::Dictionary(_, _) => {
+            let dictionary = array.as_any_dictionary();
+            let values = dictionary.values();
+            let texts: Vec<String> = std::iter::once(String::new())
+                .chain((0..values.len()).map(|v| cell_text(values.as_ref(), v)))
+                .collect();
+            if values.is_empty() {
+                return Keyed {
+                    keys: vec![0; rows],
+                    texts,
+                };
+            }
+            let keys = dictionary
+                .normalized_keys()
+                .into_iter()
+                .enumerate()
+                .map(|(r, k)| if null_key(r) { 0 } else { k as u32 + 1 })
+                .collect();
+            Keyed { keys, texts }
+        }
+        DataType::Utf8 => by_text(rows, |r| {
+            (!null_key(r)).then(|| array.as_string::<i32>().value(r))
+        }),
+        DataType::LargeUtf8 => by_text(rows, |r| {
+            (!null_key(r)).then(|| array.as_string::<i64>().value(r))
+        }),
+        DataType::Utf8View => by_text(rows, |r| {
+            (!null_key(r)).then(|| array.as_string_view().value(r))
+        }),
+        _ => {
+            let texts: Vec<String> = (0..rows).map(|r| cell_text(array, r)).collect();
+            by_text(rows, |r| Some(texts[r].as_str()))
+        }
+    }
+}
+
+fn by_text<'a>(rows: usize, text: impl Fn(usize) -> Option<&'a str>) -> Keyed {
+    let mut lookup: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut texts = vec![String::new()];
+    let keys = (0..rows)
+        .map(|r| match text(r) {
+            None | Some("") => 0,
+            Some(t) => *lookup.entry(t).or_insert_with(|| {
+                texts.push(t.to_string());
+                texts.len() as u32 - 1
+            }),
+        })
+        .collect();
+    Keyed { keys, texts }
+}
+
+/// A columnar file as windows of record batches in file order, for the column-wise loop.
+/// Parquet row groups of a window are decoded in parallel, reading only the columns the
+/// definition uses, text columns as dictionaries (their distinct values decided once).
+pub(crate) struct ColumnarBatches {
+    path: PathBuf,
+    kind: BatchKind,
+    /// Header position → column of the batches, for the columns read.
+    pub column_of: Vec<Option<usize>>,
+    /// Spreadsheet number of the next batch's first row.
+    next_row: usize,
+}
+
+enum BatchKind {
+    Parquet {
+        metadata: ArrowReaderMetadata,
+        mask: ProjectionMask,
+        /// Row groups not yet read, with their row counts.
+        pending: std::collections::VecDeque<(usize, usize)>,
+    },
+    Ipc(Batches),
+}
+
+impl ColumnarBatches {
+    /// Opens `path` to read the header positions `used`; those in `as_dictionary` are read
+    /// as dictionaries when Parquet stores them as strings.
+    pub fn open(
+        path: &Path,
+        format: engage_model::DataFormat,
+        used: &[usize],
+        as_dictionary: &[usize],
+    ) -> Result<ColumnarBatches, IngestError> {
+        guarded(path, || match format {
+            engage_model::DataFormat::Parquet => Self::open_parquet(path, used, as_dictionary),
+            _ => {
+                let source = ColumnarSource::open_arrow_ipc(path)?;
+                let columns = source.header.len();
+                Ok(ColumnarBatches {
+                    path: path.to_path_buf(),
+                    kind: BatchKind::Ipc(source.batches),
+                    column_of: (0..columns).map(Some).collect(),
+                    next_row: 2,
+                })
+            }
+        })
+    }
+
+    fn open_parquet(
+        path: &Path,
+        used: &[usize],
+        as_dictionary: &[usize],
+    ) -> Result<ColumnarBatches, IngestError> {
+        let fail = |e: &dyn std::fmt::Display| IngestError::Columnar {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let file = File::open(path).map_err(|source| IngestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| fail(&e))?;
+        let fields: Vec<Field> = plain
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(c, f)| {
+                let dictionary = as_dictionary.contains(&c)
+                    && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+                if dictionary {
+                    f.as_ref().clone().with_data_type(DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(f.data_type().clone()),
+                    ))
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let schema = std::sync::Arc::new(Schema::new(fields));
+        let metadata = ArrowReaderMetadata::try_new(
+            plain.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(schema),
+        )
+        .map_err(|e| fail(&e))?;
+        // Only top-level columns: every supported type is a leaf, so roots are leaves.
+        let mask = ProjectionMask::roots(metadata.parquet_schema(), used.iter().copied());
+        let mut column_of = vec![None; metadata.schema().fields().len()];
+        for (position, &c) in used.iter().enumerate() {
+            column_of[c] = Some(position);
+        }
+        let pending = metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .enumerate()
+            .map(|(g, rg)| (g, usize::try_from(rg.num_rows()).unwrap_or(0)))
+            .collect();
+        Ok(ColumnarBatches {
+            path: path.to_path_buf(),
+            kind: BatchKind::Parquet {
+                metadata,
+                mask,
+                pending,
+            },
+            column_of,
+            next_row: 2,
+        })
+    }
+
+    /// Up to `count` more batches (Parquet: row groups, decoded in parallel), each with the
+    /// spreadsheet number of its first row; empty at the end of the file.
+    pub fn next_window(&mut self, count: usize) -> Result<Vec<(usize, RecordBatch)>, IngestError> {
+        let path = self.path.clone();
+        let fail = |row: usize, e: &dyn std::fmt::Display| IngestError::Columnar {
+            path: path.clone(),
+            message: format!("reading from row {row}: {e}"),
+        };
+        let mut window = Vec::new();
+        match &mut self.kind {
+            BatchKind::Ipc(batches) => {
+                while window.len() < count {
+                    match guarded(&path, || Ok(batches.next()))? {
+                        None => break,
+                        Some(Ok(batch)) => {
+                            window.push((self.next_row, batch.clone()));
+                            self.next_row += batch.num_rows();
+                        }
+                        Some(Err(e)) => return Err(fail(self.next_row, &e)),
+                    }
+                }
+            }
+            BatchKind::Parquet {
+                metadata,
+                mask,
+                pending,
+            } => {
+                let mut groups = Vec::new();
+                while groups.len() < count {
+                    let Some((g, rows)) = pending.pop_front() else {
+                        break;
+                    };
+                    groups.push((g, self.next_row));
+                    self.next_row += rows;
+                }
+                let read: Vec<Result<Vec<(usize, RecordBatch)>, IngestError>> = groups
+                    .into_par_iter()
+                    .map(|(g, first_row)| {
+                        guarded(&path, || {
+                            // A file of its own: clones of one handle share the offset
+                            // that parquet's reads seek.
+                            let input = File::open(&path).map_err(|source| IngestError::Read {
+                                path: path.clone(),
+                                source,
+                            })?;
+                            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                                input,
+                                metadata.clone(),
+                            )
+                            .with_row_groups(vec![g])
+                            .with_projection(mask.clone())
+                            .with_batch_size(GROUP_BATCH_ROWS)
+                            .build()
+                            .map_err(|e| fail(first_row, &e))?;
+                            let mut row = first_row;
+                            let mut out = Vec::new();
+                            for batch in reader {
+                                let batch = batch.map_err(|e| fail(row, &e))?;
+                                out.push((row, batch.clone()));
+                                row += batch.num_rows();
+                            }
+                            Ok(out)
+                        })
+                    })
+                    .collect();
+                for group in read {
+                    window.extend(group?);
+                }
+            }
+        }
+        Ok(window)
+    }
+}
+
+/// Rows per batch within one Parquet row group (writers' row groups range from thousands of
+/// rows to millions).
+const GROUP_BATCH_ROWS: usize = 128 * 1024;
+
+impl ColumnarSource {
+    /// The cells of the given rows (spreadsheet numbers, ascending), every column as text:
+    /// what the rejects file keeps of a row the column-wise loop rejected.
+    pub fn rows_at(&mut self, wanted: &[usize]) -> Result<Vec<Vec<String>>, IngestError> {
+        let mut out = Vec::with_capacity(wanted.len());
+        let mut next = wanted.iter().peekable();
+        let mut first = self.next_row;
+        while let Some(&&row) = next.peek() {
+            let path = self.path.clone();
+            let batch = match guarded(&path, || Ok(self.batches.next()))? {
+                None => break,
+                Some(Ok(batch)) => batch,
+                Some(Err(e)) => {
+                    return Err(IngestError::Columnar {
+                        path,
+                        message: format!("reading from row {first}: {e}"),
+                    })
+                }
+            };
+            let end = first + batch.num_rows();
+            if row < end {
+                while let Some(&&row) = next.peek().filter(|&&&r| r < end) {
+                    out.push(
+                        batch
+                            .columns()
+                            .iter()
+                            .map(|c| cell_text(c.as_ref(), row - first))
+                            .collect(),
+                    );
+                    next.next();
+                }
+            }
+            first = end;
+        }
+        self.next_row = first;
+        Ok(out)
     }
 }

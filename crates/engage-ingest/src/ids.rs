@@ -26,6 +26,14 @@ impl SeenIds {
     pub fn insert(&mut self, id: &str) {
         self.fingerprints.insert(fingerprint(id));
     }
+
+    pub fn contains_fingerprint(&self, fingerprint: u128) -> bool {
+        self.fingerprints.contains(&fingerprint)
+    }
+
+    pub fn insert_fingerprint(&mut self, fingerprint: u128) {
+        self.fingerprints.insert(fingerprint);
+    }
 }
 
 /// Two SipHash-1-3 values (std's fixed-key hasher) over differently prefixed input. Stable

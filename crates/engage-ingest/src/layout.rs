@@ -15,10 +15,11 @@ pub struct ResponseTable {
     pub items: Vec<Vec<u8>>,
     pub segments: Vec<SegmentColumn>,
     pub multi: Vec<MultiColumn>,
-    /// Per row, the fingerprint of its respondent id (see `ids`), when the definition names an
-    /// id column (every accepted row then has one); empty otherwise. Links waves for paired
+    /// Per row, the fingerprint of its respondent id (see `ids`) when the definition names an
+    /// id column, empty otherwise. `None` for a row kept without a usable id (a blank or
+    /// duplicate id under a `warn` policy): such a row is never linked. Links waves for paired
     /// comparisons without keeping the ids themselves.
-    pub respondent_ids: Vec<u128>,
+    pub respondent_ids: Vec<Option<u128>>,
     /// One column per free-text question: each row's comment, NFKC-normalised and trimmed
     /// (empty when blank). Only the comment analysis reads these.
     pub comments: Vec<Vec<String>>,

@@ -5,16 +5,18 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use engage_model::{
-    normalize_text, Action, MultiStorage, ProblemKind, SkipRule, Survey, CODE_MISSING,
+    normalize_text, Action, DataFormat, MultiStorage, ProblemKind, SkipRule, Survey, CODE_MISSING,
     CODE_NOT_APPLICABLE,
 };
+
+mod batch;
 
 use crate::files::expand_patterns;
 use crate::headers::HeaderIndex;
 use crate::ids::SeenIds;
 use crate::layout::{MultiColumn, ResponseTable, SegmentBuilder};
 use crate::source::{self, Record};
-use crate::values::{normalized, option_cell, AnswerMap, OptionMap};
+use crate::values::{normalized, option_cell, AnswerMap, CellError, OptionMap};
 use crate::IngestError;
 
 /// A segment may use the name of the file a row came from as its value, e.g. when each bureau
@@ -250,24 +252,85 @@ impl RowProblems<'_> {
         value: &str,
         reason: String,
     ) -> Action {
-        let action = self.survey.policy.action(kind);
-        self.reject |= action == Action::Reject;
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            row: self.row,
-            column: column.map(|c| {
-                if c == FILE_INDEX {
-                    FILE_COLUMN.to_string()
-                } else {
-                    self.index.name(c).to_string()
-                }
-            }),
-            value: value.to_string(),
+        let problem = new_problem(
+            self.survey,
+            self.file,
+            self.row,
+            self.index,
             kind,
-            action,
+            column,
+            value,
             reason,
-        });
+        );
+        let action = problem.action;
+        self.reject |= action == Action::Reject;
+        self.problems.push(problem);
         action
+    }
+}
+
+/// A problem in a cell (or a row, when `column` is `None`), with the action the policy takes.
+#[allow(clippy::too_many_arguments)]
+fn new_problem(
+    survey: &Survey,
+    file: &str,
+    row: usize,
+    index: &HeaderIndex,
+    kind: ProblemKind,
+    column: Option<usize>,
+    value: &str,
+    reason: String,
+) -> Problem {
+    Problem {
+        file: file.to_string(),
+        row,
+        column: column.map(|c| {
+            if c == FILE_INDEX {
+                FILE_COLUMN.to_string()
+            } else {
+                index.name(c).to_string()
+            }
+        }),
+        value: value.to_string(),
+        kind,
+        action: survey.policy.action(kind),
+        reason,
+    }
+}
+
+/// Flags a problem and says what the policy does about it; both row loops decide through the
+/// same rules with one of these.
+type Flag<'f> = dyn FnMut(ProblemKind, Option<usize>, &str, String) -> Action + 'f;
+
+/// What a row's items add up to, for the row rules ([`RowReader::row_rules`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct ItemSummary {
+    /// Some item is not blank (not applicable counts as an answer).
+    any_answer: bool,
+    /// Items answered on the scale.
+    points: usize,
+    /// The first scale answer, and whether every scale answer equals it.
+    first: Option<u8>,
+    all_same: bool,
+}
+
+impl ItemSummary {
+    fn add(&mut self, code: u8) {
+        if code == CODE_MISSING {
+            return;
+        }
+        self.any_answer = true;
+        if code == CODE_NOT_APPLICABLE {
+            return;
+        }
+        self.points += 1;
+        match self.first {
+            None => {
+                self.first = Some(code);
+                self.all_same = true;
+            }
+            Some(first) => self.all_same &= first == code,
+        }
     }
 }
 
@@ -367,6 +430,22 @@ impl<'s> RowReader<'s> {
         if let Some(rows) = source.rows_hint() {
             self.reserve_rows(rows.min(MAX_RESERVED_ROWS));
         }
+        let format = source::format_of(path, &self.survey.definition.data)?;
+        if matches!(format, DataFormat::Parquet | DataFormat::Arrow) {
+            drop(source);
+            let context = batch::FileContext {
+                path,
+                format,
+                file: &file,
+                stem: &stem,
+                header: &header,
+                index: &index,
+                cols: &cols,
+            };
+            self.read_columnar(&context, &mut account)?;
+            self.out.accounts.push(account);
+            return Ok(());
+        }
         let mut record = Record::default();
         while let Some(row) = source.next_record(&mut record)? {
             account.rows_read += 1;
@@ -399,7 +478,6 @@ impl<'s> RowReader<'s> {
     ) -> bool {
         let survey = self.survey;
         let def = &survey.definition;
-        let policy = &survey.policy;
         let cell = |c: usize| {
             if c == FILE_INDEX {
                 stem
@@ -434,32 +512,18 @@ impl<'s> RowReader<'s> {
 
         let mut segment_values: Vec<String> = Vec::with_capacity(cols.segments.len());
         for (s, &c) in cols.segments.iter().enumerate() {
-            let mut value = normalized(cell(c)).into_owned();
-            if self.missing_words.contains(&value) {
-                value.clear();
-            }
-            if let (Some(allowed), false) = (&self.declared[s], value.is_empty()) {
-                if !allowed.contains(&value) {
-                    let action = rp.flag(
-                        ProblemKind::UndeclaredSegment,
-                        Some(c),
-                        cell(c),
-                        format!(
-                            "not one of the declared values of segment `{}`",
-                            def.segments[s].id.get_ref()
-                        ),
-                    );
-                    if action == Action::Blank {
-                        value.clear();
-                    }
+            let (mut value, problem) = self.segment_value(s, cell(c));
+            if let Some((kind, reason)) = problem {
+                if rp.flag(kind, Some(c), cell(c), reason) == Action::Blank {
+                    value.clear();
                 }
             }
             segment_values.push(value);
         }
 
         let mut multi = Vec::with_capacity(cols.multi.len());
-        for (q, question) in def.multi_select.iter().enumerate() {
-            let (mut bits, any_cell) = match &self.options[q] {
+        for q in 0..def.multi_select.len() {
+            let (bits, any_cell) = match &self.options[q] {
                 None => {
                     let mut bits = 0u64;
                     let mut any = false;
@@ -490,45 +554,10 @@ impl<'s> RowReader<'s> {
                     }
                 }
             };
-            let mut answered = match question.skipped_when {
-                SkipRule::AllBlank => any_cell,
-                SkipRule::NoPick => bits != 0,
-            };
             let first_col = cols.multi[q][0];
-            if let Some(none) = survey.none_options[q] {
-                if bits & (1 << none) != 0 && bits != 1 << none {
-                    let action = rp.flag(
-                        ProblemKind::NoneWithOthers,
-                        Some(first_col),
-                        "",
-                        format!(
-                            "`{}` ({}) is exclusive but was picked with other options",
-                            question.options[none].id.get_ref(),
-                            question.options[none].ja
-                        ),
-                    );
-                    if action == Action::Blank {
-                        (bits, answered) = (0, false);
-                    }
-                }
-            }
-            if let Some(max) = question.max_picks {
-                let picked = bits.count_ones() as usize;
-                if picked > max {
-                    let action = rp.flag(
-                        ProblemKind::TooManyPicks,
-                        Some(first_col),
-                        "",
-                        format!(
-                            "{picked} picks in question `{}`, at most {max} allowed",
-                            question.id.get_ref()
-                        ),
-                    );
-                    if action == Action::Blank {
-                        (bits, answered) = (0, false);
-                    }
-                }
-            }
+            let (bits, answered) = self.multi_rules(q, bits, any_cell, first_col, &mut |k, c, v, r| {
+                rp.flag(k, c, v, r)
+            });
             multi.push((bits, answered));
         }
 
@@ -557,45 +586,15 @@ impl<'s> RowReader<'s> {
         let comments: Vec<String> = cols
             .free_text
             .iter()
-            .map(|&c| {
-                let text = normalized(cell(c)).into_owned();
-                if self.missing_words.contains(&text) {
-                    String::new()
-                } else {
-                    text
-                }
-            })
+            .map(|&c| self.comment_value(cell(c)))
             .collect();
 
-        let no_answers = codes.iter().all(|&c| c == CODE_MISSING)
-            && multi.iter().all(|&(_, answered)| !answered)
-            && comments.iter().all(String::is_empty);
-        if no_answers {
-            rp.flag(
-                ProblemKind::NoAnswers,
-                None,
-                "",
-                "the row has no answers at all".into(),
-            );
-        }
-
-        let mut points = codes
-            .iter()
-            .filter(|&&c| c != CODE_MISSING && c != CODE_NOT_APPLICABLE);
-        if let Some(&first) = points.clone().next() {
-            let answered = points.clone().count();
-            if answered >= policy.straight_lining_min_items.max(2) && points.all(|&c| c == first) {
-                rp.flag(
-                    ProblemKind::StraightLining,
-                    None,
-                    "",
-                    format!(
-                        "all {answered} answered items have the same answer ({})",
-                        survey.value_of(first)
-                    ),
-                );
-            }
-        }
+        let mut items = ItemSummary::default();
+        codes.iter().for_each(|&c| items.add(c));
+        let any_answer = items.any_answer
+            || multi.iter().any(|&(_, answered)| answered)
+            || comments.iter().any(|c| !c.is_empty());
+        self.row_rules(any_answer, &items, &mut |k, c, v, r| rp.flag(k, c, v, r));
 
         if rp.reject {
             self.out.rejected.push(RejectedRow {
@@ -609,12 +608,14 @@ impl<'s> RowReader<'s> {
             return false;
         }
         self.out.problems.extend(rp.problems);
-        if let Some(id) = respondent {
-            self.seen_ids.insert(&id);
+        if cols.respondent_id.is_some() {
+            if let Some(id) = &respondent {
+                self.seen_ids.insert(id);
+            }
             self.out
                 .table
                 .respondent_ids
-                .push(crate::ids::fingerprint(&id));
+                .push(respondent.as_deref().map(crate::ids::fingerprint));
         }
         for (column, code) in self.out.table.items.iter_mut().zip(codes) {
             column.push(code);
@@ -639,6 +640,119 @@ impl<'s> RowReader<'s> {
         }
         self.out.table.n_rows += 1;
         true
+    }
+
+    /// A segment cell's value (blank for a missing code) and, when the segment declares its
+    /// values and this is not one of them, the problem; under `blank` the caller clears it.
+    fn segment_value(&self, s: usize, cell: &str) -> (String, Option<CellError>) {
+        let mut value = normalized(cell).into_owned();
+        if self.missing_words.contains(&value) {
+            value.clear();
+        }
+        let undeclared = match &self.declared[s] {
+            Some(allowed) if !value.is_empty() => !allowed.contains(&value),
+            _ => false,
+        };
+        let problem = undeclared.then(|| {
+            (
+                ProblemKind::UndeclaredSegment,
+                format!(
+                    "not one of the declared values of segment `{}`",
+                    self.survey.definition.segments[s].id.get_ref()
+                ),
+            )
+        });
+        (value, problem)
+    }
+
+    /// A free-text cell: normalised, blank for a missing code.
+    fn comment_value(&self, cell: &str) -> String {
+        let text = normalized(cell).into_owned();
+        if self.missing_words.contains(&text) {
+            String::new()
+        } else {
+            text
+        }
+    }
+
+    /// Whether question `q` counts as answered, after its exclusive option and its pick limit:
+    /// `bits` and `any_cell` are what its cells held.
+    fn multi_rules(
+        &self,
+        q: usize,
+        mut bits: u64,
+        any_cell: bool,
+        first_col: usize,
+        flag: &mut Flag<'_>,
+    ) -> (u64, bool) {
+        let question = &self.survey.definition.multi_select[q];
+        let mut answered = match question.skipped_when {
+            SkipRule::AllBlank => any_cell,
+            SkipRule::NoPick => bits != 0,
+        };
+        if let Some(none) = self.survey.none_options[q] {
+            if bits & (1 << none) != 0 && bits != 1 << none {
+                let action = flag(
+                    ProblemKind::NoneWithOthers,
+                    Some(first_col),
+                    "",
+                    format!(
+                        "`{}` ({}) is exclusive but was picked with other options",
+                        question.options[none].id.get_ref(),
+                        question.options[none].ja
+                    ),
+                );
+                if action == Action::Blank {
+                    (bits, answered) = (0, false);
+                }
+            }
+        }
+        if let Some(max) = question.max_picks {
+            let picked = bits.count_ones() as usize;
+            if picked > max {
+                let action = flag(
+                    ProblemKind::TooManyPicks,
+                    Some(first_col),
+                    "",
+                    format!(
+                        "{picked} picks in question `{}`, at most {max} allowed",
+                        question.id.get_ref()
+                    ),
+                );
+                if action == Action::Blank {
+                    (bits, answered) = (0, false);
+                }
+            }
+        }
+        (bits, answered)
+    }
+
+    /// The rules about a whole row: it must answer something, and a long run of identical
+    /// answers is straight-lining.
+    fn row_rules(&self, any_answer: bool, items: &ItemSummary, flag: &mut Flag<'_>) {
+        if !any_answer {
+            flag(
+                ProblemKind::NoAnswers,
+                None,
+                "",
+                "the row has no answers at all".into(),
+            );
+        }
+        let min_items = self.survey.policy.straight_lining_min_items.max(2);
+        if let (Some(first), true) = (items.first, items.all_same) {
+            if items.points >= min_items {
+                flag(
+                    ProblemKind::StraightLining,
+                    None,
+                    "",
+                    format!(
+                        "all {} answered items have the same answer ({})",
+                        items.points,
+                        self.survey.value_of(first)
+                    ),
+                );
+            }
+        }
     }
 
     fn finish(mut self) -> Ingested {

@@ -20,7 +20,7 @@ pub struct PairedWave<'a> {
     pub survey: &'a Survey,
     pub report: &'a Report,
     /// Per row, the respondent id's fingerprint (`ResponseTable::respondent_ids`).
-    pub ids: &'a [u128],
+    pub ids: &'a [Option<u128>],
     pub values: &'a RespondentValues,
 }
 
@@ -98,12 +98,17 @@ pub fn paired_comparison(
             return Err(PairingError::NoIds { wave });
         }
     }
-    let rows_b: HashMap<u128, usize> = b.ids.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+    let rows_b: HashMap<u128, usize> = b
+        .ids
+        .iter()
+        .enumerate()
+        .filter_map(|(r, id)| id.map(|id| (id, r)))
+        .collect();
     let links: Vec<(usize, usize)> = a
         .ids
         .iter()
         .enumerate()
-        .filter_map(|(r, id)| rows_b.get(id).map(|&s| (r, s)))
+        .filter_map(|(r, id)| rows_b.get(&(*id)?).map(|&s| (r, s)))
         .collect();
     if links.is_empty() {
         return Err(PairingError::NoneLinked);

@@ -1,0 +1,330 @@
+//! Parquet and Arrow IPC are read column by column (`read/batch.rs`), CSV row by row
+//! (`read.rs`). Both must decide every cell and row alike: random files full of problems, written
+//! as CSV and as Parquet (small row groups, so that rows meet across batches) and Arrow IPC,
+//! must give the same table, problems, rejected rows and accounts.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray, UInt8Array};
+use arrow_schema::{DataType, Field, Schema};
+use engage_ingest::{read_responses, Ingested};
+use engage_model::Survey;
+use proptest::prelude::*;
+
+const DEFINITION: &str = r#"
+[survey]
+id = "t"
+ja = "t"
+en = "t"
+[wave]
+year = 2023
+label = "R5"
+[data]
+file = "responses.csv"
+respondent_id = "ID"
+[missing]
+codes = ["無回答", "9"]
+not_applicable = ["わからない"]
+[[items]]
+id = "q1"
+column = "Q1"
+ja = "q1"
+en = "q1"
+[[items]]
+id = "q2"
+column = "Q2"
+ja = "q2"
+en = "q2"
+[[items]]
+id = "q3"
+column = "Q3"
+ja = "q3"
+en = "q3"
+reverse = true
+[[segments]]
+id = "bureau"
+column = "局区"
+ja = "局区"
+en = "Bureau"
+values = ["中央区", "東区"]
+[[segments]]
+id = "section"
+column = "所属"
+ja = "所属"
+en = "Section"
+parent = "bureau"
+[[segments]]
+id = "file"
+column = "@file"
+ja = "ファイル"
+en = "File"
+[[crosses]]
+segments = ["bureau", "file"]
+[[multi_select]]
+id = "m"
+ja = "課題"
+en = "Issues"
+storage = "delimited"
+column = "M"
+max_picks = 2
+none_option = "none"
+options = [
+  { id = "a", ja = "業務量が多い", en = "Workload", code = "1" },
+  { id = "b", ja = "会議が多い", en = "Meetings", code = "2" },
+  { id = "c", ja = "残業が多い", en = "Overtime", code = "3" },
+  { id = "none", ja = "特になし", en = "Nothing", code = "9" },
+]
+[[multi_select]]
+id = "o"
+ja = "選択"
+en = "Picks"
+options = [
+  { id = "x", ja = "X", en = "X", column = "O1" },
+  { id = "y", ja = "Y", en = "Y", column = "O2" },
+]
+[[free_text]]
+id = "c"
+column = "C"
+ja = "自由記述"
+en = "Comment"
+"#;
+
+const POLICIES: [&str; 3] = [
+    "[validation]\nstraight_lining_min_items = 2\n",
+    r#"[validation]
+straight_lining = "reject"
+straight_lining_min_items = 3
+out_of_range = "blank"
+undeclared_segment = "blank"
+none_with_others = "blank"
+too_many_picks = "warn"
+duplicate_id = "warn"
+"#,
+    r#"[validation]
+undeclared_segment = "warn"
+unmappable = "blank"
+bad_pick_mark = "reject"
+unknown_option = "blank"
+blank_id = "warn"
+no_answers = "warn"
+"#,
+];
+
+const HEADER: [&str; 10] = ["ID", "局区", "所属", "Q1", "Q2", "Q3", "M", "O1", "O2", "C"];
+
+/// Cell texts each column draws from: good values, blanks, missing codes and every kind of bad
+/// value, in full-width and half-width forms.
+fn vocabulary(column: usize) -> &'static [&'static str] {
+    match column {
+        0 => &["R1", "R2", " R3", "R3", "R4", "", "Ｒ５", "R6", "R7"],
+        1 => &["中央区", "東区", "西区", "", "無回答", "東区 "],
+        2 => &["総務課", "企画課", "", "9", "ＩＴ推進課"],
+        3..=5 => &["1", "2", "3", "4", "5", "9", "わからない", "6", "abc", "", "そう思う", "4.0", "３"],
+        6 => &["1;2", "9", "1;9", "1;2;3", "", "x", "業務量が多い、会議が多い", "2"],
+        7 | 8 => &["1", "0", "", "○", "2"],
+        _ => &["", "特になし", "残業が多い。", "無回答", "ｶﾞｲﾄﾞ"],
+    }
+}
+
+fn rows() -> impl Strategy<Value = Vec<Vec<usize>>> {
+    let row = proptest::collection::vec(0usize..64, HEADER.len());
+    proptest::collection::vec(row, 1..80)
+}
+
+fn cell(column: usize, pick: usize) -> &'static str {
+    let words = vocabulary(column);
+    words[pick % words.len()]
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', ';', '\n']) || text != text.trim() {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The batch of `rows`; item columns as UInt8 when `typed` (texts that are not bytes become
+/// nulls there, so the CSV twin gets blanks for them).
+fn batch(rows: &[Vec<usize>], typed: bool) -> RecordBatch {
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (c, name) in HEADER.iter().enumerate() {
+        let texts: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| Some(cell(c, r[c])).filter(|t| !t.is_empty()))
+            .collect();
+        if typed && (3..=5).contains(&c) {
+            let values: UInt8Array = texts
+                .iter()
+                .map(|t| t.and_then(|t| t.parse::<u8>().ok()))
+                .collect();
+            fields.push(Field::new(*name, DataType::UInt8, true));
+            columns.push(Arc::new(values));
+        } else {
+            fields.push(Field::new(*name, DataType::Utf8, true));
+            columns.push(Arc::new(StringArray::from(texts)));
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+}
+
+/// The CSV twin of `batch`, written from the batch's own cells.
+fn write_csv(path: &Path, batch: &RecordBatch) {
+    let mut text = HEADER.join(",") + "\n";
+    for r in 0..batch.num_rows() {
+        let cells: Vec<String> = batch
+            .columns()
+            .iter()
+            .map(|a| {
+                if a.is_null(r) {
+                    String::new()
+                } else if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
+                    csv_field(s.value(r))
+                } else {
+                    let v = a.as_any().downcast_ref::<UInt8Array>().unwrap();
+                    v.value(r).to_string()
+                }
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch, group_rows: usize) {
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+fn write_ipc(path: &Path, batch: &RecordBatch, batch_rows: usize) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema()).unwrap();
+    let mut start = 0;
+    while start < batch.num_rows() {
+        let len = batch_rows.min(batch.num_rows() - start);
+        writer.write(&batch.slice(start, len)).unwrap();
+        start += len;
+    }
+    writer.finish().unwrap();
+}
+
+/// Everything ingest produced, with the file's name replaced so that twins compare equal.
+fn comparable(mut ing: Ingested, file: &Path) -> String {
+    let name = file.display().to_string();
+    for p in &mut ing.problems {
+        assert_eq!(p.file, name);
+        p.file.clear();
+    }
+    for r in &mut ing.rejected {
+        r.file.clear();
+        for reason in &mut r.reasons {
+            *reason = reason.replace(&name, "");
+        }
+    }
+    let accounts: Vec<_> = ing
+        .accounts
+        .iter()
+        .map(|a| (a.rows_read, a.rows_accepted, a.rows_rejected))
+        .collect();
+    let t = &ing.table;
+    format!(
+        "rows {}\nitems {:?}\nsegments {:?}\nmulti {:?}\nids {:?}\ncomments {:?}\n\
+         problems {:#?}\nrejected {:#?}\naccounts {accounts:?}\nunused {:?}",
+        t.n_rows,
+        t.items,
+        t.segments
+            .iter()
+            .map(|s| (&s.codes, &s.levels))
+            .collect::<Vec<_>>(),
+        t.multi
+            .iter()
+            .map(|m| (&m.picks, &m.answered))
+            .collect::<Vec<_>>(),
+        t.respondent_ids,
+        t.comments,
+        ing.problems,
+        ing.rejected,
+        ing.unused_columns,
+    )
+}
+
+/// Fails with the first lines that differ, not two pages of output.
+fn same(by_row: &str, by_column: &str, format: &str) {
+    if by_row == by_column {
+        return;
+    }
+    let first = by_row
+        .lines()
+        .zip(by_column.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(0);
+    let around = |text: &str| {
+        text.lines()
+            .skip(first.saturating_sub(3))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    panic!(
+        "{format} differs from CSV at line {first}:\nCSV:\n{}\n{format}:\n{}",
+        around(by_row),
+        around(by_column)
+    );
+}
+
+fn check(rows: &[Vec<usize>], policy: usize, typed: bool, group_rows: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let definition = dir.path().join("survey.toml");
+    std::fs::write(&definition, format!("{DEFINITION}\n{}", POLICIES[policy])).unwrap();
+    let survey = Survey::load(&definition).unwrap();
+    let batch = batch(rows, typed);
+    // One folder per format, files of the same name: `@file` gives the same segment value.
+    let path = |folder: &str, ext: &str| {
+        let sub = dir.path().join(folder);
+        std::fs::create_dir_all(&sub).unwrap();
+        sub.join(format!("bureau-file.{ext}"))
+    };
+    let (csv, parquet, ipc) = (path("csv", "csv"), path("pq", "parquet"), path("ipc", "arrow"));
+    write_csv(&csv, &batch);
+    write_parquet(&parquet, &batch, group_rows);
+    write_ipc(&ipc, &batch, group_rows);
+    let read = |p: &Path| comparable(read_responses(&survey, &[p.to_path_buf()]).unwrap(), p);
+    let by_row = read(&csv);
+    same(&by_row, &read(&parquet), "Parquet");
+    same(&by_row, &read(&ipc), "Arrow IPC");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn columnar_and_row_loops_agree(
+        rows in rows(),
+        policy in 0usize..POLICIES.len(),
+        typed: bool,
+        group_rows in 1usize..20,
+    ) {
+        check(&rows, policy, typed, group_rows);
+    }
+}
+
+/// A fixed case with every policy, so that a failure is easy to reproduce by hand.
+#[test]
+fn every_policy_on_a_fixed_file() {
+    let rows: Vec<Vec<usize>> = (0..60)
+        .map(|r| (0..HEADER.len()).map(|c| (r * 7 + c * 3 + r / 5) % 64).collect())
+        .collect();
+    for policy in 0..POLICIES.len() {
+        for typed in [false, true] {
+            check(&rows, policy, typed, 7);
+        }
+    }
+}
