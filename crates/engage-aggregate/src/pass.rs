@@ -5,8 +5,8 @@ use engage_ingest::ResponseTable;
 use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
 use rayon::prelude::*;
 
-use crate::moments::{pair_index, upper_index};
-use crate::partials::{GroupLevel, GroupPartial, Partials, ScoreVariables};
+use crate::moments::{pair_index, upper_index, ItemMoments};
+use crate::partials::{CompositeSums, GroupLevel, GroupPartial, Partials, ScoreVariables};
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
@@ -48,13 +48,13 @@ pub fn aggregate_chunked(survey: &Survey, table: &ResponseTable, chunk_rows: usi
     chunks
         .into_par_iter()
         .fold(
-            || (Partials::empty(survey, &levels), rows.clone()),
+            || (Counters::new(survey, table), rows.clone()),
             |(mut acc, mut buf), (start, end)| {
-                add_rows(&mut acc, &mut buf, survey, table, start..end);
+                acc.add_rows(&mut buf, survey, table, start..end);
                 (acc, buf)
             },
         )
-        .map(|(acc, _)| acc)
+        .map(|(acc, _)| acc.into_partials(survey, &levels))
         .reduce(
             || Partials::empty(survey, &levels),
             |mut a, b| {
@@ -75,9 +75,9 @@ pub fn aggregate_rows(
     table: &ResponseTable,
     rows: std::ops::Range<usize>,
 ) -> Partials {
-    let mut out = Partials::empty(survey, &levels(table));
-    add_rows(&mut out, &mut RowValues::new(survey), survey, table, rows);
-    out
+    let mut counters = Counters::new(survey, table);
+    counters.add_rows(&mut RowValues::new(survey), survey, table, rows);
+    counters.into_partials(survey, &levels(table))
 }
 
 /// Per KPI, the respondents behind its driver analysis, as they are summed into
@@ -188,8 +188,6 @@ struct RowValues {
     shares: Vec<(usize, Vec<u8>)>,
     /// Flipped code per item, 0 when missing or not applicable.
     flipped: Vec<u8>,
-    /// Per item, the `ItemCounts::by_code` slot of this row's answer.
-    slots: Vec<usize>,
     /// Per score variable, its scaled value when present.
     values: Vec<Option<i64>>,
     /// Per dimension, whether all its items are answered, and their flipped codes.
@@ -218,7 +216,6 @@ impl RowValues {
             reverse: survey.definition.items.iter().map(|i| i.reverse).collect(),
             shares,
             flipped: vec![0; survey.definition.items.len()],
-            slots: vec![0; survey.definition.items.len()],
             values: vec![None; variables.len()],
             complete: vec![false; variables.dimensions],
             complete_codes: survey.composites[..variables.dimensions]
@@ -296,66 +293,210 @@ impl RowValues {
     }
 }
 
-fn add_rows(
-    out: &mut Partials,
-    row_values: &mut RowValues,
-    survey: &Survey,
-    table: &ResponseTable,
-    rows: std::ops::Range<usize>,
-) {
-    let na_slot = usize::from(survey.points()) + 1;
-    let kpis = survey.kpi_measures.len();
-    for row in rows {
-        let rv = &mut *row_values;
-        rv.read(survey, table, row);
-        for (i, slot) in rv.slots.iter_mut().enumerate() {
-            let code = table.items[i][row];
-            *slot = if code == CODE_NOT_APPLICABLE {
-                na_slot
-            } else {
-                usize::from(code)
-            };
-        }
-        for (c, cut) in out.cuts.iter_mut().enumerate() {
-            let g = match cut.segment {
-                None => 0,
-                Some(s) => table.segments[s].codes[row] as usize,
-            };
-            let group = &mut cut.groups[g];
-            add_counts(group, rv, table, row);
-            // Co-moments feed reliability, drivers and multi-select depth, which the report
-            // gives for the whole organisation: collected there only (cut 0), they cost one
-            // cut's work instead of one per cut (measured 9 cuts: see benches/README.md).
-            if c == 0 {
-                add_moments(group, rv, survey, table, row, kpis);
-            }
-        }
-    }
+/// The counts every cut's groups carry, in flat arrays indexed by group (one allocation per
+/// cut, no pointer chasing in the hot loop), plus the whole organisation's co-moments. Folded
+/// over a rayon split's chunks, then turned into [`Partials`].
+struct Counters {
+    cuts: Vec<FlatCut>,
+    /// The whole organisation's group: co-moments are collected there only (see `add_moments`).
+    overall: GroupPartial,
+    /// Its dimensions' item co-moments, as tallies.
+    dimensions: Vec<DimensionTally>,
+    /// Answer slots per item (`ItemCounts::by_code`), items, composites, questions, options.
+    slots: usize,
+    items: usize,
+    composites: usize,
+    /// Where each question's options start in a group's option counts, and their total.
+    option_offsets: Vec<usize>,
+    options: usize,
+    /// Row-major copies of a chunk's answer slots and composite scores, shared by every cut.
+    chunk_slots: Vec<u8>,
+    chunk_scores: Vec<Option<i64>>,
 }
 
-/// Counts and sums every cut's groups carry: respondents, answer codes, composite scores,
-/// multi-select base and picks.
-#[inline]
-fn add_counts(group: &mut GroupPartial, rv: &RowValues, table: &ResponseTable, row: usize) {
-    group.respondents += 1;
-    for (counts, &slot) in group.items.iter_mut().zip(&rv.slots) {
-        counts.by_code[slot] += 1;
-    }
-    for (sums, value) in group.composites.iter_mut().zip(&rv.values) {
-        if let Some(x) = *value {
-            let x = i128::from(x);
-            sums.n += 1;
-            sums.sum += x;
-            sums.sum_sq += x * x;
+struct FlatCut {
+    segment: Option<usize>,
+    /// A cut whose groups another cut refines is not counted row by row: its groups are sums
+    /// of that cut's groups (`(source cut, source group → group)`), e.g. bureaus from
+    /// sections, age bands from bureau × age, the whole organisation from any segment.
+    derived: Option<(usize, Vec<usize>)>,
+    respondents: Vec<u64>,
+    /// `[group][item][slot]`.
+    items: Vec<u64>,
+    /// `[group][composite]`.
+    composites: Vec<CompositeSums>,
+    /// `[group][question]` and `[group][option]`.
+    multi_base: Vec<u64>,
+    multi_options: Vec<u64>,
+}
+
+impl Counters {
+    fn new(survey: &Survey, table: &ResponseTable) -> Self {
+        let def = &survey.definition;
+        let slots = usize::from(survey.points()) + 2;
+        let items = def.items.len();
+        let composites = survey.composites.len();
+        let mut option_offsets = Vec::with_capacity(def.multi_select.len());
+        let mut options = 0;
+        for q in &def.multi_select {
+            option_offsets.push(options);
+            options += q.options.len();
+        }
+        let questions = def.multi_select.len();
+        let derived = derived_cuts(survey, table);
+        let cut = |segment: Option<usize>, groups: usize| FlatCut {
+            segment,
+            derived: derived[segment.map_or(0, |s| s + 1)].clone(),
+            respondents: vec![0; groups],
+            items: vec![0; groups * items * slots],
+            composites: vec![CompositeSums::default(); groups * composites],
+            multi_base: vec![0; groups * questions],
+            multi_options: vec![0; groups * options],
+        };
+        let cuts = std::iter::once(cut(None, 1))
+            .chain(
+                table
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .map(|(s, column)| cut(Some(s), column.levels.len())),
+            )
+            .collect();
+        Counters {
+            cuts,
+            overall: GroupPartial::empty(survey),
+            dimensions: survey.composites[..def.dimensions.len()]
+                .iter()
+                .map(|c| DimensionTally::new(c.items.len(), survey.points()))
+                .collect(),
+            slots,
+            items,
+            composites,
+            option_offsets,
+            options,
+            chunk_slots: Vec::new(),
+            chunk_scores: Vec::new(),
         }
     }
-    for (q, counts) in group.multi.iter_mut().enumerate() {
-        if table.multi[q].answered[row] {
-            counts.base += 1;
-            for &o in &rv.picked[q] {
-                counts.options[o] += 1;
+
+    fn add_rows(
+        &mut self,
+        rv: &mut RowValues,
+        survey: &Survey,
+        table: &ResponseTable,
+        rows: std::ops::Range<usize>,
+    ) {
+        let na_slot = self.slots as u8 - 1;
+        let kpis = survey.kpi_measures.len();
+        let (m, c) = (self.items, self.composites);
+        self.chunk_slots.clear();
+        self.chunk_scores.clear();
+        // One pass over the rows for what every cut shares, and the co-moments.
+        for row in rows.clone() {
+            rv.read(survey, table, row);
+            self.chunk_slots.extend(table.items.iter().map(|column| {
+                let code = column[row];
+                if code == CODE_NOT_APPLICABLE {
+                    na_slot
+                } else {
+                    code
+                }
+            }));
+            self.chunk_scores.extend_from_slice(&rv.values[..c]);
+            add_moments(
+                &mut self.overall,
+                &mut self.dimensions,
+                rv,
+                survey,
+                table,
+                row,
+                kpis,
+            );
+        }
+        // Then each cut adds every row to its group: contiguous counters, no row state.
+        let slots = self.slots;
+        for cut in self.cuts.iter_mut().filter(|c| c.derived.is_none()) {
+            let codes = cut.segment.map(|s| &table.segments[s].codes[rows.clone()]);
+            for (r, row) in rows.clone().enumerate() {
+                let g = codes.map_or(0, |codes| codes[r] as usize);
+                cut.respondents[g] += 1;
+                let counts = &mut cut.items[g * m * slots..(g + 1) * m * slots];
+                for (i, &slot) in self.chunk_slots[r * m..(r + 1) * m].iter().enumerate() {
+                    counts[i * slots + usize::from(slot)] += 1;
+                }
+                let sums = &mut cut.composites[g * c..(g + 1) * c];
+                for (sums, value) in sums.iter_mut().zip(&self.chunk_scores[r * c..(r + 1) * c]) {
+                    if let Some(x) = *value {
+                        let x = i128::from(x);
+                        sums.n += 1;
+                        sums.sum += x;
+                        sums.sum_sq += x * x;
+                    }
+                }
+                let questions = self.option_offsets.len();
+                for (q, column) in table.multi.iter().enumerate() {
+                    if column.answered[row] {
+                        cut.multi_base[g * questions + q] += 1;
+                        let options = &mut cut.multi_options[g * self.options..];
+                        let offset = self.option_offsets[q];
+                        let mut bits = column.picks[row];
+                        while bits != 0 {
+                            options[offset + bits.trailing_zeros() as usize] += 1;
+                            bits &= bits - 1;
+                        }
+                    }
+                }
             }
         }
+    }
+
+    fn into_partials(self, survey: &Survey, levels: &[Vec<GroupLevel>]) -> Partials {
+        let mut out = Partials::empty(survey, levels);
+        let (m, c, slots) = (self.items, self.composites, self.slots);
+        let questions = self.option_offsets.len();
+        for (cut, flat) in out.cuts.iter_mut().zip(&self.cuts) {
+            if flat.derived.is_some() {
+                continue;
+            }
+            for (g, group) in cut.groups.iter_mut().enumerate() {
+                group.respondents = flat.respondents[g];
+                for (i, counts) in group.items.iter_mut().enumerate() {
+                    let at = (g * m + i) * slots;
+                    counts.by_code.copy_from_slice(&flat.items[at..at + slots]);
+                }
+                group
+                    .composites
+                    .copy_from_slice(&flat.composites[g * c..(g + 1) * c]);
+                for (q, counts) in group.multi.iter_mut().enumerate() {
+                    counts.base = flat.multi_base[g * questions + q];
+                    let at = g * self.options + self.option_offsets[q];
+                    let n = counts.options.len();
+                    counts
+                        .options
+                        .copy_from_slice(&flat.multi_options[at..at + n]);
+                }
+            }
+        }
+        for (c, flat) in self.cuts.iter().enumerate() {
+            if let Some((source, map)) = &flat.derived {
+                let (from, to) = two_cuts(&mut out.cuts, *source, c);
+                for (group, &target) in from.groups.iter().zip(map) {
+                    to.groups[target].merge(group);
+                }
+            }
+        }
+        let overall = &mut out.cuts[0].groups[0];
+        overall.dimension_items = self
+            .dimensions
+            .iter()
+            .map(DimensionTally::moments)
+            .collect();
+        overall.score_pairs = self.overall.score_pairs;
+        overall.drivers = self.overall.drivers;
+        for (counts, moments) in overall.multi.iter_mut().zip(self.overall.multi) {
+            counts.moments = moments.moments;
+        }
+        out
     }
 }
 
@@ -363,30 +504,15 @@ fn add_counts(group: &mut GroupPartial, rv: &RowValues, table: &ResponseTable, r
 /// options picked together and the KPI sums of those who picked each option.
 fn add_moments(
     group: &mut GroupPartial,
+    dimensions: &mut [DimensionTally],
     rv: &RowValues,
     survey: &Survey,
     table: &ResponseTable,
     row: usize,
     kpis: usize,
 ) {
-    for (d, moments) in group.dimension_items.iter_mut().enumerate() {
-        let items = &survey.composites[d].items;
-        if rv.complete[d] {
-            moments.listwise.add(&rv.complete_codes[d]);
-        }
-        let k = items.len();
-        for (a, &ia) in items.iter().enumerate() {
-            let xa = rv.flipped[ia];
-            if xa == 0 {
-                continue;
-            }
-            for (b, &ib) in items.iter().enumerate().skip(a + 1) {
-                let xb = rv.flipped[ib];
-                if xb != 0 {
-                    moments.pairs[pair_index(a, b, k)].add(i64::from(xa), i64::from(xb));
-                }
-            }
-        }
+    for (d, tally) in dimensions.iter_mut().enumerate() {
+        tally.add(&survey.composites[d].items, &rv.flipped, rv.complete[d]);
     }
     let v = rv.values.len();
     for a in 0..v {
@@ -422,5 +548,157 @@ fn add_moments(
                 }
             }
         }
+    }
+}
+
+/// One dimension's item co-moments in the cheapest exact form: per item pair, the count of
+/// each pair of flipped codes (0 = missing), and the listwise sums in `i64` (codes are at most
+/// the scale's points, so they cannot overflow). [`DimensionTally::moments`] turns them into
+/// the same integers `ItemMoments` would have summed row by row.
+struct DimensionTally {
+    k: usize,
+    /// Codes per item: 0 (missing) and `1..=points`.
+    side: usize,
+    /// `[pair][code a][code b]`, pairs in `pair_index` order.
+    joint: Vec<u64>,
+    n: u64,
+    sum: Vec<i64>,
+    cross: Vec<i64>,
+}
+
+impl DimensionTally {
+    fn new(k: usize, points: u8) -> Self {
+        let side = usize::from(points) + 1;
+        DimensionTally {
+            k,
+            side,
+            joint: vec![0; k * k.saturating_sub(1) / 2 * side * side],
+            n: 0,
+            sum: vec![0; k],
+            cross: vec![0; k * (k + 1) / 2],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, items: &[usize], flipped: &[u8], complete: bool) {
+        let cells = self.side * self.side;
+        let mut pair = 0;
+        for (a, &ia) in items.iter().enumerate() {
+            let xa = usize::from(flipped[ia]) * self.side;
+            for &ib in &items[a + 1..] {
+                self.joint[pair * cells + xa + usize::from(flipped[ib])] += 1;
+                pair += 1;
+            }
+        }
+        if complete {
+            self.n += 1;
+            let mut t = 0;
+            for (a, &ia) in items.iter().enumerate() {
+                let xa = i64::from(flipped[ia]);
+                self.sum[a] += xa;
+                for &ib in &items[a..] {
+                    self.cross[t] += xa * i64::from(flipped[ib]);
+                    t += 1;
+                }
+            }
+        }
+    }
+
+    fn moments(&self) -> ItemMoments {
+        let mut out = ItemMoments::new(self.k);
+        out.listwise.n = self.n;
+        for (to, &from) in out.listwise.sum.iter_mut().zip(&self.sum) {
+            *to = i128::from(from);
+        }
+        for (to, &from) in out.listwise.cross.iter_mut().zip(&self.cross) {
+            *to = i128::from(from);
+        }
+        let cells = self.side * self.side;
+        for (pair, sums) in out.pairs.iter_mut().enumerate() {
+            let joint = &self.joint[pair * cells..(pair + 1) * cells];
+            for a in 1..self.side {
+                for b in 1..self.side {
+                    let count = joint[a * self.side + b];
+                    if count == 0 {
+                        continue;
+                    }
+                    let (c, x, y) = (i128::from(count), a as i128, b as i128);
+                    sums.n += count;
+                    sums.sum_a += c * x;
+                    sums.sum_b += c * y;
+                    sums.sum_aa += c * x * x;
+                    sums.sum_bb += c * y * y;
+                    sums.sum_ab += c * x * y;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Per cut (the whole organisation first, then each segment), the cut it is summed from, if
+/// any: a cut counted row by row that refines it. Only counted cuts are sources, so sums never
+/// chain; the choice changes no figure, as counts are integers.
+fn derived_cuts(survey: &Survey, table: &ResponseTable) -> Vec<Option<(usize, Vec<usize>)>> {
+    let segments = table.segments.len();
+    // Segment t refines s: t nested in s, or t a cross of s with another segment.
+    let refines = |t: usize, s: usize| -> Option<Vec<usize>> {
+        let levels = &table.segments[t].levels;
+        let across = survey.segment_across[t];
+        let parent = survey.segment_parents[t];
+        if parent == Some(s) {
+            Some(
+                levels
+                    .iter()
+                    .map(|l| l.parent.unwrap_or(0) as usize)
+                    .collect(),
+            )
+        } else if across == Some(s) {
+            Some(
+                levels
+                    .iter()
+                    .map(|l| l.across.unwrap_or(0) as usize)
+                    .collect(),
+            )
+        } else {
+            None
+        }
+    };
+    // Counted: every segment that nothing counted refines, decided finest first.
+    let mut out: Vec<Option<(usize, Vec<usize>)>> = vec![None; segments + 1];
+    let mut counted = vec![false; segments];
+    let mut order: Vec<usize> = survey.segments_parents_first();
+    order.reverse();
+    for s in order {
+        let source = (0..segments)
+            .filter(|&t| t != s && counted[t])
+            .find_map(|t| refines(t, s).map(|map| (t + 1, map)));
+        match source {
+            Some(found) => out[s + 1] = Some(found),
+            None => counted[s] = true,
+        }
+    }
+    if let Some(t) = counted.iter().position(|&c| c) {
+        out[0] = Some((t + 1, vec![0; table.segments[t].levels.len()]));
+    }
+    out
+}
+
+/// Two distinct cuts, the first shared and the second mutable.
+fn two_cuts(
+    cuts: &mut [crate::partials::CutPartial],
+    from: usize,
+    to: usize,
+) -> (
+    &crate::partials::CutPartial,
+    &mut crate::partials::CutPartial,
+) {
+    assert_ne!(from, to, "a cut is not summed from itself");
+    if from < to {
+        let (left, right) = cuts.split_at_mut(to);
+        (&left[from], &mut right[0])
+    } else {
+        let (left, right) = cuts.split_at_mut(from);
+        (&right[0], &mut left[to])
     }
 }

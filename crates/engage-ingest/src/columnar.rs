@@ -339,12 +339,20 @@ impl Keyed {
 /// everything else by hashing the text.
 pub(crate) fn keyed(array: &dyn Array) -> Keyed {
     let rows = array.len();
-    let null_key = |row: usize| array.is_null(row);
+    // The validity bitmap read directly: `Array::is_null` per row is a virtual call.
+    let nulls = array.logical_nulls();
+    let null_key = |row: usize| nulls.as_ref().is_some_and(|n| n.is_null(row));
     match array.data_type() {
         DataType::UInt8 => {
             let values = array.as_primitive::<UInt8Type>().values();
             let keys = (0..rows)
-                .map(|r| if null_key(r) { 0 } else { u32::from(values[r]) + 1 })
+                .map(|r| {
+                    if null_key(r) {
+                        0
+                    } else {
+                        u32::from(values[r]) + 1
+                    }
+                })
                 .collect();
             let texts = std::iter::once(String::new())
                 .chain((0..=255u8).map(|v| v.to_string()))
@@ -477,8 +485,8 @@ impl ColumnarBatches {
             path: path.to_path_buf(),
             source,
         })?;
-        let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-            .map_err(|e| fail(&e))?;
+        let plain =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| fail(&e))?;
         let fields: Vec<Field> = plain
             .schema()
             .fields()

@@ -555,9 +555,10 @@ impl<'s> RowReader<'s> {
                 }
             };
             let first_col = cols.multi[q][0];
-            let (bits, answered) = self.multi_rules(q, bits, any_cell, first_col, &mut |k, c, v, r| {
-                rp.flag(k, c, v, r)
-            });
+            let (bits, answered) =
+                self.multi_rules(q, bits, any_cell, first_col, &mut |k, c, v, r| {
+                    rp.flag(k, c, v, r)
+                });
             multi.push((bits, answered));
         }
 

@@ -120,8 +120,31 @@ fn vocabulary(column: usize) -> &'static [&'static str] {
         0 => &["R1", "R2", " R3", "R3", "R4", "", "Ｒ５", "R6", "R7"],
         1 => &["中央区", "東区", "西区", "", "無回答", "東区 "],
         2 => &["総務課", "企画課", "", "9", "ＩＴ推進課"],
-        3..=5 => &["1", "2", "3", "4", "5", "9", "わからない", "6", "abc", "", "そう思う", "4.0", "３"],
-        6 => &["1;2", "9", "1;9", "1;2;3", "", "x", "業務量が多い、会議が多い", "2"],
+        3..=5 => &[
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "9",
+            "わからない",
+            "6",
+            "abc",
+            "",
+            "そう思う",
+            "4.0",
+            "３",
+        ],
+        6 => &[
+            "1;2",
+            "9",
+            "1;9",
+            "1;2;3",
+            "",
+            "x",
+            "業務量が多い、会議が多い",
+            "2",
+        ],
         7 | 8 => &["1", "0", "", "○", "2"],
         _ => &["", "特になし", "残業が多い。", "無回答", "ｶﾞｲﾄﾞ"],
     }
@@ -292,7 +315,11 @@ fn check(rows: &[Vec<usize>], policy: usize, typed: bool, group_rows: usize) {
         std::fs::create_dir_all(&sub).unwrap();
         sub.join(format!("bureau-file.{ext}"))
     };
-    let (csv, parquet, ipc) = (path("csv", "csv"), path("pq", "parquet"), path("ipc", "arrow"));
+    let (csv, parquet, ipc) = (
+        path("csv", "csv"),
+        path("pq", "parquet"),
+        path("ipc", "arrow"),
+    );
     write_csv(&csv, &batch);
     write_parquet(&parquet, &batch, group_rows);
     write_ipc(&ipc, &batch, group_rows);
@@ -320,7 +347,11 @@ proptest! {
 #[test]
 fn every_policy_on_a_fixed_file() {
     let rows: Vec<Vec<usize>> = (0..60)
-        .map(|r| (0..HEADER.len()).map(|c| (r * 7 + c * 3 + r / 5) % 64).collect())
+        .map(|r| {
+            (0..HEADER.len())
+                .map(|c| (r * 7 + c * 3 + r / 5) % 64)
+                .collect()
+        })
         .collect();
     for policy in 0..POLICIES.len() {
         for typed in [false, true] {

@@ -202,7 +202,8 @@ impl RowReader<'_> {
             })
             .collect();
 
-        let blank_undeclared = survey.policy.action(ProblemKind::UndeclaredSegment) == Action::Blank;
+        let blank_undeclared =
+            survey.policy.action(ProblemKind::UndeclaredSegment) == Action::Blank;
         let segments = cols
             .segments
             .iter()
@@ -220,7 +221,13 @@ impl RowReader<'_> {
                 }
                 let values = decided
                     .into_iter()
-                    .map(|(v, p)| if p.is_some() && blank_undeclared { String::new() } else { v })
+                    .map(|(v, p)| {
+                        if p.is_some() && blank_undeclared {
+                            String::new()
+                        } else {
+                            v
+                        }
+                    })
                     .collect();
                 (cells.keys, values)
             })
@@ -253,11 +260,12 @@ impl RowReader<'_> {
                 Some(options) => {
                     let c = cols.multi[q][0];
                     let cells = keyed_column(c);
-                    let decided =
-                        cells.decide(|t| (options.picks(t), !normalized(t).is_empty()));
+                    let decided = cells.decide(|t| (options.picks(t), !normalized(t).is_empty()));
                     for (row, &k) in cells.keys.iter().enumerate() {
                         match &decided[k as usize] {
-                            (Ok(picks), nonblank) => (bits[row], any_cell[row]) = (*picks, *nonblank),
+                            (Ok(picks), nonblank) => {
+                                (bits[row], any_cell[row]) = (*picks, *nonblank)
+                            }
                             (Err((kind, reason)), _) => {
                                 let text = &cells.texts[k as usize];
                                 problems.flag(row, 0, *kind, Some(c), text, reason.clone());
@@ -397,9 +405,7 @@ impl RowReader<'_> {
         let all = !reject.contains(&true);
         let table = &mut self.out.table;
         if !d.ids.is_empty() {
-            table
-                .respondent_ids
-                .extend(accepted().map(|r| d.ids[r]));
+            table.respondent_ids.extend(accepted().map(|r| d.ids[r]));
         }
         for (column, codes) in table.items.iter_mut().zip(&d.codes) {
             if all {
