@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     let path = survey.data_path();
     for _ in 0..repeat {
         let t = Instant::now();
-        let ingested = engage_ingest::read_responses(&survey, &[path.clone()])?;
+        let ingested = engage_ingest::read_responses(&survey, std::slice::from_ref(&path))?;
         let read = t.elapsed();
         let t = Instant::now();
         let partials = engage_aggregate::aggregate(&survey, &ingested.table);
