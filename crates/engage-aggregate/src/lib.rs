@@ -6,9 +6,11 @@
 //! The row exports (`driver_rows`, `respondent_values`) are the only floats, for statistics
 //! that need rows.
 
+mod counters;
 mod moments;
 mod partials;
 mod pass;
+mod plan;
 mod shard;
 
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};

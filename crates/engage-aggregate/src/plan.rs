@@ -1,0 +1,264 @@
+//! What one aggregation pass counts, decided once per survey and table before any row is
+//! read: which cuts are counted row by row (fused into product tallies), how every cut's
+//! groups are summed from a tally's cells, and the lookup tables the chunk kernels use.
+
+use engage_ingest::ResponseTable;
+use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
+
+use crate::partials::ScoreVariables;
+
+/// Rows per block inside a chunk: a block's derived columns stay in the core's cache, and its
+/// sums of products stay small enough to be exact in `i64` for any realistic scale
+/// ([`Plan::narrow`]).
+pub(crate) const BLOCK_ROWS: usize = 1024;
+
+/// Counted cuts are fused into one tally while the product of their levels stays at most
+/// this: one item's counters over a tally's cells (cells × answer slots) then stay in L1.
+const MAX_TALLY_CELLS: usize = 256;
+
+/// Cuts counted together: a row's cell is `Σ code(segment) × stride`, so one counter set per
+/// cell serves every fused cut (e.g. grade × employment × gender × years of service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub factors: Vec<(usize, u32)>,
+    pub cells: usize,
+}
+
+/// A composite's score from a row's flipped codes.
+pub(crate) struct CompositePlan {
+    pub items: Vec<usize>,
+    /// By number of items answered: `scale / answered` when the row has a score, 0 when it has
+    /// too few answers. The scaled score is then (sum of flipped codes) × factor.
+    pub factor: Vec<i64>,
+}
+
+/// A share KPI: present when its item is answered, 1 when the flipped code is a chosen one.
+pub(crate) struct SharePlan {
+    pub item: usize,
+    pub chosen: [u8; 256],
+}
+
+pub(crate) struct Plan {
+    pub tallies: Vec<Tally>,
+    /// Per cut (the whole organisation, then each segment): the tally it is summed from and
+    /// the cut's group of each of that tally's cells.
+    pub cut_sources: Vec<(usize, Vec<usize>)>,
+    /// Answer slots per item (`ItemCounts::by_code`) and each raw code's slot.
+    pub slots: usize,
+    pub slot_of: [u8; 256],
+    /// Per item: raw code → flipped code (reverse keying applied), 0 for no answer.
+    pub flip: Vec<[u8; 256]>,
+    /// Composites (dimensions first), then share KPIs: the score variables, in order.
+    pub composites: Vec<CompositePlan>,
+    pub shares: Vec<SharePlan>,
+    pub variables: ScoreVariables,
+    /// Per dimension, the side of its joint code tables: codes 0 (missing) to `points`.
+    pub side: usize,
+    /// Per multi-select question, its options and where they start; and their total.
+    pub option_counts: Vec<usize>,
+    pub option_offsets: Vec<usize>,
+    pub options: usize,
+    /// Whether a block's sums of products of score values fit in `i64`: every value is at
+    /// most `points × scale`, so `BLOCK_ROWS × (points × scale)²` bounds them. Otherwise (a
+    /// composite of about twenty items or more) blocks sum in `i128`.
+    pub narrow: bool,
+}
+
+impl Plan {
+    pub fn new(survey: &Survey, table: &ResponseTable) -> Self {
+        let def = &survey.definition;
+        let points = survey.points();
+        let slots = usize::from(points) + 2;
+        let mut slot_of = [0u8; 256];
+        for code in 1..=points {
+            slot_of[usize::from(code)] = code;
+        }
+        slot_of[usize::from(CODE_NOT_APPLICABLE)] = points + 1;
+        let flip = def
+            .items
+            .iter()
+            .map(|item| {
+                let mut table = [0u8; 256];
+                for code in 1..=points {
+                    table[usize::from(code)] = if item.reverse {
+                        points + 1 - code
+                    } else {
+                        code
+                    };
+                }
+                table[usize::from(CODE_MISSING)] = 0;
+                table
+            })
+            .collect();
+        let variables = ScoreVariables::of(survey);
+        let composites: Vec<CompositePlan> = survey
+            .composites
+            .iter()
+            .zip(&variables.scales)
+            .map(|(c, &scale)| CompositePlan {
+                items: c.items.clone(),
+                factor: (0..=c.items.len())
+                    .map(|answered| {
+                        if answered > 0 && answered >= c.min_answered {
+                            (scale / answered as i128) as i64
+                        } else {
+                            0
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let shares = survey
+            .kpi_measures
+            .iter()
+            .filter_map(|m| match m {
+                KpiMeasure::Share { item, codes } => {
+                    let mut chosen = [0u8; 256];
+                    for &code in codes {
+                        chosen[usize::from(code)] = 1;
+                    }
+                    Some(SharePlan {
+                        item: *item,
+                        chosen,
+                    })
+                }
+                KpiMeasure::CompositeMean { .. } => None,
+            })
+            .collect();
+        let largest = variables
+            .scales
+            .iter()
+            .map(|&s| s.saturating_mul(i128::from(points)))
+            .max()
+            .unwrap_or(1);
+        let narrow = largest
+            .checked_mul(largest)
+            .and_then(|sq| sq.checked_mul(BLOCK_ROWS as i128))
+            .is_some_and(|bound| bound <= i128::from(i64::MAX));
+        let mut option_offsets = Vec::with_capacity(def.multi_select.len());
+        let mut options = 0;
+        for q in &def.multi_select {
+            option_offsets.push(options);
+            options += q.options.len();
+        }
+        let (tallies, cut_sources) = tallies(survey, table);
+        Plan {
+            tallies,
+            cut_sources,
+            slots,
+            slot_of,
+            flip,
+            composites,
+            shares,
+            variables,
+            side: usize::from(points) + 1,
+            option_counts: def.multi_select.iter().map(|q| q.options.len()).collect(),
+            option_offsets,
+            options,
+            narrow,
+        }
+    }
+}
+
+/// The tallies, and per cut its tally and the group of each cell. Cuts that a counted cut
+/// refines are summed from it instead of counted (bureaus from sections, age bands from
+/// bureau × age, the whole organisation from any segment); the counted cuts are then fused,
+/// smallest first, while the product of their levels stays at most [`MAX_TALLY_CELLS`]. The
+/// choice changes no figure: counts are integers.
+#[allow(clippy::type_complexity)]
+fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, Vec<usize>)>) {
+    let derived = derived_cuts(survey, table);
+    let levels = |s: usize| table.segments[s].levels.len();
+    let mut counted: Vec<usize> = (0..table.segments.len())
+        .filter(|&s| derived[s + 1].is_none())
+        .collect();
+    counted.sort_by_key(|&s| (levels(s), s));
+    let mut tallies: Vec<Tally> = Vec::new();
+    // Per counted segment: (tally, stride, levels).
+    let mut placed: Vec<Option<(usize, usize, usize)>> = vec![None; table.segments.len()];
+    for s in counted {
+        let n = levels(s);
+        let fits = tallies
+            .last()
+            .is_some_and(|t| t.cells.saturating_mul(n) <= MAX_TALLY_CELLS);
+        if !fits {
+            tallies.push(Tally {
+                factors: Vec::new(),
+                cells: 1,
+            });
+        }
+        let t = tallies.len() - 1;
+        let tally = &mut tallies[t];
+        placed[s] = Some((t, tally.cells, n));
+        tally.factors.push((s, tally.cells as u32));
+        tally.cells *= n;
+    }
+    if tallies.is_empty() {
+        // No segments: the whole organisation is the one counted cut.
+        tallies.push(Tally {
+            factors: Vec::new(),
+            cells: 1,
+        });
+    }
+    let group_of_counted = |s: usize, map: &dyn Fn(usize) -> usize| {
+        let (t, stride, n) = placed[s].expect("a source is a counted cut");
+        let cells = tallies[t].cells;
+        (t, (0..cells).map(|cell| map(cell / stride % n)).collect())
+    };
+    let sources = (0..=table.segments.len())
+        .map(|cut| match (&derived[cut], cut) {
+            (None, 0) => (0, vec![0; tallies[0].cells]),
+            (None, cut) => group_of_counted(cut - 1, &|g| g),
+            (Some((source, map)), _) => group_of_counted(source - 1, &|g| map[g]),
+        })
+        .collect();
+    (tallies, sources)
+}
+
+/// Per cut (the whole organisation first, then each segment), the cut it is summed from, if
+/// any: a cut counted row by row that refines it. Only counted cuts are sources, so sums never
+/// chain.
+fn derived_cuts(survey: &Survey, table: &ResponseTable) -> Vec<Option<(usize, Vec<usize>)>> {
+    let segments = table.segments.len();
+    // Segment t refines s: t nested in s, or t a cross of s with another segment.
+    let refines = |t: usize, s: usize| -> Option<Vec<usize>> {
+        let levels = &table.segments[t].levels;
+        let across = survey.segment_across[t];
+        let parent = survey.segment_parents[t];
+        if parent == Some(s) {
+            Some(
+                levels
+                    .iter()
+                    .map(|l| l.parent.unwrap_or(0) as usize)
+                    .collect(),
+            )
+        } else if across == Some(s) {
+            Some(
+                levels
+                    .iter()
+                    .map(|l| l.across.unwrap_or(0) as usize)
+                    .collect(),
+            )
+        } else {
+            None
+        }
+    };
+    // Counted: every segment that nothing counted refines, decided finest first.
+    let mut out: Vec<Option<(usize, Vec<usize>)>> = vec![None; segments + 1];
+    let mut counted = vec![false; segments];
+    let mut order: Vec<usize> = survey.segments_parents_first();
+    order.reverse();
+    for s in order {
+        let source = (0..segments)
+            .filter(|&t| t != s && counted[t])
+            .find_map(|t| refines(t, s).map(|map| (t + 1, map)));
+        match source {
+            Some(found) => out[s + 1] = Some(found),
+            None => counted[s] = true,
+        }
+    }
+    if let Some(t) = counted.iter().position(|&c| c) {
+        out[0] = Some((t + 1, vec![0; table.segments[t].levels.len()]));
+    }
+    out
+}
