@@ -25,7 +25,7 @@ use crate::IngestError;
 /// Rows per batch: large enough to amortise decoding, small enough to keep memory flat.
 const BATCH_ROWS: usize = 64 * 1024;
 
-type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
 
 /// Runs a call into parquet/arrow-ipc, turning a panic into an error. Both crates assert on
 /// some corrupt inputs (found by `tests/fuzz.rs`); a damaged file must be reported, not crash
@@ -408,6 +408,91 @@ pub(crate) fn keyed(array: &dyn Array) -> Keyed {
             let texts: Vec<String> = (0..rows).map(|r| cell_text(array, r)).collect();
             by_text(rows, |r| Some(texts[r].as_str()))
         }
+    }
+}
+
+/// A column's rows decided: each row's result, and the rows whose cell was refused, with the
+/// cell's text and why.
+pub(crate) struct DecidedRows<T, E> {
+    pub values: Vec<T>,
+    pub errors: Vec<(usize, String, E)>,
+}
+
+/// Decides every distinct cell of a column once with `decide` and gives each row its result;
+/// a refused cell's row gets `refused`. A `UInt8` column (how most Parquet writers store
+/// answer codes) is decided by value, 256 texts and the blank, without per-row keys; any
+/// other column goes through [`keyed`].
+pub(crate) fn decide_rows<T: Copy, E: Clone>(
+    array: &dyn Array,
+    refused: T,
+    mut decide: impl FnMut(&str) -> Result<T, E>,
+) -> DecidedRows<T, E> {
+    let nulls = array.logical_nulls();
+    if let DataType::UInt8 = array.data_type() {
+        let values = array.as_primitive::<UInt8Type>().values();
+        let by_value: Vec<Result<T, E>> = (0..=255u8).map(|v| decide(&v.to_string())).collect();
+        let table: Vec<T> = by_value
+            .iter()
+            .map(|d| *d.as_ref().unwrap_or(&refused))
+            .collect();
+        let mut out: Vec<T> = values.iter().map(|&v| table[usize::from(v)]).collect();
+        let mut errors = Vec::new();
+        if by_value.iter().any(Result::is_err) {
+            for (row, &v) in values.iter().enumerate() {
+                if let Err(e) = &by_value[usize::from(v)] {
+                    if !nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+                        errors.push((row, v.to_string(), e.clone()));
+                    }
+                }
+            }
+        }
+        if let Some(nulls) = nulls.filter(|n| n.null_count() > 0) {
+            let blank = decide("");
+            let value = *blank.as_ref().unwrap_or(&refused);
+            for row in (!nulls.inner()).set_indices() {
+                out[row] = value;
+                if let Err(e) = &blank {
+                    errors.push((row, String::new(), e.clone()));
+                }
+            }
+            if blank.is_err() {
+                errors.sort_by_key(|&(row, _, _)| row);
+            }
+        }
+        return DecidedRows {
+            values: out,
+            errors,
+        };
+    }
+    let cells = keyed(array);
+    let decided = cells.decide(decide);
+    let table: Vec<T> = decided
+        .iter()
+        .map(|d| *d.as_ref().unwrap_or(&refused))
+        .collect();
+    let values = cells.keys.iter().map(|&k| table[k as usize]).collect();
+    let mut errors = Vec::new();
+    if decided.iter().any(Result::is_err) {
+        for (row, &k) in cells.keys.iter().enumerate() {
+            if let Err(e) = &decided[k as usize] {
+                errors.push((row, cells.texts[k as usize].clone(), e.clone()));
+            }
+        }
+    }
+    DecidedRows { values, errors }
+}
+
+/// Calls `f` with one cell's text as the row-by-row reader sees it, borrowing it from a
+/// string column instead of allocating.
+pub(crate) fn with_cell_text<R>(array: &dyn Array, row: usize, f: impl FnOnce(&str) -> R) -> R {
+    if array.is_null(row) {
+        return f("");
+    }
+    match array.data_type() {
+        DataType::Utf8 => f(array.as_string::<i32>().value(row)),
+        DataType::LargeUtf8 => f(array.as_string::<i64>().value(row)),
+        DataType::Utf8View => f(array.as_string_view().value(row)),
+        _ => f(&cell_text(array, row)),
     }
 }
 

@@ -31,8 +31,9 @@ impl SeenIds {
         self.fingerprints.contains(&fingerprint)
     }
 
-    pub fn insert_fingerprint(&mut self, fingerprint: u128) {
-        self.fingerprints.insert(fingerprint);
+    /// Adds a fingerprint; false when it was already there.
+    pub fn insert_fingerprint(&mut self, fingerprint: u128) -> bool {
+        self.fingerprints.insert(fingerprint)
     }
 }
 

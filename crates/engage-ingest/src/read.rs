@@ -334,6 +334,59 @@ impl ItemSummary {
     }
 }
 
+/// The [`ItemSummary`] of every row of a batch, built one item column at a time without
+/// branches (the column-wise loop's hot path).
+struct ItemSummaries {
+    any_answer: Vec<bool>,
+    points: Vec<u32>,
+    /// The first scale answer, `CODE_MISSING` while there is none.
+    first: Vec<u8>,
+    /// No scale answer so far differs from the first.
+    same: Vec<bool>,
+}
+
+impl ItemSummaries {
+    fn new(rows: usize) -> Self {
+        ItemSummaries {
+            any_answer: vec![false; rows],
+            points: vec![0; rows],
+            first: vec![CODE_MISSING; rows],
+            same: vec![true; rows],
+        }
+    }
+
+    fn add_column(&mut self, codes: &[u8]) {
+        let rows = self
+            .any_answer
+            .iter_mut()
+            .zip(&mut self.points)
+            .zip(self.first.iter_mut().zip(&mut self.same));
+        for (((any, points), (first, same)), &code) in rows.zip(codes) {
+            let answered = code != CODE_MISSING;
+            let on_scale = answered & (code != CODE_NOT_APPLICABLE);
+            *any |= answered;
+            *points += u32::from(on_scale);
+            let now = if *first == CODE_MISSING && on_scale {
+                code
+            } else {
+                *first
+            };
+            *same &= !on_scale | (code == now);
+            *first = now;
+        }
+    }
+
+    fn row(&self, row: usize) -> ItemSummary {
+        let first = self.first[row];
+        ItemSummary {
+            any_answer: self.any_answer[row],
+            points: self.points[row] as usize,
+            first: (first != CODE_MISSING).then_some(first),
+            all_same: first != CODE_MISSING && self.same[row],
+        }
+    }
+}
+
 impl<'s> RowReader<'s> {
     fn new(survey: &'s Survey) -> Self {
         let def = &survey.definition;

@@ -168,8 +168,8 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// The batch of `rows`; item columns as UInt8 when `typed` (texts that are not bytes become
-/// nulls there, so the CSV twin gets blanks for them).
+/// The batch of `rows`; item and multi-select columns as UInt8 when `typed` (texts that are
+/// not bytes become nulls there, so the CSV twin gets blanks for them).
 fn batch(rows: &[Vec<usize>], typed: bool) -> RecordBatch {
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
@@ -178,7 +178,7 @@ fn batch(rows: &[Vec<usize>], typed: bool) -> RecordBatch {
             .iter()
             .map(|r| Some(cell(c, r[c])).filter(|t| !t.is_empty()))
             .collect();
-        if typed && (3..=5).contains(&c) {
+        if typed && (3..=8).contains(&c) {
             let values: UInt8Array = texts
                 .iter()
                 .map(|t| t.and_then(|t| t.parse::<u8>().ok()))

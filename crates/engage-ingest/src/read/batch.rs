@@ -13,15 +13,188 @@ use rayon::prelude::*;
 
 use engage_model::{Action, ProblemKind, CODE_MISSING};
 
-use super::{new_problem, Columns, FileAccount, ItemSummary, RejectedRow, RowReader, FILE_INDEX};
-use crate::columnar::{cell_text, keyed, ColumnarBatches, ColumnarSource, Keyed};
+use super::{new_problem, Columns, FileAccount, ItemSummaries, RejectedRow, RowReader, FILE_INDEX};
+use crate::columnar::{
+    cell_text, decide_rows, keyed, with_cell_text, ColumnarBatches, ColumnarSource, DecidedRows,
+    Keyed,
+};
 use crate::headers::HeaderIndex;
 use crate::values::{normalized, option_cell};
 use crate::IngestError;
 
-/// Batches (Parquet: row groups) decoded together: enough to keep every core busy, few enough
-/// to keep memory flat.
-const WINDOW: usize = 8;
+/// Batches (Parquet: row groups) decoded together, at least one per thread: enough to keep
+/// every core busy, few enough to keep memory flat (two windows are held at once).
+const WINDOW: usize = 2;
+
+/// Batches read, and decoded.
+type Window = (Vec<(usize, RecordBatch)>, Vec<Decoded>);
+
+/// What accepting rows changes, taken out of the [`RowReader`] while the column-wise loop
+/// runs, so that the reader's rules can be shared with the threads decoding the next window.
+struct Accepting {
+    seen_ids: crate::ids::SeenIds,
+    segments: Vec<crate::layout::SegmentBuilder>,
+    out: super::Ingested,
+}
+
+impl Accepting {
+    fn take_from(reader: &mut RowReader<'_>) -> Self {
+        Accepting {
+            seen_ids: std::mem::take(&mut reader.seen_ids),
+            segments: std::mem::take(&mut reader.segments),
+            out: std::mem::take(&mut reader.out),
+        }
+    }
+
+    fn put_back(self, reader: &mut RowReader<'_>) {
+        reader.seen_ids = self.seen_ids;
+        reader.segments = self.segments;
+        reader.out = self.out;
+    }
+
+    /// Accepts or rejects a decoded batch's rows in file order and appends the accepted ones.
+    fn accept(
+        &mut self,
+        reader: &RowReader<'_>,
+        ctx: &FileContext<'_>,
+        mut d: Decoded,
+        batch: &RecordBatch,
+        column_of: &[Option<usize>],
+        account: &mut FileAccount,
+    ) {
+        let mut reject = vec![false; d.rows];
+        for (row, _, p) in &d.problems {
+            reject[*row] |= p.action == Action::Reject;
+        }
+        // Duplicate ids against the rows accepted before, in file order.
+        if let Some(c) = ctx.cols.respondent_id {
+            let array = batch
+                .column(column_of[c].expect("the id column is read"))
+                .as_ref();
+            let action = reader.survey.policy.action(ProblemKind::DuplicateId);
+            for (row, slot) in d.ids.iter_mut().enumerate() {
+                let Some(id) = *slot else { continue };
+                // One lookup per row: a row not rejected so far is inserted right away.
+                let duplicate = if reject[row] {
+                    self.seen_ids.contains_fingerprint(id)
+                } else {
+                    !self.seen_ids.insert_fingerprint(id)
+                };
+                if duplicate {
+                    let problem = new_problem(
+                        reader.survey,
+                        ctx.file,
+                        d.first_row + row,
+                        ctx.index,
+                        ProblemKind::DuplicateId,
+                        Some(c),
+                        &cell_text(array, row),
+                        "duplicate respondent id (an earlier accepted row has it)".into(),
+                    );
+                    d.problems.push((row, 1, problem));
+                    reject[row] |= action == Action::Reject;
+                    *slot = None;
+                }
+            }
+        }
+        d.problems.sort_by_key(|&(row, phase, _)| (row, phase));
+
+        let mut problems = d.problems.into_iter().peekable();
+        for (row, &rejected) in reject.iter().enumerate() {
+            account.rows_read += 1;
+            let mut reasons = Vec::new();
+            while let Some((_, _, p)) = problems.next_if(|(r, _, _)| *r == row) {
+                if rejected {
+                    reasons.push(p.to_string());
+                }
+                self.out.problems.push(p);
+            }
+            if rejected {
+                account.rows_rejected += 1;
+                self.out.rejected.push(RejectedRow {
+                    file: ctx.file.to_string(),
+                    row: d.first_row + row,
+                    header: ctx.header.to_vec(),
+                    // Filled once the file is read, from all its columns.
+                    raw: Vec::new(),
+                    reasons,
+                });
+            } else {
+                account.rows_accepted += 1;
+            }
+        }
+
+        let accepted = || (0..d.rows).filter(|&r| !reject[r]);
+        let all = !reject.contains(&true);
+        let table = &mut self.out.table;
+        if !d.ids.is_empty() {
+            table.respondent_ids.extend(accepted().map(|r| d.ids[r]));
+        }
+        for (column, codes) in table.items.iter_mut().zip(&d.codes) {
+            if all {
+                column.extend_from_slice(codes);
+            } else {
+                column.extend(accepted().map(|r| codes[r]));
+            }
+        }
+        for (column, (bits, answered)) in table.multi.iter_mut().zip(&d.multi) {
+            if all {
+                column.picks.extend_from_slice(bits);
+                column.answered.extend_from_slice(answered);
+            } else {
+                column.picks.extend(accepted().map(|r| bits[r]));
+                column.answered.extend(accepted().map(|r| answered[r]));
+            }
+        }
+        for (column, texts) in table.comments.iter_mut().zip(&mut d.comments) {
+            column.extend(accepted().map(|r| std::mem::take(&mut texts[r])));
+        }
+        table.n_rows += accepted().count();
+
+        for &s in &reader.order {
+            let (keys, values) = &d.segments[s];
+            match reader.survey.segment_parents[s] {
+                None => {
+                    let mut memo: Vec<Option<u32>> = vec![None; values.len()];
+                    let builder = &mut self.segments[s];
+                    let codes: Vec<u32> = accepted()
+                        .map(|r| {
+                            let k = keys[r] as usize;
+                            *memo[k].get_or_insert_with(|| builder.code(&values[k], None))
+                        })
+                        .collect();
+                    builder.column.codes.extend(codes);
+                }
+                Some(p) => {
+                    let (parent, child) = super::pair_mut(&mut self.segments, p, s);
+                    let start = child.column.codes.len();
+                    // Per key the last (parent, code) met: a child value nearly always
+                    // sits under one parent, so the map is seldom consulted.
+                    let mut last: Vec<Option<(u32, u32)>> = vec![None; values.len()];
+                    let mut memo: HashMap<(u32, u32), u32> = HashMap::new();
+                    let codes: Vec<u32> = accepted()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let pc = parent.column.codes[start + i];
+                            let k = keys[r];
+                            match last[k as usize] {
+                                Some((p, code)) if p == pc => code,
+                                _ => {
+                                    let code = *memo.entry((pc, k)).or_insert_with(|| {
+                                        child.code(&values[k as usize], Some((pc, parent.key(pc))))
+                                    });
+                                    last[k as usize] = Some((pc, code));
+                                    code
+                                }
+                            }
+                        })
+                        .collect();
+                    child.column.codes.extend(codes);
+                }
+            }
+        }
+    }
+}
 
 /// Problems of a batch's rows in the order the row loop meets them: `phase` 0 for cells and
 /// question rules, 1 for the respondent id, 2 for the row rules.
@@ -97,6 +270,35 @@ fn dictionary_columns(cols: &Columns) -> Vec<usize> {
         .collect()
 }
 
+/// A used column's rows decided (see [`decide_rows`]); the file-name column
+/// ([`FILE_INDEX`]) has the file's stem on every row.
+fn decide_column<T: Copy, E: Clone>(
+    batch: &RecordBatch,
+    column_of: &[Option<usize>],
+    stem: &str,
+    c: usize,
+    refused: T,
+    mut decide: impl FnMut(&str) -> Result<T, E>,
+) -> DecidedRows<T, E> {
+    if c != FILE_INDEX {
+        let position = column_of[c].expect("every used column is read");
+        return decide_rows(batch.column(position).as_ref(), refused, decide);
+    }
+    let rows = batch.num_rows();
+    match decide(stem) {
+        Ok(value) => DecidedRows {
+            values: vec![value; rows],
+            errors: Vec::new(),
+        },
+        Err(e) => DecidedRows {
+            values: vec![refused; rows],
+            errors: (0..rows)
+                .map(|r| (r, stem.to_string(), e.clone()))
+                .collect(),
+        },
+    }
+}
+
 impl RowReader<'_> {
     pub(super) fn read_columnar(
         &mut self,
@@ -110,24 +312,39 @@ impl RowReader<'_> {
             &dictionary_columns(ctx.cols),
         )?;
         let first_rejected = self.out.rejected.len();
-        loop {
-            let window = batches.next_window(WINDOW)?;
+        let column_of = batches.column_of.clone();
+        let window_size = WINDOW.max(rayon::current_num_threads());
+        // Decoding needs only the reader's rules, accepting only its state: with the state
+        // taken out, a window is accepted (in file order, on one thread) while the next one is
+        // read and decoded on the other threads.
+        let mut state = Accepting::take_from(self);
+        let this = &*self;
+        let read_next = |batches: &mut ColumnarBatches| -> Result<Option<Window>, IngestError> {
+            let window = batches.next_window(window_size)?;
             if window.is_empty() {
-                break;
+                return Ok(None);
             }
-            let this = &*self;
-            let decoded: Vec<Decoded> = window
+            let decoded = window
                 .par_iter()
                 .map(|(first_row, batch)| {
                     crate::columnar::guarded(ctx.path, || {
-                        Ok(this.decode(ctx, &batches.column_of, *first_row, batch))
+                        Ok(this.decode(ctx, &column_of, *first_row, batch))
                     })
                 })
                 .collect::<Result<_, _>>()?;
-            for (d, (_, batch)) in decoded.into_iter().zip(&window) {
-                self.accept(ctx, d, batch, &batches.column_of, account);
-            }
+            Ok(Some((window, decoded)))
+        };
+        let mut outcome = read_next(&mut batches);
+        while let Ok(Some((window, decoded))) = outcome {
+            let accept = || {
+                for (d, (_, batch)) in decoded.into_iter().zip(&window) {
+                    state.accept(this, ctx, d, batch, &column_of, account);
+                }
+            };
+            outcome = rayon::join(accept, || read_next(&mut batches)).1;
         }
+        state.put_back(self);
+        outcome?;
         // Rejected rows keep every column of the file, also those not read above.
         let rejected = &mut self.out.rejected[first_rejected..];
         if !rejected.is_empty() {
@@ -174,31 +391,19 @@ impl RowReader<'_> {
             list: Vec::new(),
         };
 
-        let mut items = vec![ItemSummary::default(); rows];
+        let mut items = ItemSummaries::new(rows);
         let codes: Vec<Vec<u8>> = cols
             .items
             .iter()
             .map(|&c| {
-                let cells = keyed_column(c);
-                let decided = cells.decide(|t| self.answers.code(t));
-                let table: Vec<u8> = decided
-                    .iter()
-                    .map(|d| *d.as_ref().unwrap_or(&CODE_MISSING))
-                    .collect();
-                let any_error = decided.iter().any(Result::is_err);
-                let mut out = Vec::with_capacity(rows);
-                for (row, &k) in cells.keys.iter().enumerate() {
-                    let code = table[k as usize];
-                    out.push(code);
-                    items[row].add(code);
-                    if any_error {
-                        if let Err((kind, reason)) = &decided[k as usize] {
-                            let text = &cells.texts[k as usize];
-                            problems.flag(row, 0, *kind, Some(c), text, reason.clone());
-                        }
-                    }
+                let decided = decide_column(batch, column_of, ctx.stem, c, CODE_MISSING, |t| {
+                    self.answers.code(t)
+                });
+                for (row, text, (kind, reason)) in decided.errors {
+                    problems.flag(row, 0, kind, Some(c), &text, reason);
                 }
-                out
+                items.add_column(&decided.values);
+                decided.values
             })
             .collect();
 
@@ -240,37 +445,32 @@ impl RowReader<'_> {
             match &self.options[q] {
                 None => {
                     for (o, &c) in cols.multi[q].iter().enumerate() {
-                        let cells = keyed_column(c);
-                        let decided = cells.decide(option_cell);
-                        for (row, &k) in cells.keys.iter().enumerate() {
-                            match &decided[k as usize] {
-                                Ok(Some(picked)) => {
-                                    any_cell[row] = true;
-                                    bits[row] |= u64::from(*picked) << o;
-                                }
-                                Ok(None) => {}
-                                Err((kind, reason)) => {
-                                    let text = &cells.texts[k as usize];
-                                    problems.flag(row, 0, *kind, Some(c), text, reason.clone());
-                                }
-                            }
+                        // 0 blank, 1 marked as not picked, 2 picked.
+                        let decided = decide_column(batch, column_of, ctx.stem, c, 0u8, |t| {
+                            option_cell(t).map(|mark| mark.map_or(0, |picked| 1 + u8::from(picked)))
+                        });
+                        for (row, text, (kind, reason)) in decided.errors {
+                            problems.flag(row, 0, kind, Some(c), &text, reason);
+                        }
+                        let rows = bits.iter_mut().zip(&mut any_cell);
+                        for ((bits, any), &mark) in rows.zip(&decided.values) {
+                            *any |= mark != 0;
+                            *bits |= u64::from(mark >> 1) << o;
                         }
                     }
                 }
                 Some(options) => {
                     let c = cols.multi[q][0];
-                    let cells = keyed_column(c);
-                    let decided = cells.decide(|t| (options.picks(t), !normalized(t).is_empty()));
-                    for (row, &k) in cells.keys.iter().enumerate() {
-                        match &decided[k as usize] {
-                            (Ok(picks), nonblank) => {
-                                (bits[row], any_cell[row]) = (*picks, *nonblank)
-                            }
-                            (Err((kind, reason)), _) => {
-                                let text = &cells.texts[k as usize];
-                                problems.flag(row, 0, *kind, Some(c), text, reason.clone());
-                            }
-                        }
+                    let decided = decide_column(batch, column_of, ctx.stem, c, (0, false), |t| {
+                        options
+                            .picks(t)
+                            .map(|picks| (picks, !normalized(t).is_empty()))
+                    });
+                    for (row, text, (kind, reason)) in decided.errors {
+                        problems.flag(row, 0, kind, Some(c), &text, reason);
+                    }
+                    for (row, value) in decided.values.into_iter().enumerate() {
+                        (bits[row], any_cell[row]) = value;
                     }
                 }
             }
@@ -290,14 +490,15 @@ impl RowReader<'_> {
             let array = column(c);
             ids = (0..rows)
                 .map(|row| {
-                    let id = normalized(&cell_text(array, row)).into_owned();
-                    if id.is_empty() {
+                    let id = with_cell_text(array, row, |text| {
+                        let id = normalized(text);
+                        (!id.is_empty()).then(|| crate::ids::fingerprint(&id))
+                    });
+                    if id.is_none() {
                         let reason = "respondent id is blank".to_string();
                         problems.flag(row, 1, ProblemKind::BlankId, Some(c), "", reason);
-                        None
-                    } else {
-                        Some(crate::ids::fingerprint(&id))
                     }
+                    id
                 })
                 .collect();
         }
@@ -313,7 +514,8 @@ impl RowReader<'_> {
             })
             .collect();
 
-        for (row, summary) in items.iter().enumerate() {
+        for row in 0..rows {
+            let summary = &items.row(row);
             let any_answer = summary.any_answer
                 || multi.iter().any(|(_, answered)| answered[row])
                 || comments.iter().any(|c| !c[row].is_empty());
@@ -331,129 +533,6 @@ impl RowReader<'_> {
             ids,
             comments,
             problems: problems.list,
-        }
-    }
-
-    /// Accepts or rejects a decoded batch's rows in file order and appends the accepted ones.
-    fn accept(
-        &mut self,
-        ctx: &FileContext<'_>,
-        mut d: Decoded,
-        batch: &RecordBatch,
-        column_of: &[Option<usize>],
-        account: &mut FileAccount,
-    ) {
-        let mut reject = vec![false; d.rows];
-        for (row, _, p) in &d.problems {
-            reject[*row] |= p.action == Action::Reject;
-        }
-        // Duplicate ids against the rows accepted before, in file order.
-        if let Some(c) = ctx.cols.respondent_id {
-            let array = batch
-                .column(column_of[c].expect("the id column is read"))
-                .as_ref();
-            let action = self.survey.policy.action(ProblemKind::DuplicateId);
-            for (row, slot) in d.ids.iter_mut().enumerate() {
-                let Some(id) = *slot else { continue };
-                if self.seen_ids.contains_fingerprint(id) {
-                    let problem = new_problem(
-                        self.survey,
-                        ctx.file,
-                        d.first_row + row,
-                        ctx.index,
-                        ProblemKind::DuplicateId,
-                        Some(c),
-                        &cell_text(array, row),
-                        "duplicate respondent id (an earlier accepted row has it)".into(),
-                    );
-                    d.problems.push((row, 1, problem));
-                    reject[row] |= action == Action::Reject;
-                    *slot = None;
-                } else if !reject[row] {
-                    self.seen_ids.insert_fingerprint(id);
-                }
-            }
-        }
-        d.problems.sort_by_key(|&(row, phase, _)| (row, phase));
-
-        let mut problems = d.problems.into_iter().peekable();
-        for (row, &rejected) in reject.iter().enumerate() {
-            account.rows_read += 1;
-            let mut reasons = Vec::new();
-            while let Some((_, _, p)) = problems.next_if(|(r, _, _)| *r == row) {
-                if rejected {
-                    reasons.push(p.to_string());
-                }
-                self.out.problems.push(p);
-            }
-            if rejected {
-                account.rows_rejected += 1;
-                self.out.rejected.push(RejectedRow {
-                    file: ctx.file.to_string(),
-                    row: d.first_row + row,
-                    header: ctx.header.to_vec(),
-                    // Filled once the file is read, from all its columns.
-                    raw: Vec::new(),
-                    reasons,
-                });
-            } else {
-                account.rows_accepted += 1;
-            }
-        }
-
-        let accepted = || (0..d.rows).filter(|&r| !reject[r]);
-        let all = !reject.contains(&true);
-        let table = &mut self.out.table;
-        if !d.ids.is_empty() {
-            table.respondent_ids.extend(accepted().map(|r| d.ids[r]));
-        }
-        for (column, codes) in table.items.iter_mut().zip(&d.codes) {
-            if all {
-                column.extend_from_slice(codes);
-            } else {
-                column.extend(accepted().map(|r| codes[r]));
-            }
-        }
-        for (column, (bits, answered)) in table.multi.iter_mut().zip(&d.multi) {
-            column.picks.extend(accepted().map(|r| bits[r]));
-            column.answered.extend(accepted().map(|r| answered[r]));
-        }
-        for (column, texts) in table.comments.iter_mut().zip(&mut d.comments) {
-            column.extend(accepted().map(|r| std::mem::take(&mut texts[r])));
-        }
-        table.n_rows += accepted().count();
-
-        for &s in &self.order.clone() {
-            let (keys, values) = &d.segments[s];
-            match self.survey.segment_parents[s] {
-                None => {
-                    let mut memo: Vec<Option<u32>> = vec![None; values.len()];
-                    let builder = &mut self.segments[s];
-                    let codes: Vec<u32> = accepted()
-                        .map(|r| {
-                            let k = keys[r] as usize;
-                            *memo[k].get_or_insert_with(|| builder.code(&values[k], None))
-                        })
-                        .collect();
-                    builder.column.codes.extend(codes);
-                }
-                Some(p) => {
-                    let (parent, child) = super::pair_mut(&mut self.segments, p, s);
-                    let start = child.column.codes.len();
-                    let mut memo: HashMap<(u32, u32), u32> = HashMap::new();
-                    let codes: Vec<u32> = accepted()
-                        .enumerate()
-                        .map(|(i, r)| {
-                            let pc = parent.column.codes[start + i];
-                            let k = keys[r];
-                            *memo.entry((pc, k)).or_insert_with(|| {
-                                child.code(&values[k as usize], Some((pc, parent.key(pc))))
-                            })
-                        })
-                        .collect();
-                    child.column.codes.extend(codes);
-                }
-            }
         }
     }
 }
