@@ -19,7 +19,7 @@ pub use partials::{
     Partials, ScoreVariables,
 };
 pub use pass::{
-    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows,
+    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows, kpi_values,
     respondent_values, DriverRows, RespondentValues,
 };
 pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

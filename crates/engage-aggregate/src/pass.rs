@@ -107,40 +107,34 @@ pub fn aggregate_rows(
     }
 }
 
-/// Per KPI, the respondents behind its driver analysis, as they are summed into
-/// `GroupPartial::drivers`: every dimension score and then the KPI, in answer-code units (a
-/// share KPI as 0/1), `width` values per respondent. Partials cannot carry rows; this is what
-/// bootstrap intervals resample, from the in-memory layout.
-pub fn driver_rows(survey: &Survey, table: &ResponseTable) -> Vec<DriverRows> {
+/// The respondents behind one KPI's driver analysis, as they are summed into
+/// `GroupPartial::drivers` (every dimension score and the KPI present), with the variables in
+/// `columns` (`0..dimensions` for the dimension scores, `dimensions` for the KPI), in
+/// answer-code units (a share KPI as 0/1). Partials cannot carry rows; this is what bootstrap
+/// intervals resample, from the in-memory layout. One KPI at a time, only the columns used:
+/// at ten million rows each column is 80 MB.
+pub fn driver_rows(
+    survey: &Survey,
+    table: &ResponseTable,
+    kpi: usize,
+    columns: &[usize],
+) -> DriverRows {
     let mut values = RowValues::new(survey, table);
-    let width = values.plan.variables.dimensions + 1;
-    let scales: Vec<Vec<f64>> = (0..survey.kpi_measures.len())
-        .map(|k| {
-            let v = &values.plan.variables;
-            (0..v.dimensions)
-                .chain([v.kpi_variable[k]])
-                .map(|i| v.scales[i] as f64)
-                .collect()
-        })
+    let v = &values.plan.variables;
+    let scales: Vec<f64> = (0..v.dimensions)
+        .chain([v.kpi_variable[kpi]])
+        .map(|i| v.scales[i] as f64)
         .collect();
-    let mut out: Vec<DriverRows> = scales
-        .iter()
-        .map(|_| DriverRows {
-            width,
-            values: Vec::new(),
-        })
-        .collect();
+    let mut out = DriverRows {
+        width: columns.len(),
+        values: Vec::new(),
+    };
     for row in 0..table.n_rows {
         values.read(table, row);
-        for (k, rows) in out.iter_mut().enumerate() {
-            if values.drivers[k] {
-                rows.values.extend(
-                    values.driver_values[k]
-                        .iter()
-                        .zip(&scales[k])
-                        .map(|(&x, s)| x as f64 / s),
-                );
-            }
+        if values.drivers[kpi] {
+            let row_values = &values.driver_values[kpi];
+            out.values
+                .extend(columns.iter().map(|&c| row_values[c] as f64 / scales[c]));
         }
     }
     out
@@ -150,11 +144,25 @@ pub fn driver_rows(survey: &Survey, table: &ResponseTable) -> Vec<DriverRows> {
 /// reverse-keyed), NaN where they have none: what the statistics that need rows (paired tests,
 /// weighted figures) read. One column per variable, rows in table order.
 pub fn respondent_values(survey: &Survey, table: &ResponseTable) -> RespondentValues {
+    collect_values(survey, table, true)
+}
+
+/// Each respondent's value of every KPI (NaN where none), one column per KPI: what the
+/// free-text analysis reads, without the item and dimension columns `respondent_values`
+/// also holds (about 2.9 GB at ten million rows).
+pub fn kpi_values(survey: &Survey, table: &ResponseTable) -> Vec<Vec<f64>> {
+    collect_values(survey, table, false).kpis
+}
+
+fn collect_values(survey: &Survey, table: &ResponseTable, all: bool) -> RespondentValues {
     let mut values = RowValues::new(survey, table);
     let v = values.plan.variables.clone();
     let kpis = survey.kpi_measures.len();
-    let dims = v.dimensions;
-    let items = survey.definition.items.len();
+    let (dims, items) = if all {
+        (v.dimensions, survey.definition.items.len())
+    } else {
+        (0, 0)
+    };
     let mut out = RespondentValues {
         kpis: vec![Vec::with_capacity(table.n_rows); kpis],
         dimensions: vec![Vec::with_capacity(table.n_rows); dims],

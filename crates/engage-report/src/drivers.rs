@@ -127,8 +127,13 @@ fn assign_quadrants(figures: &mut [DriverFigure]) {
 }
 
 /// Percentile bootstrap intervals of the relative-weight shares, resampling the rows that
-/// `engage_aggregate::driver_rows` gives for the same data the report was built from.
-pub fn add_bootstrap_intervals(report: &mut Report, survey: &Survey, rows: &[DriverRows]) {
+/// `rows_of(kpi, columns)` gives (`engage_aggregate::driver_rows` over the data the report was
+/// built from). Rows are asked for one KPI at a time, so only one KPI's rows are held.
+pub fn add_bootstrap_intervals(
+    report: &mut Report,
+    survey: &Survey,
+    rows_of: &dyn Fn(usize, &[usize]) -> DriverRows,
+) {
     let settings = &survey.definition.drivers;
     if settings.resamples == 0 {
         return;
@@ -143,14 +148,10 @@ pub fn add_bootstrap_intervals(report: &mut Report, survey: &Survey, rows: &[Dri
             .into_iter()
             .chain([n_dims])
             .collect();
-        let source = &rows[k];
-        let values: Vec<f64> = source
-            .values
-            .chunks(source.width)
-            .flat_map(|r| keep.iter().map(|&i| r[i]))
-            .collect();
+        let source = rows_of(k, &keep);
+        let respondents = source.len();
         match bootstrap_relative_weights(
-            &values,
+            source.values,
             keep.len(),
             settings.resamples,
             settings.seed,
@@ -161,7 +162,7 @@ pub fn add_bootstrap_intervals(report: &mut Report, survey: &Survey, rows: &[Dri
                 for (f, ci) in drivers.dimensions.iter_mut().zip(boot.intervals) {
                     f.share_ci = Some(ci);
                 }
-                let subsampled = boot.rows_per_resample < source.len();
+                let subsampled = boot.rows_per_resample < respondents;
                 drivers.intervals = Some(BootstrapInfo {
                     method: if subsampled {
                         "m-out-of-n percentile bootstrap, rescaled by sqrt(m/n)"

@@ -386,10 +386,15 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
     let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
-    let rows = engage_aggregate::driver_rows(&survey, &ingested.table);
+    let rows_of = |kpi: usize, columns: &[usize]| {
+        engage_aggregate::driver_rows(&survey, &ingested.table, kpi, columns)
+    };
     // The same 12 respondents as the listwise sums (pandas: 12 complete for both KPIs).
+    let every_column: Vec<usize> = (0..=survey.definition.dimensions.len()).collect();
     assert_eq!(
-        rows.iter().map(|r| r.len()).collect::<Vec<_>>(),
+        (0..2)
+            .map(|k| rows_of(k, &every_column).len())
+            .collect::<Vec<_>>(),
         vec![12, 12]
     );
     let with = |threads: usize| {
@@ -398,7 +403,7 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| engage_report::add_bootstrap_intervals(&mut report, &survey, &rows));
+            .install(|| engage_report::add_bootstrap_intervals(&mut report, &survey, &rows_of));
         report.drivers
     };
     let (one, two) = (with(1), with(2));

@@ -356,14 +356,14 @@ fn bootstrap_intervals_are_reproducible_and_cover_the_population_weights() {
     let truth = relative_weights(&corr).unwrap().shares();
 
     let rows = simulated(200, 7);
-    let a = bootstrap_relative_weights(&rows, 4, 200, 42, 0.95, usize::MAX).unwrap();
+    let a = bootstrap_relative_weights(rows.clone(), 4, 200, 42, 0.95, usize::MAX).unwrap();
     assert_eq!(
         a,
-        bootstrap_relative_weights(&rows, 4, 200, 42, 0.95, usize::MAX).unwrap()
+        bootstrap_relative_weights(rows.clone(), 4, 200, 42, 0.95, usize::MAX).unwrap()
     );
     assert_ne!(
         a,
-        bootstrap_relative_weights(&rows, 4, 200, 43, 0.95, usize::MAX).unwrap()
+        bootstrap_relative_weights(rows.clone(), 4, 200, 43, 0.95, usize::MAX).unwrap()
     );
     assert_eq!((a.resamples, a.skipped, a.rows_per_resample), (200, 0, 200));
 
@@ -372,7 +372,7 @@ fn bootstrap_intervals_are_reproducible_and_cover_the_population_weights() {
     let mut covered = [0; 3];
     for sim in 0..100 {
         let rows = simulated(200, 1_000 + sim);
-        let ci = bootstrap_relative_weights(&rows, 4, 200, sim, 0.95, usize::MAX).unwrap();
+        let ci = bootstrap_relative_weights(rows.clone(), 4, 200, sim, 0.95, usize::MAX).unwrap();
         for (j, i) in ci.intervals.iter().enumerate() {
             covered[j] += usize::from(i.lower <= truth[j] && truth[j] <= i.upper);
         }
@@ -473,8 +473,8 @@ fn m_out_of_n_bootstrap_matches_the_full_bootstrap_on_a_large_sample() {
     // sqrt(m/n). Both estimate the same sampling spread; widths agree within 15% and the
     // centres within a fifth of a width (Monte Carlo error of 300 resamples included).
     let rows = simulated(20_000, 11);
-    let full = bootstrap_relative_weights(&rows, 4, 300, 5, 0.95, usize::MAX).unwrap();
-    let sub = bootstrap_relative_weights(&rows, 4, 300, 5, 0.95, 4_000).unwrap();
+    let full = bootstrap_relative_weights(rows.clone(), 4, 300, 5, 0.95, usize::MAX).unwrap();
+    let sub = bootstrap_relative_weights(rows.clone(), 4, 300, 5, 0.95, 4_000).unwrap();
     assert_eq!(
         (full.rows_per_resample, sub.rows_per_resample),
         (20_000, 4_000)

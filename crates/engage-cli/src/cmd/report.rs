@@ -219,8 +219,10 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
         let partials = engage_aggregate::aggregate(survey, &ingested.table);
         let mut report =
             engage_report::build_report_with(survey, &partials, provenance, plan.suppression);
-        let rows = engage_aggregate::driver_rows(survey, &ingested.table);
-        engage_report::add_bootstrap_intervals(&mut report, survey, &rows);
+        let rows_of = |kpi: usize, columns: &[usize]| {
+            engage_aggregate::driver_rows(survey, &ingested.table, kpi, columns)
+        };
+        engage_report::add_bootstrap_intervals(&mut report, survey, &rows_of);
         (report, partials)
     })?;
     // Only raking needs the respondents' values.
@@ -306,7 +308,7 @@ fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow
             .map(|column| engage_text::Corpus::build(column, &analyser, &options))
             .collect()
     })?;
-    let values = engage_aggregate::respondent_values(survey, table);
+    let kpi_values = engage_aggregate::kpi_values(survey, table);
     engage_report::add_free_text(
         report,
         survey,
@@ -316,7 +318,7 @@ fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow
             analyser: analyser.description.clone(),
             dictionary: missing.is_none(),
             export_comments: export,
-            kpi_values: &values.kpis,
+            kpi_values: &kpi_values,
         },
     );
     Ok(())
