@@ -1,72 +1,81 @@
 //! Respondent ids already accepted, kept as 128-bit fingerprints rather than strings.
 //!
 //! A `HashSet<String>` of ten million ids took about 850 MB, more than the whole answer table;
-//! fingerprints take 16 bytes each. Two ids share a fingerprint with probability about
-//! n²/2¹²⁹ (10⁻²⁵ for ten million ids), far below any chance of a hardware error, so a
-//! "duplicate" is never a false alarm in practice.
+//! fingerprints take 16 bytes each, and the table keeps them anyway (`respondent_ids`, which
+//! links waves). The set of ids seen holds only row numbers into that column (4 bytes each, about
+//! 85 MB at ten million instead of 285 MB for copies). Two ids share a fingerprint with
+//! probability about n²/2¹²⁹ (10⁻²⁵ for ten million ids), far below any chance of a hardware
+//! error, so a "duplicate" is never a false alarm in practice.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::num::NonZeroU128;
 
+use hashbrown::hash_table::{Entry, HashTable};
+
+/// A respondent id's fingerprint. Never zero, so that `Option<Fingerprint>` takes 16 bytes
+/// per row instead of 32 (160 MB at ten million rows).
+pub type Fingerprint = NonZeroU128;
+
+/// The rows of a table's id column whose ids have been accepted, found by fingerprint.
 #[derive(Default)]
 pub struct SeenIds {
-    fingerprints: HashSet<u128, BuildHasherDefault<TakeLowBits>>,
+    rows: HashTable<u32>,
+}
+
+/// The fingerprint is already a good hash: its low bits serve as the table's hash.
+fn hash(id: Fingerprint) -> u64 {
+    id.get() as u64
+}
+
+fn hash_of_row(ids: &[Option<Fingerprint>], row: u32) -> u64 {
+    ids[row as usize].map_or(0, hash)
 }
 
 impl SeenIds {
-    pub fn contains(&self, id: &str) -> bool {
-        self.fingerprints.contains(&fingerprint(id))
-    }
-
     /// Room for `additional` more ids; ignored if the allocation is refused.
-    pub fn reserve(&mut self, additional: usize) {
-        let _ = self.fingerprints.try_reserve(additional);
+    pub fn reserve(&mut self, additional: usize, ids: &[Option<Fingerprint>]) {
+        let _ = self.rows.try_reserve(additional, |&r| hash_of_row(ids, r));
     }
 
-    pub fn insert(&mut self, id: &str) {
-        self.fingerprints.insert(fingerprint(id));
+    /// Whether a recorded row of `ids` has `id`.
+    pub fn contains(&self, ids: &[Option<Fingerprint>], id: Fingerprint) -> bool {
+        self.rows
+            .find(hash(id), |&r| ids[r as usize] == Some(id))
+            .is_some()
     }
 
-    pub fn contains_fingerprint(&self, fingerprint: u128) -> bool {
-        self.fingerprints.contains(&fingerprint)
-    }
-
-    /// Adds a fingerprint; false when it was already there.
-    pub fn insert_fingerprint(&mut self, fingerprint: u128) -> bool {
-        self.fingerprints.insert(fingerprint)
+    /// Records row `row` of `ids` (already pushed, with an id); false, recording nothing, when
+    /// an earlier recorded row has the same id.
+    ///
+    /// # Panics
+    /// Beyond 2³² rows with ids: a table that size (over 300 GB) cannot be held in memory.
+    pub fn insert(&mut self, ids: &[Option<Fingerprint>], row: usize) -> bool {
+        let id = ids[row].expect("a recorded row has an id");
+        let at = u32::try_from(row).expect("at most 2^32 respondents with ids");
+        let same = |&r: &u32| r != at && ids[r as usize] == Some(id);
+        match self.rows.entry(hash(id), same, |&r| hash_of_row(ids, r)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                slot.insert(at);
+                true
+            }
+        }
     }
 }
 
 /// Two SipHash-1-3 values (std's fixed-key hasher) over differently prefixed input. Stable
-/// across runs (fixed keys), so two waves' ids can be linked by fingerprint.
-pub fn fingerprint(id: &str) -> u128 {
+/// across runs (fixed keys), so two waves' ids can be linked by fingerprint. The one id whose
+/// hashes are both zero (if any) shares its fingerprint with those hashing to 1: a chance of
+/// 2⁻¹²⁷, far below the collisions above.
+pub fn fingerprint(id: &str) -> Fingerprint {
     let half = |prefix: u8| {
         let mut hasher = DefaultHasher::new();
         prefix.hash(&mut hasher);
         id.hash(&mut hasher);
         hasher.finish()
     };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
-}
-
-/// The fingerprint is already a good hash: use its low bits instead of hashing it again.
-#[derive(Default)]
-struct TakeLowBits(u64);
-
-impl Hasher for TakeLowBits {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
-    }
+    let value = (u128::from(half(0)) << 64) | u128::from(half(1));
+    NonZeroU128::new(value).unwrap_or(NonZeroU128::MIN)
 }
 
 #[cfg(test)]
@@ -76,13 +85,20 @@ mod tests {
     #[test]
     fn remembers_exactly_the_inserted_ids() {
         let mut seen = SeenIds::default();
+        let mut ids = Vec::new();
         for i in 0..10_000 {
-            seen.insert(&format!("R{i:06}"));
+            ids.push(Some(fingerprint(&format!("R{i:06}"))));
+            assert!(seen.insert(&ids, i));
         }
-        assert!(seen.contains("R000000"));
-        assert!(seen.contains("R009999"));
-        assert!(!seen.contains("R010000"));
-        assert!(!seen.contains("r000000"));
-        assert!(!seen.contains(""));
+        // A second row with an id already recorded is refused and not recorded.
+        ids.push(Some(fingerprint("R000123")));
+        assert!(!seen.insert(&ids, 10_000));
+        ids.pop();
+        let has = |id: &str| seen.contains(&ids, fingerprint(id));
+        assert!(has("R000000"));
+        assert!(has("R009999"));
+        assert!(!has("R010000"));
+        assert!(!has("r000000"));
+        assert!(!has(""));
     }
 }

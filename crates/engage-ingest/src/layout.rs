@@ -19,7 +19,7 @@ pub struct ResponseTable {
     /// id column, empty otherwise. `None` for a row kept without a usable id (a blank or
     /// duplicate id under a `warn` policy): such a row is never linked. Links waves for paired
     /// comparisons without keeping the ids themselves.
-    pub respondent_ids: Vec<Option<u128>>,
+    pub respondent_ids: Vec<Option<crate::ids::Fingerprint>>,
     /// One column per free-text question: each row's comment, NFKC-normalised and trimmed
     /// (empty when blank). Only the comment analysis reads these.
     pub comments: Vec<Vec<String>>,

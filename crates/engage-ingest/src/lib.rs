@@ -20,6 +20,7 @@ mod values;
 pub use draft::draft_definition;
 pub use error::IngestError;
 pub use files::expand_patterns;
+pub use ids::Fingerprint;
 pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSING_SEGMENT};
 pub use read::{
     read_responses, FileAccount, Ingested, Problem, ProblemCount, RejectedRow, FILE_COLUMN,

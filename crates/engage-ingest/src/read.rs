@@ -445,7 +445,7 @@ impl<'s> RowReader<'s> {
             let _ = builder.column.codes.try_reserve_exact(rows);
         }
         if self.survey.definition.data.respondent_id.is_some() {
-            self.seen_ids.reserve(rows);
+            self.seen_ids.reserve(rows, &self.out.table.respondent_ids);
             let _ = self.out.table.respondent_ids.try_reserve_exact(rows);
         }
     }
@@ -625,7 +625,10 @@ impl<'s> RowReader<'s> {
                     "",
                     "respondent id is blank".into(),
                 );
-            } else if self.seen_ids.contains(&id) {
+            } else if self
+                .seen_ids
+                .contains(&self.out.table.respondent_ids, crate::ids::fingerprint(&id))
+            {
                 rp.flag(
                     ProblemKind::DuplicateId,
                     Some(c),
@@ -663,13 +666,12 @@ impl<'s> RowReader<'s> {
         }
         self.out.problems.extend(rp.problems);
         if cols.respondent_id.is_some() {
-            if let Some(id) = &respondent {
-                self.seen_ids.insert(id);
+            let ids = &mut self.out.table.respondent_ids;
+            ids.push(respondent.as_deref().map(crate::ids::fingerprint));
+            if respondent.is_some() {
+                // Checked above: no recorded row has this id.
+                self.seen_ids.insert(ids, ids.len() - 1);
             }
-            self.out
-                .table
-                .respondent_ids
-                .push(respondent.as_deref().map(crate::ids::fingerprint));
         }
         for (column, code) in self.out.table.items.iter_mut().zip(codes) {
             column.push(code);

@@ -20,7 +20,7 @@ pub struct PairedWave<'a> {
     pub survey: &'a Survey,
     pub report: &'a Report,
     /// Per row, the respondent id's fingerprint (`ResponseTable::respondent_ids`).
-    pub ids: &'a [Option<u128>],
+    pub ids: &'a [Option<std::num::NonZeroU128>],
     pub values: &'a RespondentValues,
 }
 
@@ -98,7 +98,7 @@ pub fn paired_comparison(
             return Err(PairingError::NoIds { wave });
         }
     }
-    let rows_b: HashMap<u128, usize> = b
+    let rows_b: HashMap<std::num::NonZeroU128, usize> = b
         .ids
         .iter()
         .enumerate()

@@ -48,7 +48,10 @@ pub struct Wave {
     pub partials: engage_aggregate::Partials,
     pub report: engage_report::Report,
     /// Respondent id fingerprints and values, for a paired comparison.
-    pub rows: Option<(Vec<Option<u128>>, engage_aggregate::RespondentValues)>,
+    pub rows: Option<(
+        Vec<Option<std::num::NonZeroU128>>,
+        engage_aggregate::RespondentValues,
+    )>,
 }
 
 /// Reads, aggregates and reports one wave with full suppression (`engage compare`'s waves and

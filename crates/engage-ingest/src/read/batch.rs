@@ -66,19 +66,21 @@ impl Accepting {
         for (row, _, p) in &d.problems {
             reject[*row] |= p.action == Action::Reject;
         }
-        // Duplicate ids against the rows accepted before, in file order.
+        // Duplicate ids against the rows accepted before, in file order. A row's id goes into
+        // the table's id column as soon as the row is known to be accepted, so that the set of
+        // ids seen (row numbers into that column) also finds ids met earlier in this batch.
         if let Some(c) = ctx.cols.respondent_id {
             let array = batch
                 .column(column_of[c].expect("the id column is read"))
                 .as_ref();
             let action = reader.survey.policy.action(ProblemKind::DuplicateId);
+            let ids = &mut self.out.table.respondent_ids;
             for (row, slot) in d.ids.iter_mut().enumerate() {
-                let Some(id) = *slot else { continue };
-                // One lookup per row: a row not rejected so far is inserted right away.
                 let duplicate = if reject[row] {
-                    self.seen_ids.contains_fingerprint(id)
+                    slot.is_some_and(|id| self.seen_ids.contains(ids, id))
                 } else {
-                    !self.seen_ids.insert_fingerprint(id)
+                    ids.push(*slot);
+                    slot.is_some() && !self.seen_ids.insert(ids, ids.len() - 1)
                 };
                 if duplicate {
                     let problem = new_problem(
@@ -92,8 +94,16 @@ impl Accepting {
                         "duplicate respondent id (an earlier accepted row has it)".into(),
                     );
                     d.problems.push((row, 1, problem));
-                    reject[row] |= action == Action::Reject;
                     *slot = None;
+                    if !reject[row] {
+                        // Rejected: out of the column again; kept: kept without an id.
+                        if action == Action::Reject {
+                            reject[row] = true;
+                            ids.pop();
+                        } else {
+                            *ids.last_mut().expect("just pushed") = None;
+                        }
+                    }
                 }
             }
         }
@@ -127,9 +137,6 @@ impl Accepting {
         let accepted = || (0..d.rows).filter(|&r| !reject[r]);
         let all = !reject.contains(&true);
         let table = &mut self.out.table;
-        if !d.ids.is_empty() {
-            table.respondent_ids.extend(accepted().map(|r| d.ids[r]));
-        }
         for (column, codes) in table.items.iter_mut().zip(&d.codes) {
             if all {
                 column.extend_from_slice(codes);
@@ -242,7 +249,7 @@ struct Decoded {
     multi: Vec<(Vec<u64>, Vec<bool>)>,
     /// Each row's id fingerprint (`None` when blank, or a duplicate kept); empty without an
     /// id column.
-    ids: Vec<Option<u128>>,
+    ids: Vec<Option<crate::ids::Fingerprint>>,
     comments: Vec<Vec<String>>,
     problems: Vec<(usize, u8, super::Problem)>,
 }
