@@ -20,6 +20,6 @@ pub use partials::{
 };
 pub use pass::{
     aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows, kpi_values,
-    respondent_values, DriverRows, RespondentValues,
+    respondent_values, DriverRows, DriverValues, RespondentValues,
 };
 pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

@@ -3,11 +3,11 @@
 //! the importance × performance quadrants. Bootstrap intervals need the respondents' rows,
 //! which partials do not carry: [`add_bootstrap_intervals`] adds them when the caller has rows.
 
-use engage_aggregate::{pair_index, DriverRows, GroupPartial, ScoreVariables};
+use engage_aggregate::{pair_index, DriverRows, DriverValues, GroupPartial, ScoreVariables};
 use engage_model::Survey;
 use engage_stats::{
-    bootstrap_relative_weights, correlation_from_covariance, fisher_interval, relative_weights,
-    CONFIDENCE,
+    bootstrap_relative_weights, bootstrap_relative_weights_scaled, correlation_from_covariance,
+    fisher_interval, relative_weights, CONFIDENCE,
 };
 
 use crate::model::{BootstrapInfo, DimensionFigure, DriverFigure, KpiDrivers, Quadrant, Report};
@@ -150,14 +150,25 @@ pub fn add_bootstrap_intervals(
             .collect();
         let source = rows_of(k, &keep);
         let respondents = source.len();
-        match bootstrap_relative_weights(
-            source.values,
-            keep.len(),
-            settings.resamples,
-            settings.seed,
-            CONFIDENCE,
-            settings.bootstrap_rows,
-        ) {
+        let boot = match source.values {
+            DriverValues::Scaled(values) => bootstrap_relative_weights_scaled(
+                &values,
+                &source.scales,
+                settings.resamples,
+                settings.seed,
+                CONFIDENCE,
+                settings.bootstrap_rows,
+            ),
+            DriverValues::Floats(values) => bootstrap_relative_weights(
+                values,
+                source.width,
+                settings.resamples,
+                settings.seed,
+                CONFIDENCE,
+                settings.bootstrap_rows,
+            ),
+        };
+        match boot {
             Ok(boot) => {
                 for (f, ci) in drivers.dimensions.iter_mut().zip(boot.intervals) {
                     f.share_ci = Some(ci);

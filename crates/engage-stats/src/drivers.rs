@@ -117,17 +117,8 @@ pub fn bootstrap_relative_weights(
     level: f64,
     max_rows: usize,
 ) -> Result<BootstrapIntervals, StatsError> {
-    if !(level > 0.0 && level < 1.0) {
-        return Err(StatsError::BadLevel);
-    }
     let n = rows.len() / width;
-    if n < width + 2 {
-        return Err(StatsError::TooFew {
-            needed: (width + 2) as u64,
-            got: n as u64,
-        });
-    }
-    let m = n.min(max_rows.max(width + 2));
+    check_bootstrap(n, width, level)?;
     // Centred on the column means: the cross-products stay small, so no precision is lost.
     let means: Vec<f64> = (0..width)
         .map(|j| rows.iter().skip(j).step_by(width).sum::<f64>() / n as f64)
@@ -137,10 +128,70 @@ pub fn bootstrap_relative_weights(
             *x -= mean;
         }
     }
-    let rows = &rows;
+    let row = |r: usize, out: &mut [f64]| out.copy_from_slice(&rows[r * width..(r + 1) * width]);
+    bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+}
+
+/// [`bootstrap_relative_weights`] for rows kept as integers: value `j` of a row is
+/// `rows[j] / scales[j]` (`width` = `scales.len()`). Half the memory of floats, and the same
+/// floats, so the same intervals bit for bit: each value is divided and centred when read.
+pub fn bootstrap_relative_weights_scaled(
+    rows: &[i32],
+    scales: &[f64],
+    resamples: usize,
+    seed: u64,
+    level: f64,
+    max_rows: usize,
+) -> Result<BootstrapIntervals, StatsError> {
+    let width = scales.len();
+    let n = rows.len() / width;
+    check_bootstrap(n, width, level)?;
+    let means: Vec<f64> = (0..width)
+        .map(|j| {
+            let values = rows.iter().skip(j).step_by(width);
+            values.map(|&x| f64::from(x) / scales[j]).sum::<f64>() / n as f64
+        })
+        .collect();
+    let row = |r: usize, out: &mut [f64]| {
+        let values = &rows[r * width..(r + 1) * width];
+        for (j, (x, &v)) in out.iter_mut().zip(values).enumerate() {
+            *x = f64::from(v) / scales[j] - means[j];
+        }
+    };
+    bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+}
+
+fn check_bootstrap(n: usize, width: usize, level: f64) -> Result<(), StatsError> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(StatsError::BadLevel);
+    }
+    if n < width + 2 {
+        return Err(StatsError::TooFew {
+            needed: (width + 2) as u64,
+            got: n as u64,
+        });
+    }
+    Ok(())
+}
+
+/// The bootstrap over `n` rows that `row(r, out)` writes, centred on the column means.
+fn bootstrap_centred(
+    n: usize,
+    width: usize,
+    row: &(dyn Fn(usize, &mut [f64]) + Sync),
+    resamples: usize,
+    seed: u64,
+    level: f64,
+    max_rows: usize,
+) -> Result<BootstrapIntervals, StatsError> {
+    let m = n.min(max_rows.max(width + 2));
     let full = {
         let mut sums = CrossSums::new(width);
-        rows.chunks(width).for_each(|r| sums.add(r));
+        let mut values = vec![0.0; width];
+        for r in 0..n {
+            row(r, &mut values);
+            sums.add(&values);
+        }
         sums.covariance()
             .and_then(|c| correlation_from_covariance(&c))
             .and_then(|c| relative_weights(&c))?
@@ -157,9 +208,10 @@ pub fn bootstrap_relative_weights(
             let mut picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
             picks.sort_unstable();
             let mut sums = CrossSums::new(width);
+            let mut values = vec![0.0; width];
             for r in picks {
-                let r = r as usize;
-                sums.add(&rows[r * width..(r + 1) * width]);
+                row(r as usize, &mut values);
+                sums.add(&values);
             }
             sums.covariance()
                 .and_then(|c| correlation_from_covariance(&c))
@@ -273,5 +325,37 @@ impl CrossSums {
                     .collect()
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows kept as integers with divisors must give the floats' intervals exactly: the
+    /// floats path is the one held to references (`tests/reference_values.rs`).
+    #[test]
+    fn scaled_rows_give_the_same_intervals_as_their_floats() {
+        let scales = [60.0, 12.0, 7.0, 1.0];
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let rows: Vec<i32> = (0..3_000)
+            .flat_map(|_| {
+                let x: Vec<i32> = (0..3).map(|_| rng.random_range(60..=300)).collect();
+                let y = (x[0] / 60 + x[1] / 12 + x[2] / 7) / 3 + rng.random_range(0..=2);
+                x.into_iter().chain([y]).collect::<Vec<_>>()
+            })
+            .collect();
+        let floats: Vec<f64> = rows
+            .chunks(4)
+            .flat_map(|r| r.iter().zip(&scales).map(|(&x, s)| f64::from(x) / s))
+            .collect();
+        for max_rows in [usize::MAX, 500] {
+            let scaled =
+                bootstrap_relative_weights_scaled(&rows, &scales, 100, 3, 0.95, max_rows).unwrap();
+            let from_floats =
+                bootstrap_relative_weights(floats.clone(), 4, 100, 3, 0.95, max_rows).unwrap();
+            assert_eq!(scaled, from_floats);
+            assert_eq!(scaled.skipped, 0);
+        }
     }
 }
