@@ -30,6 +30,8 @@ pub(crate) struct Counters<A> {
     drivers: Vec<Listwise>,
     multi: Vec<MultiMoments>,
     block: Block<A>,
+    /// Rows in the tallies' composite block sums since they were last flushed.
+    composite_rows: usize,
 }
 
 /// A tally's counters, flat and indexed by cell.
@@ -45,6 +47,23 @@ struct TallyCounts<A> {
     /// `[question][cell]` and `[option][cell]`.
     multi_base: Vec<u64>,
     multi_options: Vec<u64>,
+}
+
+impl<A: Acc> TallyCounts<A> {
+    /// Adds the composite block sums to the exact sums and clears them.
+    fn flush_composites(&mut self) {
+        for (sums, block) in self
+            .composites
+            .iter_mut()
+            .zip(self.block_composites.chunks_exact_mut(3))
+        {
+            let n: i128 = block[0].into();
+            sums.n += n as u64;
+            sums.sum += block[1].into();
+            sums.sum_sq += block[2].into();
+            block.fill(A::default());
+        }
+    }
 }
 
 /// One block's derived columns, `BLOCK_ROWS` apart.
@@ -100,6 +119,7 @@ impl<A: Acc> Counters<A> {
                 .iter()
                 .map(|q| MultiMoments::new(q.options.len(), kpis))
                 .collect(),
+            composite_rows: 0,
             block: Block {
                 flipped: vec![0; items * BLOCK_ROWS],
                 values: vec![A::default(); variables * BLOCK_ROWS],
@@ -120,6 +140,13 @@ impl<A: Acc> Counters<A> {
         while start < rows.end {
             let end = (start + BLOCK_ROWS).min(rows.end);
             self.derive(plan, table, start..end);
+            if self.composite_rows + (end - start) > plan.composite_flush_rows {
+                self.tallies
+                    .iter_mut()
+                    .for_each(TallyCounts::flush_composites);
+                self.composite_rows = 0;
+            }
+            self.composite_rows += end - start;
             for tally in 0..self.tallies.len() {
                 self.count_tally(plan, table, tally, start..end);
             }
@@ -218,17 +245,6 @@ impl<A: Acc> Counters<A> {
                 sums[1] += value;
                 sums[2] += square;
             }
-        }
-        for (sums, block) in counts
-            .composites
-            .iter_mut()
-            .zip(counts.block_composites.chunks_exact_mut(3))
-        {
-            let n: i128 = block[0].into();
-            sums.n += n as u64;
-            sums.sum += block[1].into();
-            sums.sum_sq += block[2].into();
-            block.fill(A::default());
         }
         for (q, column) in table.multi.iter().enumerate() {
             let base = &mut counts.multi_base[q * counts.cells..(q + 1) * counts.cells];
@@ -377,11 +393,14 @@ impl<A: Acc> Counters<A> {
 
     /// The counts as partials: each cut's groups summed from its tally's cells.
     pub fn into_partials(
-        self,
+        mut self,
         plan: &Plan,
         survey: &Survey,
         levels: &[Vec<GroupLevel>],
     ) -> Partials {
+        self.tallies
+            .iter_mut()
+            .for_each(TallyCounts::flush_composites);
         let mut out = Partials::empty(survey, levels);
         let slots = plan.slots;
         let composites = plan.composites.len();

@@ -62,6 +62,10 @@ pub(crate) struct Plan {
     /// most `points × scale`, so `BLOCK_ROWS × (points × scale)²` bounds them. Otherwise (a
     /// composite of about twenty items or more) blocks sum in `i128`.
     pub narrow: bool,
+    /// Rows after which the tallies' composite block sums are added to their `i128` sums:
+    /// as many as `A` holds exactly (each row adds at most `(points × scale)²`), so that a
+    /// tally of many cells is not flushed after every block.
+    pub composite_flush_rows: usize,
 }
 
 impl Plan {
@@ -135,6 +139,15 @@ impl Plan {
             .checked_mul(largest)
             .and_then(|sq| sq.checked_mul(BLOCK_ROWS as i128))
             .is_some_and(|bound| bound <= i128::from(i64::MAX));
+        // Rows whose composite sums of squares fit the block accumulator: whole blocks, at
+        // least one. For the 5-point fixture (values up to 300) about 10^14 rows.
+        let composite_flush_rows = if narrow {
+            let rows = i128::from(i64::MAX) / largest.saturating_mul(largest).max(1);
+            let blocks = usize::try_from(rows / BLOCK_ROWS as i128).unwrap_or(usize::MAX);
+            blocks.max(1).saturating_mul(BLOCK_ROWS)
+        } else {
+            BLOCK_ROWS
+        };
         let mut option_offsets = Vec::with_capacity(def.multi_select.len());
         let mut options = 0;
         for q in &def.multi_select {
@@ -156,15 +169,23 @@ impl Plan {
             option_offsets,
             options,
             narrow,
+            composite_flush_rows,
         }
     }
 }
 
+/// A nested segment and a cross of its parent are fused into one tally of at most this many
+/// cells (sections × age bands): a row is then counted once for both. Its counters per item
+/// outgrow L1 but stay in L2, cheaper than counting the row twice.
+const MAX_FUSED_CELLS: usize = 1024;
+
 /// The tallies, and per cut its tally and the group of each cell. Cuts that a counted cut
 /// refines are summed from it instead of counted (bureaus from sections, age bands from
-/// bureau × age, the whole organisation from any segment); the counted cuts are then fused,
-/// smallest first, while the product of their levels stays at most [`MAX_TALLY_CELLS`]. The
-/// choice changes no figure: counts are integers.
+/// bureau × age, the whole organisation from any segment). A counted nested segment and a
+/// counted cross of its parent with another segment are fused into one tally of the nested
+/// segment × the other segment (sections × age bands gives both sections and bureau × age);
+/// the other counted cuts are then fused, smallest first, while the product of their levels
+/// stays at most [`MAX_TALLY_CELLS`]. The choice changes no figure: counts are integers.
 #[allow(clippy::type_complexity)]
 fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, Vec<usize>)>) {
     let derived = derived_cuts(survey, table);
@@ -172,15 +193,56 @@ fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, V
     let mut counted: Vec<usize> = (0..table.segments.len())
         .filter(|&s| derived[s + 1].is_none())
         .collect();
-    counted.sort_by_key(|&s| (levels(s), s));
     let mut tallies: Vec<Tally> = Vec::new();
-    // Per counted segment: (tally, stride, levels).
-    let mut placed: Vec<Option<(usize, usize, usize)>> = vec![None; table.segments.len()];
+    // Per counted segment: its tally and its group of each of the tally's cells.
+    let mut placed: Vec<Option<(usize, Vec<usize>)>> = vec![None; table.segments.len()];
+    for (nested, cross, other) in nested_crosses(survey, &counted) {
+        let (n, o) = (levels(nested), levels(other));
+        if n.saturating_mul(o) > MAX_FUSED_CELLS {
+            continue;
+        }
+        let t = tallies.len();
+        tallies.push(Tally {
+            factors: vec![(nested, 1), (other, n as u32)],
+            cells: n * o,
+        });
+        // The cross's level of each (its first segment's level, its second's).
+        let cross_column = &table.segments[cross];
+        let width = levels(survey.segment_across[cross].expect("a cross"));
+        let mut cross_level =
+            vec![0usize; levels(survey.segment_parents[cross].expect("a cross")) * width];
+        for (code, level) in cross_column.levels.iter().enumerate().skip(1) {
+            let (a, b) = (level.parent.unwrap_or(0), level.across.unwrap_or(0));
+            cross_level[a as usize * width + b as usize] = code;
+        }
+        let nested_levels = &table.segments[nested].levels;
+        let parent_first = survey.segment_parents[cross] == survey.segment_parents[nested];
+        let cross_groups = (0..n * o)
+            .map(|cell| {
+                let parent = nested_levels[cell % n].parent.unwrap_or(0) as usize;
+                let other = cell / n;
+                let (a, b) = if parent_first {
+                    (parent, other)
+                } else {
+                    (other, parent)
+                };
+                cross_level[a * width + b]
+            })
+            .collect();
+        placed[nested] = Some((t, (0..n * o).map(|cell| cell % n).collect()));
+        placed[cross] = Some((t, cross_groups));
+        counted.retain(|&s| s != nested && s != cross);
+    }
+    counted.sort_by_key(|&s| (levels(s), s));
+    // The remaining counted cuts, by (tally, stride, levels) until the groups are known.
+    let mut strides: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let first_plain = tallies.len();
     for s in counted {
         let n = levels(s);
-        let fits = tallies
-            .last()
-            .is_some_and(|t| t.cells.saturating_mul(n) <= MAX_TALLY_CELLS);
+        let fits = tallies.len() > first_plain
+            && tallies
+                .last()
+                .is_some_and(|t| t.cells.saturating_mul(n) <= MAX_TALLY_CELLS);
         if !fits {
             tallies.push(Tally {
                 factors: Vec::new(),
@@ -189,9 +251,13 @@ fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, V
         }
         let t = tallies.len() - 1;
         let tally = &mut tallies[t];
-        placed[s] = Some((t, tally.cells, n));
+        strides.push((s, t, tally.cells, n));
         tally.factors.push((s, tally.cells as u32));
         tally.cells *= n;
+    }
+    for (s, t, stride, n) in strides {
+        let cells = tallies[t].cells;
+        placed[s] = Some((t, (0..cells).map(|cell| cell / stride % n).collect()));
     }
     if tallies.is_empty() {
         // No segments: the whole organisation is the one counted cut.
@@ -201,9 +267,8 @@ fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, V
         });
     }
     let group_of_counted = |s: usize, map: &dyn Fn(usize) -> usize| {
-        let (t, stride, n) = placed[s].expect("a source is a counted cut");
-        let cells = tallies[t].cells;
-        (t, (0..cells).map(|cell| map(cell / stride % n)).collect())
+        let (t, groups) = placed[s].as_ref().expect("a source is a counted cut");
+        (*t, groups.iter().map(|&g| map(g)).collect())
     };
     let sources = (0..=table.segments.len())
         .map(|cut| match (&derived[cut], cut) {
@@ -213,6 +278,37 @@ fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, V
         })
         .collect();
     (tallies, sources)
+}
+
+/// Counted (nested segment, cross, the cross's other segment) triples: the nested segment's
+/// parent is one of the cross's two segments. Each segment is in at most one triple.
+fn nested_crosses(survey: &Survey, counted: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut used = vec![false; survey.segment_count()];
+    let mut out = Vec::new();
+    for &cross in counted {
+        let (Some(first), Some(second)) =
+            (survey.segment_parents[cross], survey.segment_across[cross])
+        else {
+            continue;
+        };
+        let nested = counted.iter().copied().find(|&n| {
+            !used[n]
+                && n != cross
+                && survey.segment_across[n].is_none()
+                && matches!(survey.segment_parents[n], Some(p) if p == first || p == second)
+        });
+        if let Some(n) = nested {
+            let other = if survey.segment_parents[n] == Some(first) {
+                second
+            } else {
+                first
+            };
+            used[n] = true;
+            used[cross] = true;
+            out.push((n, cross, other));
+        }
+    }
+    out
 }
 
 /// Per cut (the whole organisation first, then each segment), the cut it is summed from, if
