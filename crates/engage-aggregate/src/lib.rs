@@ -4,8 +4,9 @@
 //!
 //! Architecture invariant: no floating point in the partials; statistics are derived later.
 //! The row exports (`driver_rows`, `respondent_values`) are the only floats, for statistics
-//! that need rows.
+//! that need rows; `cell_moments` gives raking its cells in integers.
 
+mod cells;
 mod counters;
 mod moments;
 mod partials;
@@ -13,6 +14,7 @@ mod pass;
 mod plan;
 mod shard;
 
+pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};
 pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,

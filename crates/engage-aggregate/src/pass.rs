@@ -254,19 +254,19 @@ impl DriverRows {
 }
 
 /// One row's score values, from the plan's tables: what the row exports read.
-struct RowValues {
-    plan: Plan,
+pub(crate) struct RowValues {
+    pub(crate) plan: Plan,
     /// Flipped code per item, 0 when missing or not applicable.
-    flipped: Vec<u8>,
+    pub(crate) flipped: Vec<u8>,
     /// Per score variable, its scaled value when present.
-    values: Vec<Option<i64>>,
+    pub(crate) values: Vec<Option<i64>>,
     /// Per KPI, whether the dimension scores and the KPI are all present, and those values.
     drivers: Vec<bool>,
     driver_values: Vec<Vec<i64>>,
 }
 
 impl RowValues {
-    fn new(survey: &Survey, table: &ResponseTable) -> Self {
+    pub(crate) fn new(survey: &Survey, table: &ResponseTable) -> Self {
         let plan = Plan::new(survey, table);
         let kpis = survey.kpi_measures.len();
         RowValues {
@@ -278,7 +278,7 @@ impl RowValues {
         }
     }
 
-    fn read(&mut self, table: &ResponseTable, row: usize) {
+    pub(crate) fn read(&mut self, table: &ResponseTable, row: usize) {
         let plan = &self.plan;
         for (i, column) in table.items.iter().enumerate() {
             self.flipped[i] = plan.flip[i][usize::from(column[row])];

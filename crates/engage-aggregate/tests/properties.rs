@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use engage_aggregate::{
-    aggregate_chunked, aggregate_rows, aggregate_sequential, merge_shards, read_partials,
-    write_partials, Listwise, PairSums, Partials, Sums,
+    aggregate_chunked, aggregate_rows, aggregate_sequential, cell_moments, merge_shards,
+    read_partials, write_partials, Listwise, PairSums, Partials, Sums,
 };
 use engage_ingest::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel};
 use engage_model::Survey;
@@ -416,6 +416,74 @@ proptest! {
                     prop_assert_eq!(group.multi[0].options[o], picked as u64);
                 }
             }
+        }
+    }
+}
+
+proptest! {
+    /// Raking's cells: every combination of the groups of two segments that has respondents,
+    /// each with every variable's count, sum and sum of squares, against the values worked
+    /// out row by row here from the definition above (b reverse-keyed; the dimension needs 2
+    /// of its 3 items and is their mean, scaled by 6; the mean KPI is item a; the share KPI
+    /// is c in {4, 5}).
+    #[test]
+    fn cells_hold_each_combination_s_moments_worked_row_by_row(rows in rows()) {
+        let definition = DEFINITION.replace(
+            "[[multi_select]]",
+            "[[segments]]\nid = \"s2\"\ncolumn = \"S2\"\nja = \"s2\"\nen = \"s2\"\n[[multi_select]]",
+        );
+        let survey = Survey::from_toml(&definition, Path::new("t.toml")).unwrap();
+        let mut t = table(&rows);
+        // The second segment, with levels 0..=2 (0 missing), from the picks.
+        let mut second = t.segments[0].clone();
+        second.levels.truncate(3);
+        second.codes = rows.iter().map(|r| (r.2 % 3) as u32).collect();
+        t.segments.push(second);
+        let cells = cell_moments(&survey, &t, &[0, 1]).unwrap();
+        prop_assert_eq!(cells.respondents.iter().sum::<u64>(), rows.len() as u64);
+        prop_assert!(cells.levels.windows(2).all(|w| w[0] < w[1]));
+        let answer = |code: u8| (1..=5).contains(&code).then_some(f64::from(code));
+        for (c, levels) in cells.levels.iter().enumerate() {
+            let members: Vec<_> = rows
+                .iter()
+                .filter(|r| r.1 == levels[0] && (r.2 % 3) as u32 == levels[1])
+                .collect();
+            prop_assert!(!members.is_empty());
+            prop_assert_eq!(cells.respondents[c], members.len() as u64);
+            let check = |m: &engage_aggregate::ScaledMoments, scale: f64, values: Vec<f64>| {
+                let n = values.len() as u64;
+                let sum: f64 = values.iter().sum();
+                let squares: f64 = values.iter().map(|x| x * x).sum();
+                assert_eq!(m.n, n);
+                assert!((m.sum as f64 / scale - sum).abs() < 1e-9, "sum");
+                assert!((m.squares as f64 / (scale * scale) - squares).abs() < 1e-9, "squares");
+                let mean = if n > 0 { sum / n as f64 } else { 0.0 };
+                let about: f64 = values.iter().map(|x| (x - mean).powi(2)).sum();
+                let exact = m.n_times_squares_about_mean() as f64 / (n.max(1) as f64 * scale * scale);
+                assert!((exact - about).abs() < 1e-9, "squares about the mean");
+            };
+            let flipped = |r: &([u8; 3], u32, u64, bool), i: usize| {
+                answer(r.0[i]).map(|x| if i == 1 { 6.0 - x } else { x })
+            };
+            for i in 0..3 {
+                check(cells.item(c, i), 1.0, members.iter().filter_map(|r| flipped(r, i)).collect());
+            }
+            let dimension: Vec<f64> = members
+                .iter()
+                .filter_map(|r| {
+                    let answered: Vec<f64> = (0..3).filter_map(|i| flipped(r, i)).collect();
+                    (answered.len() >= 2).then(|| answered.iter().sum::<f64>() / answered.len() as f64)
+                })
+                .collect();
+            prop_assert_eq!(cells.dimension_scale(0), 6.0);
+            check(cells.dimension(c, 0), 6.0, dimension);
+            check(cells.kpi(c, 0), cells.kpi_scale(0), members.iter().filter_map(|r| answer(r.0[0])).collect());
+            let share: Vec<f64> = members
+                .iter()
+                .filter_map(|r| answer(r.0[2]).map(|x| f64::from(u8::from(x >= 4.0))))
+                .collect();
+            prop_assert_eq!(cells.kpi_scale(1), 1.0);
+            check(cells.kpi(c, 1), 1.0, share);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -89,29 +89,55 @@ macro_rules! warning {
 pub(crate) use {say, warning};
 
 /// A spinner naming a slow step, shown only on a terminal with text logs and not `--quiet`;
-/// finished (and cleared) when dropped.
-pub struct Step(Option<indicatif::ProgressBar>);
+/// finished (and cleared) when dropped. With `-v` the step's wall time is said when it ends,
+/// so an analyst can see where a long run goes.
+pub struct Step {
+    bar: Option<indicatif::ProgressBar>,
+    what: String,
+    started: Instant,
+}
 
 pub fn step(what: &str) -> Step {
     let s = settings();
+    let started = Instant::now();
+    let what = what.to_string();
     if !(s.terminal && s.format == LogFormat::Text && s.shown >= Level::Info) {
-        return Step(None);
+        return Step {
+            bar: None,
+            what,
+            started,
+        };
     }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
             .expect("a fixed template"),
     );
-    bar.set_message(what.to_string());
+    bar.set_message(what.clone());
     bar.enable_steady_tick(Duration::from_millis(120));
-    Step(Some(bar))
+    Step {
+        bar: Some(bar),
+        what,
+        started,
+    }
+}
+
+/// A part of a step: no spinner of its own (the step's is showing), only its time with `-v`.
+pub fn part(what: &str) -> Step {
+    Step {
+        bar: None,
+        what: what.to_string(),
+        started: Instant::now(),
+    }
 }
 
 impl Drop for Step {
     fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        let seconds = self.started.elapsed().as_secs_f64();
+        emit(Level::Detail, &format!("{}: {seconds:.2} s", self.what));
     }
 }
 

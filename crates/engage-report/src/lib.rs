@@ -36,8 +36,8 @@ pub use paired::{
     paired_comparison, PairedChange, PairedComparison, PairedWave, PairingError, WilcoxonFigures,
 };
 pub use population::{
-    add_population, CorrectedInterval, GroupRate, Headcount, PopulationError, PopulationReport,
-    WeightedFigure, Weighting, WeightingRows,
+    add_population, rake_segments, CorrectedInterval, GroupRate, Headcount, PopulationError,
+    PopulationReport, WeightedFigure, Weighting, WeightingCells,
 };
 pub use suppression::{
     decide, decide_release, Decisions, Measure, ReleaseDecisions, SuppressionMode,

@@ -2,11 +2,11 @@
 //! correction of the whole organisation's intervals, and raking weights with weighted
 //! whole-organisation figures (docs/statistics.md#response-rates-and-weights).
 
-use engage_aggregate::{Partials, RespondentValues};
+use engage_aggregate::{CellMoments, Partials, ScaledMoments};
 use engage_model::{KpiMeasure, Label, Survey};
 use engage_stats::{
-    finite_population_correction, rake, weighted_mean, weighted_share, wilson_ci_effective,
-    Interval, Margin, CONFIDENCE,
+    finite_population_correction, kish_effective_n, rake, weighted_mean, weighted_share,
+    wilson_ci_effective, Interval, Margin, WeightedGroup, CONFIDENCE,
 };
 use serde::Serialize;
 
@@ -22,11 +22,29 @@ pub struct Headcount {
     pub row: usize,
 }
 
-/// The respondents' rows that weighting needs: per segment (definition order, crosses after),
-/// each row's group code, and the respondents' values.
-pub struct WeightingRows<'a> {
-    pub segment_codes: Vec<&'a [u32]>,
-    pub values: &'a RespondentValues,
+/// What weighting needs of the respondents: the cells of the raking margins (every
+/// combination of their groups), with every variable's moments in each, from
+/// `engage_aggregate::cell_moments(survey, table, &rake_segments(survey))`. Raking gives
+/// everyone in a cell the same weight, so no figure needs the rows themselves.
+pub struct WeightingCells<'a> {
+    pub cells: &'a CellMoments,
+}
+
+/// The segments the definition rakes on (indices into the definition's segments), in the
+/// order of `[population] rake`; empty when it does not rake.
+pub fn rake_segments(survey: &Survey) -> Vec<usize> {
+    let rake = survey
+        .definition
+        .population
+        .as_ref()
+        .map_or(&[][..], |p| &p.rake[..]);
+    rake.iter()
+        .map(|id| {
+            (0..survey.definition.segments.len())
+                .find(|&s| survey.segment_id(s) == id)
+                .expect("rake segments are checked when the definition loads")
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -141,13 +159,14 @@ pub struct WeightedFigure {
 
 /// Adds `population` to the report: rates from `headcounts` (file name `file` for messages),
 /// corrected intervals, and weights when the definition rakes and `rows` are given.
+/// `rows` must be the cells of [`rake_segments`].
 pub fn add_population(
     report: &mut Report,
     survey: &Survey,
     partials: &Partials,
     file: &str,
     headcounts: &[Headcount],
-    rows: Option<WeightingRows<'_>>,
+    rows: Option<WeightingCells<'_>>,
 ) -> Result<(), PopulationError> {
     let n_segments = survey.definition.segments.len();
     for (i, h) in headcounts.iter().enumerate() {
@@ -334,17 +353,21 @@ fn weigh(
     partials: &Partials,
     file: &str,
     headcounts: &[Headcount],
-    rows: &WeightingRows<'_>,
+    rows: &WeightingCells<'_>,
     population: &engage_model::Population,
 ) -> Result<Weighting, PopulationError> {
-    // Per margin: each row's category (its group among those with a headcount) and targets.
+    // Per margin: each cell's category (its group among those with a headcount) and targets.
+    let cells = rows.cells;
+    assert_eq!(
+        cells.segments,
+        rake_segments(survey),
+        "weighting cells must be those of the rake segments"
+    );
     let mut categories: Vec<Vec<Option<usize>>> = Vec::new();
     let mut targets: Vec<Vec<f64>> = Vec::new();
     let mut withheld_reason = None;
-    for id in &population.rake {
-        let s = (0..survey.definition.segments.len())
-            .find(|&s| survey.segment_id(s) == id)
-            .expect("rake segments are checked when the definition loads");
+    for (margin, id) in population.rake.iter().enumerate() {
+        let s = cells.segments[margin];
         let cut = partials
             .cuts
             .iter()
@@ -398,9 +421,10 @@ fn weigh(
             }
         }
         categories.push(
-            rows.segment_codes[s]
+            cells
+                .levels
                 .iter()
-                .map(|&c| level_category[c as usize])
+                .map(|codes| level_category[codes[margin] as usize])
                 .collect(),
         );
         targets.push(t);
@@ -413,111 +437,122 @@ fn weigh(
             targets: t,
         })
         .collect();
-    let raked = rake(&margins, population.max_iterations, population.tolerance).map_err(|e| {
-        PopulationError::Raking {
-            file: file.into(),
-            segment: population.rake.join(", "),
-            group: String::new(),
-            problem: e.to_string(),
-        }
+    let raked = rake(
+        &margins,
+        &cells.respondents,
+        population.max_iterations,
+        population.tolerance,
+    )
+    .map_err(|e| PopulationError::Raking {
+        file: file.into(),
+        segment: population.rake.join(", "),
+        group: String::new(),
+        problem: e.to_string(),
     })?;
-    let weighted_rows: Vec<usize> = (0..raked.weights.len())
-        .filter(|&r| raked.weights[r].is_some())
-        .collect();
-    let all_weights: Vec<f64> = weighted_rows
+    let weighted: Vec<(usize, f64)> = raked
+        .weights
         .iter()
-        .map(|&r| raked.weights[r].unwrap())
+        .enumerate()
+        .filter_map(|(c, w)| w.map(|w| (c, w)))
         .collect();
-    let effective_n = engage_stats::kish_effective_n(&all_weights);
+    let everyone: Vec<WeightedGroup> = weighted
+        .iter()
+        .map(|&(c, weight)| WeightedGroup {
+            weight,
+            n: cells.respondents[c],
+            sum: 0.0,
+            squares_about_mean: 0.0,
+        })
+        .collect();
+    let effective_n = kish_effective_n(&everyone);
     let withheld = withheld_reason.is_some();
-    let figure = |id: &str, label: &Label, column: &[f64], share: bool, unweighted: f64| {
-        let (x, w): (Vec<f64>, Vec<f64>) = weighted_rows
+    // One variable's groups: the weighted cells, by its moments there (scaled integers / scale).
+    let groups = |moments: &dyn Fn(usize) -> ScaledMoments, scale: f64| -> Vec<WeightedGroup> {
+        weighted
             .iter()
-            .filter(|&&r| !column[r].is_nan())
-            .map(|&r| (column[r], raked.weights[r].unwrap()))
-            .unzip();
-        if share {
-            let hits: Vec<bool> = x.iter().map(|v| *v == 1.0).collect();
-            weighted_share(&hits, &w, CONFIDENCE)
-                .ok()
-                .map(|s| WeightedFigure {
-                    id: id.into(),
-                    label: label.clone(),
-                    measure: "share",
-                    unweighted,
-                    value: s.share,
-                    se: s.se,
-                    ci: s.ci,
-                    effective_n: s.effective_n,
-                })
-        } else {
-            weighted_mean(&x, &w, CONFIDENCE)
-                .ok()
-                .map(|m| WeightedFigure {
-                    id: id.into(),
-                    label: label.clone(),
-                    measure: "mean",
-                    unweighted,
-                    value: m.mean,
-                    se: m.se,
-                    ci: m.ci,
-                    effective_n: m.effective_n,
-                })
-        }
+            .map(|&(c, weight)| (moments(c), weight))
+            .filter(|(m, _)| m.n > 0)
+            .map(|(m, weight)| WeightedGroup {
+                weight,
+                n: m.n,
+                sum: m.sum as f64 / scale,
+                squares_about_mean: m.n_times_squares_about_mean() as f64
+                    / (m.n as f64 * scale * scale),
+            })
+            .collect()
     };
+    let figure =
+        |id: &str, label: &Label, groups: Vec<WeightedGroup>, share: bool, unweighted: f64| {
+            if share {
+                weighted_share(&groups, CONFIDENCE)
+                    .ok()
+                    .map(|s| WeightedFigure {
+                        id: id.into(),
+                        label: label.clone(),
+                        measure: "share",
+                        unweighted,
+                        value: s.share,
+                        se: s.se,
+                        ci: s.ci,
+                        effective_n: s.effective_n,
+                    })
+            } else {
+                weighted_mean(&groups, CONFIDENCE)
+                    .ok()
+                    .map(|m| WeightedFigure {
+                        id: id.into(),
+                        label: label.clone(),
+                        measure: "mean",
+                        unweighted,
+                        value: m.mean,
+                        se: m.se,
+                        ci: m.ci,
+                        effective_n: m.effective_n,
+                    })
+            }
+        };
     let (mut kpis, mut dimensions, mut items) = (Vec::new(), Vec::new(), Vec::new());
     if !withheld {
         for (k, kpi) in report.kpis.iter().enumerate() {
             if let (false, Some(v)) = (kpi.withheld, &kpi.value) {
                 let share = matches!(survey.kpi_measures[k], KpiMeasure::Share { .. });
-                kpis.extend(figure(
-                    &kpi.id,
-                    &kpi.label,
-                    &rows.values.kpis[k],
-                    share,
-                    v.value,
-                ));
+                let groups = groups(&|c| *cells.kpi(c, k), cells.kpi_scale(k));
+                kpis.extend(figure(&kpi.id, &kpi.label, groups, share, v.value));
             }
         }
         for (d, dim) in report.dimensions.iter().enumerate() {
             if let (false, Some(f)) = (dim.withheld, &dim.figures) {
-                dimensions.extend(figure(
-                    &dim.id,
-                    &dim.label,
-                    &rows.values.dimensions[d],
-                    false,
-                    f.mean,
-                ));
+                let groups = groups(&|c| *cells.dimension(c, d), cells.dimension_scale(d));
+                dimensions.extend(figure(&dim.id, &dim.label, groups, false, f.mean));
             }
         }
         for (i, item) in report.items.iter().enumerate() {
             if let (false, Some(f)) = (item.withheld, &item.figures) {
-                items.extend(figure(
-                    &item.id,
-                    &item.label,
-                    &rows.values.items[i],
-                    false,
-                    f.mean,
-                ));
+                let groups = groups(&|c| *cells.item(c, i), 1.0);
+                items.extend(figure(&item.id, &item.label, groups, false, f.mean));
             }
         }
     }
-    let n_weighted = weighted_rows.len() as u64;
+    let n_weighted: u64 = everyone.iter().map(|g| g.n).sum();
+    let all_respondents: u64 = cells.respondents.iter().sum();
     Ok(Weighting {
         margins: population.rake.clone(),
         iterations: raked.iterations,
         converged: raked.converged,
         max_relative_error: raked.max_relative_error,
         rows_weighted: n_weighted,
-        rows_without_weight: raked.weights.len() as u64 - n_weighted,
+        rows_without_weight: all_respondents - n_weighted,
         effective_n,
         design_effect: if effective_n > 0.0 {
             n_weighted as f64 / effective_n
         } else {
             f64::NAN
         },
-        weight_min: all_weights.iter().copied().fold(f64::INFINITY, f64::min),
-        weight_max: all_weights.iter().copied().fold(0.0, f64::max),
+        weight_min: weighted
+            .iter()
+            .map(|&(_, w)| w)
+            .fold(f64::INFINITY, f64::min),
+        weight_max: weighted.iter().map(|&(_, w)| w).fold(0.0, f64::max),
         withheld,
         withheld_reason,
         kpis,

@@ -960,16 +960,13 @@ fn population_rates_fpc_and_raked_weights_match_numpy_scipy_and_statsmodels() {
                     row: h.row,
                 })
                 .collect();
-        let values = engage_aggregate::respondent_values(&w.survey, &w.table);
-        let rows = engage_report::WeightingRows {
-            segment_codes: w
-                .table
-                .segments
-                .iter()
-                .map(|s| s.codes.as_slice())
-                .collect(),
-            values: &values,
-        };
+        let cells = engage_aggregate::cell_moments(
+            &w.survey,
+            &w.table,
+            &engage_report::rake_segments(&w.survey),
+        )
+        .unwrap();
+        let rows = engage_report::WeightingCells { cells: &cells };
         let mut report = w.report.clone();
         engage_report::add_population(
             &mut report,

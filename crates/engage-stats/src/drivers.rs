@@ -197,27 +197,21 @@ fn bootstrap_centred(
             .and_then(|c| relative_weights(&c))?
             .shares()
     };
-    // Resamples in parallel; each has its own stream, so the order of work does not matter.
-    let outcomes: Vec<Option<Vec<f64>>> = (0..resamples)
+    // Resamples in parallel, in groups; each has its own stream, so neither the grouping nor
+    // the order of work changes a draw.
+    let group = resamples.div_ceil(rayon::current_num_threads() * 4).max(1);
+    let starts: Vec<usize> = (0..resamples).step_by(group).collect();
+    let outcomes: Vec<Option<Vec<f64>>> = starts
         .into_par_iter()
-        .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(b as u64);
-            // Draw, then visit in row order: the sums do not depend on the order, and memory
-            // read in order is several times faster than random reads of a large table.
-            let mut picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
-            picks.sort_unstable();
-            let mut sums = CrossSums::new(width);
-            let mut values = vec![0.0; width];
-            for r in picks {
-                row(r as usize, &mut values);
-                sums.add(&values);
-            }
-            sums.covariance()
-                .and_then(|c| correlation_from_covariance(&c))
-                .and_then(|c| relative_weights(&c))
-                .ok()
-                .map(|w| w.shares())
+        .flat_map_iter(|start| {
+            resample_group(
+                start..(start + group).min(resamples),
+                n,
+                m,
+                width,
+                row,
+                seed,
+            )
         })
         .collect();
     let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width - 1];
@@ -258,6 +252,58 @@ fn bootstrap_centred(
         skipped,
         rows_per_resample: m,
     })
+}
+
+/// Rows a group of resamples reads together: a block stays in the core's cache while every
+/// resample of the group takes its picks from it (at most 1 MB for 16 columns of `f64`).
+const BLOCK_ROWS: usize = 8_192;
+
+/// The shares of R² of resamples `group` (`None` where the predictors are collinear).
+///
+/// Each resample draws its `m` picks, then adds them in row order; the sums do not depend on
+/// the order, and memory read in order is faster than random reads of a large table. The
+/// group goes through the rows a block at a time, each resample taking its picks of the block:
+/// a million-row table is then read from memory once per group instead of one cache miss per
+/// pick. Each resample still adds its own rows in ascending order, so its floats are the same
+/// as when it goes alone.
+fn resample_group(
+    group: std::ops::Range<usize>,
+    n: usize,
+    m: usize,
+    width: usize,
+    row: &(dyn Fn(usize, &mut [f64]) + Sync),
+    seed: u64,
+) -> Vec<Option<Vec<f64>>> {
+    let picks: Vec<Vec<u32>> = group
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64);
+            let mut picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
+            picks.sort_unstable();
+            picks
+        })
+        .collect();
+    let mut sums: Vec<CrossSums> = picks.iter().map(|_| CrossSums::new(width)).collect();
+    let mut next = vec![0; picks.len()];
+    let mut values = vec![0.0; width];
+    for block_end in (BLOCK_ROWS..n + BLOCK_ROWS).step_by(BLOCK_ROWS) {
+        for ((picks, at), sums) in picks.iter().zip(&mut next).zip(&mut sums) {
+            while let Some(&r) = picks.get(*at).filter(|&&r| (r as usize) < block_end) {
+                row(r as usize, &mut values);
+                sums.add(&values);
+                *at += 1;
+            }
+        }
+    }
+    sums.iter()
+        .map(|sums| {
+            sums.covariance()
+                .and_then(|c| correlation_from_covariance(&c))
+                .and_then(|c| relative_weights(&c))
+                .ok()
+                .map(|w| w.shares())
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -356,6 +402,40 @@ mod tests {
                 bootstrap_relative_weights(floats.clone(), 4, 100, 3, 0.95, max_rows).unwrap();
             assert_eq!(scaled, from_floats);
             assert_eq!(scaled.skipped, 0);
+        }
+    }
+
+    /// The group's pass over blocks of rows must give each resample exactly what it gets when
+    /// it alone adds its picks in row order (written out here), across several blocks, with
+    /// picks landing on block edges and a group that does not fill a block.
+    #[test]
+    fn a_group_of_resamples_read_by_blocks_sums_each_resample_alone() {
+        let width = 3;
+        let n = 2 * BLOCK_ROWS + 517;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let table: Vec<f64> = (0..n * width)
+            .map(|_| f64::from(rng.random_range(1..=5)))
+            .collect();
+        let row = |r: usize, out: &mut [f64]| out.copy_from_slice(&table[r * width..][..width]);
+        let (seed, m) = (4, 9_000);
+        let grouped = resample_group(3..10, n, m, width, &row, seed);
+        for (b, got) in (3..10).zip(grouped) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64);
+            let mut picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
+            picks.sort_unstable();
+            let mut sums = CrossSums::new(width);
+            for r in picks {
+                sums.add(&table[r as usize * width..][..width]);
+            }
+            let alone = sums
+                .covariance()
+                .and_then(|c| correlation_from_covariance(&c))
+                .and_then(|c| relative_weights(&c))
+                .map(|w| w.shares())
+                .ok();
+            assert!(alone.is_some());
+            assert_eq!(got, alone, "resample {b}");
         }
     }
 }

@@ -14,6 +14,14 @@ pub enum StatsError {
     BadPopulation { n: u64, population: u64 },
     #[error("raking margin {margin}: category {category} has no target")]
     BadMargin { margin: usize, category: usize },
+    #[error(
+        "raking margin {margin} has {categories} units' categories but there are {units} units"
+    )]
+    MarginLength {
+        margin: usize,
+        categories: usize,
+        units: usize,
+    },
     #[error("raking margin {margin}: category {category} has a target but no respondents")]
     EmptyCategory { margin: usize, category: usize },
 }

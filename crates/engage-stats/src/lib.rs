@@ -38,7 +38,7 @@ pub use tests::{
 pub use trend::{linear_trend, share_trend, LinearTrend, MeanAt, ShareAt, ShareTrend};
 pub use weights::{
     finite_population_correction, kish_effective_n, rake, weighted_mean, weighted_share, Margin,
-    Raking, WeightedMean, WeightedShare,
+    Raking, WeightedGroup, WeightedMean, WeightedShare,
 };
 
 /// Confidence level used throughout reports.

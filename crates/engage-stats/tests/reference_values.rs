@@ -605,21 +605,19 @@ fn raking_matches_ipfn_and_weighted_figures_use_kish_n() {
     let bureau = [0, 0, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2].map(Some);
     let age = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1].map(Some);
     let score = [3., 4., 2., 5., 3., 4., 4., 3., 2., 5., 4., 3.];
-    let raked = rake(
-        &[
+    let margins = |bureau, age| {
+        [
             Margin {
-                categories: &bureau,
+                categories: bureau,
                 targets: &[40.0, 25.0, 35.0],
             },
             Margin {
-                categories: &age,
+                categories: age,
                 targets: &[45.0, 55.0],
             },
-        ],
-        100,
-        1e-12,
-    )
-    .unwrap();
+        ]
+    };
+    let raked = rake(&margins(&bureau, &age), &[1; 12], 100, 1e-12).unwrap();
     assert!(raked.converged);
     let expected = [
         11.565821095615467,
@@ -639,26 +637,69 @@ fn raking_matches_ipfn_and_weighted_figures_use_kish_n() {
     for (r, (w, e)) in weights.iter().zip(expected).enumerate() {
         tol::close(*w, e, 1e-9, &format!("weight of row {r}"));
     }
-    tol::close(
-        kish_effective_n(&weights),
-        11.618181083509285,
-        1e-9,
-        "n_eff",
-    );
-    let m = weighted_mean(&score, &weights, 0.95).unwrap();
+    let rows: Vec<WeightedGroup> = score
+        .iter()
+        .zip(&weights)
+        .map(|(&x, &w)| WeightedGroup::one(w, x))
+        .collect();
+    tol::close(kish_effective_n(&rows), 11.618181083509285, 1e-9, "n_eff");
+    let m = weighted_mean(&rows, 0.95).unwrap();
     tol::close(m.mean, 3.5482397644575214, 1e-9, "weighted mean");
     tol::close(m.sd, 1.0102697284454503, 1e-9, "weighted sd");
     tol::close(m.se, 0.29639322309047295, 1e-9, "se");
     tol::close(m.ci.lower, 2.893009196753972, 1e-9, "ci lower");
     tol::close(m.ci.upper, 4.2034703321610705, 1e-9, "ci upper");
-    let hits: Vec<bool> = score.iter().map(|s| *s >= 4.0).collect();
     // statsmodels proportion_confint(p·n_eff, n_eff, method="wilson")
-    let s = weighted_share(&hits, &weights, 0.95).unwrap();
+    let hits: Vec<WeightedGroup> = score
+        .iter()
+        .zip(&weights)
+        .map(|(&x, &w)| WeightedGroup::one(w, f64::from(u8::from(x >= 4.0))))
+        .collect();
+    let s = weighted_share(&hits, 0.95).unwrap();
     tol::close(s.share, 0.5239029817397421, 1e-9, "weighted share");
     tol::close(s.ci.lower, 0.26893724346975023, 1e-9, "wilson lower");
     tol::close(s.ci.upper, 0.7669897473280926, 1e-9, "wilson upper");
+
+    // The same respondents as the six cells of bureau × age, worked by hand from the rows
+    // above: (0,0) {3}; (0,1) {4, 2, 5}; (1,0) {5, 4}; (1,1) {3}; (2,0) {4, 4}; (2,1) {3, 2, 3}.
+    // Raking the cells with their respondent counts gives each cell its rows' ipfn weight,
+    // and the figures from each cell's n, sum and squares about its mean are the same.
+    let cell_bureau = [0, 0, 1, 1, 2, 2].map(Some);
+    let cell_age = [0, 1, 0, 1, 0, 1].map(Some);
+    let counts = [1, 3, 2, 1, 2, 3];
+    let cells = rake(&margins(&cell_bureau, &cell_age), &counts, 100, 1e-12).unwrap();
+    let cell_weights: Vec<f64> = cells.weights.iter().map(|w| w.unwrap()).collect();
+    for (c, (w, row)) in cell_weights.iter().zip([0, 1, 3, 4, 5, 7]).enumerate() {
+        tol::close(*w, expected[row], 1e-9, &format!("weight of cell {c}"));
+    }
+    let sums = [3.0, 11.0, 9.0, 3.0, 8.0, 8.0];
+    let squares = [0.0, 14.0 / 3.0, 0.5, 0.0, 0.0, 2.0 / 3.0];
+    let hit_counts = [0.0, 2.0, 2.0, 0.0, 2.0, 0.0];
+    let group = |c: usize, sum: f64, squares_about_mean: f64| WeightedGroup {
+        weight: cell_weights[c],
+        n: counts[c],
+        sum,
+        squares_about_mean,
+    };
+    let by_cell: Vec<WeightedGroup> = (0..6).map(|c| group(c, sums[c], squares[c])).collect();
+    tol::close(
+        kish_effective_n(&by_cell),
+        11.618181083509285,
+        1e-9,
+        "cells: n_eff",
+    );
+    let m = weighted_mean(&by_cell, 0.95).unwrap();
+    tol::close(m.mean, 3.5482397644575214, 1e-9, "cells: weighted mean");
+    tol::close(m.sd, 1.0102697284454503, 1e-9, "cells: weighted sd");
+    tol::close(m.ci.lower, 2.893009196753972, 1e-9, "cells: ci lower");
+    let hit_cells: Vec<WeightedGroup> = (0..6).map(|c| group(c, hit_counts[c], 0.0)).collect();
+    let s = weighted_share(&hit_cells, 0.95).unwrap();
+    tol::close(s.share, 0.5239029817397421, 1e-9, "cells: weighted share");
+    tol::close(s.ci.upper, 0.7669897473280926, 1e-9, "cells: wilson upper");
+
     // Equal weights give the unweighted figures (t interval with n − 1 df).
-    let plain = weighted_mean(&score, &[2.0; 12], 0.95).unwrap();
+    let equal: Vec<WeightedGroup> = score.iter().map(|&x| WeightedGroup::one(2.0, x)).collect();
+    let plain = weighted_mean(&equal, 0.95).unwrap();
     let unweighted = sample(&score);
     tol::close(
         plain.mean,
@@ -677,6 +718,7 @@ fn raking_refuses_a_category_without_respondents_and_leaves_incomplete_rows_out(
             categories: &cats,
             targets: &[10.0, 5.0],
         }],
+        &[1; 3],
         10,
         1e-9,
     );
@@ -692,11 +734,36 @@ fn raking_refuses_a_category_without_respondents_and_leaves_incomplete_rows_out(
             categories: &cats,
             targets: &[10.0],
         }],
+        &[1; 3],
         10,
         1e-9,
     )
     .unwrap();
     assert_eq!(ok.weights, vec![Some(5.0), Some(5.0), None]);
+    // Units stand for their respondents: 10 / (3 + 1); a unit of none takes no part.
+    let units = rake(
+        &[Margin {
+            categories: &[Some(0), Some(0), Some(0)],
+            targets: &[10.0],
+        }],
+        &[3, 1, 0],
+        10,
+        1e-9,
+    )
+    .unwrap();
+    assert_eq!(units.weights, vec![Some(2.5), Some(2.5), None]);
+    assert!(matches!(
+        rake(
+            &[Margin {
+                categories: &cats,
+                targets: &[10.0],
+            }],
+            &[1; 2],
+            10,
+            1e-9
+        ),
+        Err(StatsError::MarginLength { .. })
+    ));
 }
 
 #[test]

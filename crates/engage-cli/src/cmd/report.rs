@@ -216,36 +216,49 @@ pub fn execute(plan: &Plan, ingested: &Ingested) -> Outcome {
 /// One aggregation pass, the figures, then the bootstrap intervals of the key drivers, which
 /// resample the respondents' rows (so only a run over the data, not a merge, has them).
 fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
-    let provenance = provenance(&plan.survey, ingested)?;
+    let provenance = {
+        let _part = crate::ui::part("  provenance");
+        provenance(&plan.survey, ingested)?
+    };
     let survey = &plan.survey;
     let (mut report, partials) = on_threads(plan.threads, || {
-        let partials = engage_aggregate::aggregate(survey, &ingested.table);
-        let mut report =
-            engage_report::build_report_with(survey, &partials, provenance, plan.suppression);
+        let partials = {
+            let _part = crate::ui::part("  the aggregation pass");
+            engage_aggregate::aggregate(survey, &ingested.table)
+        };
+        let mut report = {
+            let _part = crate::ui::part("  the figures and suppression");
+            engage_report::build_report_with(survey, &partials, provenance, plan.suppression)
+        };
         let rows_of = |kpi: usize, columns: &[usize]| {
             engage_aggregate::driver_rows(survey, &ingested.table, kpi, columns)
         };
+        let _part = crate::ui::part("  the driver bootstrap");
         engage_report::add_bootstrap_intervals(&mut report, survey, &rows_of);
         (report, partials)
     })?;
-    // Only raking needs the respondents' values.
-    let rakes = survey
-        .definition
-        .population
-        .as_ref()
-        .is_some_and(|p| !p.rake.is_empty());
-    let values = rakes.then(|| engage_aggregate::respondent_values(survey, &ingested.table));
-    let rows = values.as_ref().map(|values| engage_report::WeightingRows {
-        segment_codes: ingested
-            .table
-            .segments
-            .iter()
-            .map(|s| s.codes.as_slice())
-            .collect(),
-        values,
-    });
-    add_headcounts(&mut report, survey, &partials, rows)?;
-    add_comments(&mut report, plan, ingested)?;
+    {
+        let _part = crate::ui::part("  headcounts and weights");
+        // Only raking needs more than the partials: every variable's moments per cell of the
+        // raking margins, in one more pass.
+        let rake_segments = engage_report::rake_segments(survey);
+        let cells = (!rake_segments.is_empty())
+            .then(|| {
+                on_threads(plan.threads, || {
+                    engage_aggregate::cell_moments(survey, &ingested.table, &rake_segments)
+                })
+            })
+            .transpose()?
+            .transpose()?;
+        let rows = cells
+            .as_ref()
+            .map(|cells| engage_report::WeightingCells { cells });
+        add_headcounts(&mut report, survey, &partials, rows)?;
+    }
+    {
+        let _part = crate::ui::part("  the free-text analysis");
+        add_comments(&mut report, plan, ingested)?;
+    }
     if !plan.earlier.is_empty() {
         let earlier = plan
             .earlier
@@ -334,7 +347,7 @@ pub fn add_headcounts(
     report: &mut Report,
     survey: &Survey,
     partials: &engage_aggregate::Partials,
-    rows: Option<engage_report::WeightingRows<'_>>,
+    rows: Option<engage_report::WeightingCells<'_>>,
 ) -> anyhow::Result<()> {
     let (Some(path), Some(population)) = (
         survey.headcounts_path(),
