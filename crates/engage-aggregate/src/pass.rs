@@ -6,7 +6,7 @@ use engage_model::Survey;
 use rayon::prelude::*;
 
 use crate::counters::{Acc, Counters};
-use crate::partials::{GroupLevel, Partials};
+use crate::partials::{GroupLevel, Partials, ScoreVariables};
 use crate::plan::Plan;
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
@@ -119,8 +119,7 @@ pub fn driver_rows(
     kpi: usize,
     columns: &[usize],
 ) -> DriverRows {
-    let mut values = RowValues::new(survey, table);
-    let v = &values.plan.variables;
+    let v = ScoreVariables::of(survey);
     let scales: Vec<f64> = (0..v.dimensions)
         .chain([v.kpi_variable[kpi]])
         .map(|i| v.scales[i] as f64)
@@ -130,16 +129,68 @@ pub fn driver_rows(
         scales: columns.iter().map(|&c| scales[c]).collect(),
         values: DriverValues::Scaled(Vec::new()),
     };
-    for row in 0..table.n_rows {
-        values.read(table, row);
-        if values.drivers[kpi] {
-            let row_values = &values.driver_values[kpi];
-            for (j, &c) in columns.iter().enumerate() {
-                out.push(j, row_values[c]);
+    match scaled_driver_rows(survey, table, kpi, columns) {
+        Some(values) => out.values = DriverValues::Scaled(values),
+        // A value beyond `i32`: the rows again, one at a time, turning into floats.
+        None => {
+            let mut values = RowValues::new(survey, table);
+            for row in 0..table.n_rows {
+                values.read(table, row);
+                if values.drivers[kpi] {
+                    let row_values = &values.driver_values[kpi];
+                    for (j, &c) in columns.iter().enumerate() {
+                        out.push(j, row_values[c]);
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// Rows per task of the row exports.
+const EXPORT_ROWS: usize = 1 << 16;
+
+/// The driver rows as `i32` in parallel, or `None` if a value is beyond `i32`. Each task fills
+/// its own rows' part of a buffer sized for every row; the kept rows are then moved together
+/// in table order, so the buffer is the only copy.
+fn scaled_driver_rows(
+    survey: &Survey,
+    table: &ResponseTable,
+    kpi: usize,
+    columns: &[usize],
+) -> Option<Vec<i32>> {
+    let width = columns.len();
+    let mut buffer = vec![0i32; table.n_rows * width];
+    let kept: Vec<Option<usize>> = buffer
+        .par_chunks_mut((EXPORT_ROWS * width).max(1))
+        .enumerate()
+        .map(|(task, out)| {
+            let mut values = RowValues::new(survey, table);
+            let mut kept = 0;
+            let start = task * EXPORT_ROWS;
+            for row in start..(start + EXPORT_ROWS).min(table.n_rows) {
+                values.read(table, row);
+                if values.drivers[kpi] {
+                    let row_values = &values.driver_values[kpi];
+                    for (slot, &c) in out[kept * width..][..width].iter_mut().zip(columns) {
+                        *slot = i32::try_from(row_values[c]).ok()?;
+                    }
+                    kept += 1;
+                }
+            }
+            Some(kept)
+        })
+        .collect();
+    let mut end = 0;
+    for (task, kept) in kept.into_iter().enumerate() {
+        let start = task * EXPORT_ROWS * width;
+        let len = kept? * width;
+        buffer.copy_within(start..start + len, end);
+        end += len;
+    }
+    buffer.truncate(end);
+    Some(buffer)
 }
 
 /// Each respondent's value of every KPI, dimension score and item (flipped where

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use engage_aggregate::{
-    aggregate_chunked, aggregate_rows, aggregate_sequential, cell_moments, merge_shards,
-    read_partials, write_partials, Listwise, PairSums, Partials, Sums,
+    aggregate_chunked, aggregate_rows, aggregate_sequential, cell_moments, driver_rows,
+    merge_shards, read_partials, write_partials, Listwise, PairSums, Partials, Sums,
 };
 use engage_ingest::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel};
 use engage_model::Survey;
@@ -486,4 +486,51 @@ proptest! {
             check(cells.kpi(c, 1), 1.0, share);
         }
     }
+}
+
+/// The bootstrap's rows, built in parallel tasks of 65,536 rows and moved together, are the
+/// respondents with a dimension score and the KPI, in table order, worked out row by row here
+/// (the dimension: 2 of 3 items answered, sum × 6 / answered; the mean KPI: item a).
+#[test]
+fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
+    let mut state = 7u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let rows: Vec<([u8; 3], u32, u64, bool)> = (0..150_000)
+        .map(|_| {
+            let code = |x: u32| match x % 10 {
+                0 => 0,
+                1 => 255,
+                x => (x % 5 + 1) as u8,
+            };
+            (
+                [code(next()), code(next()), code(next())],
+                next() % 4,
+                0,
+                false,
+            )
+        })
+        .collect();
+    let t = table(&rows);
+    let got = driver_rows(&survey(), &t, 0, &[1, 0]);
+    let answer = |code: u8| (1..=5).contains(&code).then_some(i32::from(code));
+    let expected: Vec<i32> = rows
+        .iter()
+        .filter_map(|r| {
+            let flipped: Vec<i32> = (0..3)
+                .filter_map(|i| answer(r.0[i]).map(|x| if i == 1 { 6 - x } else { x }))
+                .collect();
+            let kpi = answer(r.0[0])?;
+            (flipped.len() >= 2)
+                .then(|| [kpi, flipped.iter().sum::<i32>() * 6 / flipped.len() as i32])
+        })
+        .flatten()
+        .collect();
+    assert!(expected.len() > 100_000);
+    assert_eq!(got.scales, vec![1.0, 6.0]);
+    assert_eq!(got.values, engage_aggregate::DriverValues::Scaled(expected));
 }

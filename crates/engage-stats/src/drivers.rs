@@ -152,6 +152,27 @@ pub fn bootstrap_relative_weights_scaled(
             values.map(|&x| f64::from(x) / scales[j]).sum::<f64>() / n as f64
         })
         .collect();
+    // Each column's centred floats by table when its values span few integers (answer scores
+    // do): a load instead of a division per value, and the same floats.
+    let tables: Option<Vec<(i32, Vec<f64>)>> = (0..width)
+        .map(|j| {
+            let column = || rows.iter().skip(j).step_by(width).copied();
+            let (lo, hi) = (column().min()?, column().max()?);
+            (i64::from(hi) - i64::from(lo) < CENTRED_TABLE_LIMIT).then(|| {
+                let centred = (lo..=hi).map(|v| f64::from(v) / scales[j] - means[j]);
+                (lo, centred.collect())
+            })
+        })
+        .collect();
+    if let Some(tables) = tables {
+        let row = |r: usize, out: &mut [f64]| {
+            let values = &rows[r * width..(r + 1) * width];
+            for (x, (&v, (lo, centred))) in out.iter_mut().zip(values.iter().zip(&tables)) {
+                *x = centred[(v - lo) as usize];
+            }
+        };
+        return bootstrap_centred(n, width, &row, resamples, seed, level, max_rows);
+    }
     let row = |r: usize, out: &mut [f64]| {
         let values = &rows[r * width..(r + 1) * width];
         for (j, (x, &v)) in out.iter_mut().zip(values).enumerate() {
@@ -160,6 +181,9 @@ pub fn bootstrap_relative_weights_scaled(
     };
     bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
 }
+
+/// Largest span of a column's integers that gets a table of centred floats (512 KB).
+const CENTRED_TABLE_LIMIT: i64 = 1 << 16;
 
 fn check_bootstrap(n: usize, width: usize, level: f64) -> Result<(), StatsError> {
     if !(level > 0.0 && level < 1.0) {
@@ -175,10 +199,10 @@ fn check_bootstrap(n: usize, width: usize, level: f64) -> Result<(), StatsError>
 }
 
 /// The bootstrap over `n` rows that `row(r, out)` writes, centred on the column means.
-fn bootstrap_centred(
+fn bootstrap_centred<Row: Fn(usize, &mut [f64]) + Sync>(
     n: usize,
     width: usize,
-    row: &(dyn Fn(usize, &mut [f64]) + Sync),
+    row: &Row,
     resamples: usize,
     seed: u64,
     level: f64,
@@ -266,12 +290,12 @@ const BLOCK_ROWS: usize = 8_192;
 /// a million-row table is then read from memory once per group instead of one cache miss per
 /// pick. Each resample still adds its own rows in ascending order, so its floats are the same
 /// as when it goes alone.
-fn resample_group(
+fn resample_group<Row: Fn(usize, &mut [f64]) + Sync>(
     group: std::ops::Range<usize>,
     n: usize,
     m: usize,
     width: usize,
-    row: &(dyn Fn(usize, &mut [f64]) + Sync),
+    row: &Row,
     seed: u64,
 ) -> Vec<Option<Vec<f64>>> {
     let picks: Vec<Vec<u32>> = group
@@ -382,26 +406,32 @@ mod tests {
     /// floats path is the one held to references (`tests/reference_values.rs`).
     #[test]
     fn scaled_rows_give_the_same_intervals_as_their_floats() {
-        let scales = [60.0, 12.0, 7.0, 1.0];
-        let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let rows: Vec<i32> = (0..3_000)
-            .flat_map(|_| {
-                let x: Vec<i32> = (0..3).map(|_| rng.random_range(60..=300)).collect();
-                let y = (x[0] / 60 + x[1] / 12 + x[2] / 7) / 3 + rng.random_range(0..=2);
-                x.into_iter().chain([y]).collect::<Vec<_>>()
-            })
-            .collect();
-        let floats: Vec<f64> = rows
-            .chunks(4)
-            .flat_map(|r| r.iter().zip(&scales).map(|(&x, s)| f64::from(x) / s))
-            .collect();
-        for max_rows in [usize::MAX, 500] {
-            let scaled =
-                bootstrap_relative_weights_scaled(&rows, &scales, 100, 3, 0.95, max_rows).unwrap();
-            let from_floats =
-                bootstrap_relative_weights(floats.clone(), 4, 100, 3, 0.95, max_rows).unwrap();
-            assert_eq!(scaled, from_floats);
-            assert_eq!(scaled.skipped, 0);
+        // `wide`: a first column spanning more integers than a table of centred floats holds,
+        // so that it is divided as it is read.
+        for wide in [false, true] {
+            let widen = if wide { 1_000 } else { 1 };
+            let scales = [60.0 * f64::from(widen), 12.0, 7.0, 1.0];
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            let rows: Vec<i32> = (0..3_000)
+                .flat_map(|_| {
+                    let x: Vec<i32> = (0..3).map(|_| rng.random_range(60..=300)).collect();
+                    let y = (x[0] / 60 + x[1] / 12 + x[2] / 7) / 3 + rng.random_range(0..=2);
+                    [x[0] * widen, x[1], x[2], y]
+                })
+                .collect();
+            let floats: Vec<f64> = rows
+                .chunks(4)
+                .flat_map(|r| r.iter().zip(&scales).map(|(&x, s)| f64::from(x) / s))
+                .collect();
+            for max_rows in [usize::MAX, 500] {
+                let scaled =
+                    bootstrap_relative_weights_scaled(&rows, &scales, 100, 3, 0.95, max_rows)
+                        .unwrap();
+                let from_floats =
+                    bootstrap_relative_weights(floats.clone(), 4, 100, 3, 0.95, max_rows).unwrap();
+                assert_eq!(scaled, from_floats);
+                assert_eq!(scaled.skipped, 0);
+            }
         }
     }
 
