@@ -221,9 +221,10 @@ fn bootstrap_centred<Row: Fn(usize, &mut [f64]) + Sync>(
             .and_then(|c| relative_weights(&c))?
             .shares()
     };
-    // Resamples in parallel, in groups; each has its own stream, so neither the grouping nor
-    // the order of work changes a draw.
-    let group = resamples.div_ceil(rayon::current_num_threads() * 4).max(1);
+    // Resamples in parallel, one group per thread, so that each thread reads the table once
+    // (smaller groups measured slower at 1M and 10M rows); each resample has its own stream,
+    // so neither the grouping nor the order of work changes a draw.
+    let group = resamples.div_ceil(rayon::current_num_threads()).max(1);
     let starts: Vec<usize> = (0..resamples).step_by(group).collect();
     let outcomes: Vec<Option<Vec<f64>>> = starts
         .into_par_iter()
