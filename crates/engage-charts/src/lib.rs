@@ -57,19 +57,28 @@ pub fn write_charts(
         move |source| ChartError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut written = WrittenCharts {
-        svg: Vec::new(),
-        png: Vec::new(),
-    };
-    for (spec, svg) in charts {
-        let path = dir.join(format!("{}.svg", spec.stem));
-        std::fs::write(&path, svg).map_err(io(&path))?;
-        written.svg.push(path);
-        if let Some(r) = rasteriser {
-            let path = dir.join(format!("{}.png", spec.stem));
-            std::fs::write(&path, r.png(svg, 2.0)?).map_err(io(&path))?;
-            written.png.push(path);
-        }
-    }
-    Ok(written)
+    // Rasterising is most of the time (tens of milliseconds a chart with a CJK font), and
+    // the charts are independent: one task each.
+    use rayon::prelude::*;
+    let files: Vec<(PathBuf, Option<PathBuf>)> = charts
+        .par_iter()
+        .map(|(spec, svg)| {
+            let path = dir.join(format!("{}.svg", spec.stem));
+            std::fs::write(&path, svg).map_err(io(&path))?;
+            let png = match rasteriser {
+                Some(r) => {
+                    let png = dir.join(format!("{}.png", spec.stem));
+                    std::fs::write(&png, r.png(svg, 2.0)?).map_err(io(&png))?;
+                    Some(png)
+                }
+                None => None,
+            };
+            Ok((path, png))
+        })
+        .collect::<Result<_, ChartError>>()?;
+    let (svg, png): (Vec<PathBuf>, Vec<Option<PathBuf>>) = files.into_iter().unzip();
+    Ok(WrittenCharts {
+        svg,
+        png: png.into_iter().flatten().collect(),
+    })
 }
