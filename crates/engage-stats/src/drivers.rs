@@ -120,9 +120,7 @@ pub fn bootstrap_relative_weights(
     let n = rows.len() / width;
     check_bootstrap(n, width, level)?;
     // Centred on the column means: the cross-products stay small, so no precision is lost.
-    let means: Vec<f64> = (0..width)
-        .map(|j| rows.iter().skip(j).step_by(width).sum::<f64>() / n as f64)
-        .collect();
+    let means = column_means(n, width, rows.chunks(width).map(|row| row.iter().copied()));
     for row in rows.chunks_mut(width) {
         for (x, mean) in row.iter_mut().zip(&means) {
             *x -= mean;
@@ -146,18 +144,24 @@ pub fn bootstrap_relative_weights_scaled(
     let width = scales.len();
     let n = rows.len() / width;
     check_bootstrap(n, width, level)?;
-    let means: Vec<f64> = (0..width)
-        .map(|j| {
-            let values = rows.iter().skip(j).step_by(width);
-            values.map(|&x| f64::from(x) / scales[j]).sum::<f64>() / n as f64
-        })
-        .collect();
+    let floats = rows.chunks(width).map(|row| {
+        row.iter()
+            .zip(scales)
+            .map(|(&x, scale)| f64::from(x) / scale)
+    });
+    let means = column_means(n, width, floats);
+    let (mut lo, mut hi) = (vec![i32::MAX; width], vec![i32::MIN; width]);
+    for row in rows.chunks(width) {
+        for ((&x, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
+            *lo = x.min(*lo);
+            *hi = x.max(*hi);
+        }
+    }
     // Each column's centred floats by table when its values span few integers (answer scores
     // do): a load instead of a division per value, and the same floats.
     let tables: Option<Vec<(i32, Vec<f64>)>> = (0..width)
         .map(|j| {
-            let column = || rows.iter().skip(j).step_by(width).copied();
-            let (lo, hi) = (column().min()?, column().max()?);
+            let (lo, hi) = (lo[j], hi[j]);
             (i64::from(hi) - i64::from(lo) < CENTRED_TABLE_LIMIT).then(|| {
                 let centred = (lo..=hi).map(|v| f64::from(v) / scales[j] - means[j]);
                 (lo, centred.collect())
@@ -180,6 +184,22 @@ pub fn bootstrap_relative_weights_scaled(
         }
     };
     bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+}
+
+/// Each column's mean, its values added in row order (the order of `Iterator::sum` down the
+/// column), in one pass over the rows instead of one per column.
+fn column_means<Row: Iterator<Item = f64>>(
+    n: usize,
+    width: usize,
+    rows: impl Iterator<Item = Row>,
+) -> Vec<f64> {
+    let mut sums = vec![-0.0; width];
+    for row in rows {
+        for (sum, x) in sums.iter_mut().zip(row) {
+            *sum += x;
+        }
+    }
+    sums.into_iter().map(|s| s / n as f64).collect()
 }
 
 /// Largest span of a column's integers that gets a table of centred floats (512 KB).
@@ -210,11 +230,23 @@ fn bootstrap_centred<Row: Fn(usize, &mut [f64]) + Sync>(
 ) -> Result<BootstrapIntervals, StatsError> {
     let m = n.min(max_rows.max(width + 2));
     let full = {
+        // In parallel tasks of fixed rows, added up in task order: the same floats on any
+        // number of threads.
+        let parts: Vec<CrossSums> = (0..n.div_ceil(BLOCK_ROWS))
+            .into_par_iter()
+            .map(|task| {
+                let mut sums = CrossSums::new(width);
+                let mut values = vec![0.0; width];
+                for r in task * BLOCK_ROWS..((task + 1) * BLOCK_ROWS).min(n) {
+                    row(r, &mut values);
+                    sums.add(&values);
+                }
+                sums
+            })
+            .collect();
         let mut sums = CrossSums::new(width);
-        let mut values = vec![0.0; width];
-        for r in 0..n {
-            row(r, &mut values);
-            sums.add(&values);
+        for part in &parts {
+            sums.merge(part);
         }
         sums.covariance()
             .and_then(|c| correlation_from_covariance(&c))
@@ -303,9 +335,8 @@ fn resample_group<Row: Fn(usize, &mut [f64]) + Sync>(
         .map(|b| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(b as u64);
-            let mut picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
-            picks.sort_unstable();
-            picks
+            let picks: Vec<u32> = (0..m).map(|_| rng.random_range(0..n as u32)).collect();
+            radix_sorted(picks, n)
         })
         .collect();
     let mut sums: Vec<CrossSums> = picks.iter().map(|_| CrossSums::new(width)).collect();
@@ -329,6 +360,32 @@ fn resample_group<Row: Fn(usize, &mut [f64]) + Sync>(
                 .map(|w| w.shares())
         })
         .collect()
+}
+
+/// `values` (all below `bound`) in ascending order, by least-significant-digit radix sort on
+/// 11-bit digits: two or three passes over the picks instead of a comparison sort's log m.
+fn radix_sorted(mut values: Vec<u32>, bound: usize) -> Vec<u32> {
+    const BITS: u32 = 11;
+    let key_bits = usize::BITS - bound.saturating_sub(1).leading_zeros();
+    let mut spare = vec![0u32; values.len()];
+    for shift in (0..key_bits).step_by(BITS as usize) {
+        let digit = |v: u32| ((v >> shift) & ((1 << BITS) - 1)) as usize;
+        let mut starts = vec![0usize; 1 << BITS];
+        for &v in &values {
+            starts[digit(v)] += 1;
+        }
+        let mut at = 0;
+        for start in &mut starts {
+            (*start, at) = (at, at + *start);
+        }
+        for &v in &values {
+            let d = digit(v);
+            spare[starts[d]] = v;
+            starts[d] += 1;
+        }
+        std::mem::swap(&mut values, &mut spare);
+    }
+    values
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -374,6 +431,16 @@ impl CrossSums {
                 cross[t] += a * b;
                 t += 1;
             }
+        }
+    }
+
+    fn merge(&mut self, other: &CrossSums) {
+        self.n += other.n;
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += b;
+        }
+        for (a, b) in self.cross.iter_mut().zip(&other.cross) {
+            *a += b;
         }
     }
 
@@ -467,6 +534,28 @@ mod tests {
                 .ok();
             assert!(alone.is_some());
             assert_eq!(got, alone, "resample {b}");
+        }
+    }
+
+    #[test]
+    fn radix_sorted_matches_a_comparison_sort() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for bound in [
+            1usize,
+            2,
+            2_047,
+            2_048,
+            2_049,
+            1 << 22,
+            10_000_000,
+            u32::MAX as usize,
+        ] {
+            let values: Vec<u32> = (0..5_000)
+                .map(|_| rng.random_range(0..bound as u32))
+                .collect();
+            let mut expected = values.clone();
+            expected.sort_unstable();
+            assert_eq!(radix_sorted(values, bound), expected, "below {bound}");
         }
     }
 }
