@@ -9,7 +9,7 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 use rayon::prelude::*;
 
-use crate::pass::RowValues;
+use crate::values::ValueBlock;
 
 /// One variable over the respondents of a cell who have it: count, sum and sum of squares of
 /// its scaled integers (value = scaled / scale), exact in any order of addition.
@@ -110,48 +110,69 @@ pub fn cell_moments(
             key * r + u64::from(table.segments[s].codes[row])
         })
     };
-    let probe = RowValues::new(survey, table);
+    let probe = ValueBlock::new(survey, table);
     let v = &probe.plan.variables;
     let kpis = v.kpi_variable.len();
-    let scales: Vec<f64> = v
+    // The variables in output order: KPIs, dimension scores (items follow).
+    let scored: Vec<usize> = v
         .kpi_variable
         .iter()
-        .chain(&(0..v.dimensions).collect::<Vec<_>>())
+        .copied()
+        .chain(0..v.dimensions)
+        .collect();
+    let scales: Vec<f64> = scored
+        .iter()
         .map(|&variable| v.scales[variable] as f64)
         .chain(table.items.iter().map(|_| 1.0))
         .collect();
     let width = scales.len();
     let starts: Vec<usize> = (0..table.n_rows).step_by(CHUNK_ROWS).collect();
-    let tally = starts
+    let mut tally = starts
         .into_par_iter()
         .map(|start| {
-            let mut values = RowValues::new(survey, table);
+            let mut block = ValueBlock::new(survey, table);
             let mut tally = Tally::default();
-            for row in start..(start + CHUNK_ROWS).min(table.n_rows) {
-                values.read(table, row);
-                let cell = tally.cell(key_of(row), width);
-                cell.respondents += 1;
-                let v = &values.plan.variables;
-                let kpi_values = v.kpi_variable.iter().map(|&x| values.values[x]);
-                let dimension_values = values.values[..v.dimensions].iter().copied();
-                let item_values = values
-                    .flipped
-                    .iter()
-                    .map(|&x| (x != 0).then_some(i64::from(x)));
-                for (m, x) in cell
-                    .moments
-                    .iter_mut()
-                    .zip(kpi_values.chain(dimension_values).chain(item_values))
-                {
-                    if let Some(x) = x {
-                        m.add(i128::from(x));
+            let mut slots = Vec::new();
+            let rows = start..(start + CHUNK_ROWS).min(table.n_rows);
+            block.for_each_block(table, rows, |block, first| {
+                // Each row's cell; rows of one cell often come together.
+                slots.clear();
+                let mut last = None;
+                for row in first..first + block.len {
+                    let key = key_of(row);
+                    let slot = match last {
+                        Some((k, slot)) if k == key => slot,
+                        _ => tally.slot(key, width),
+                    };
+                    last = Some((key, slot));
+                    slots.push(slot);
+                    tally.cells[slot].respondents += 1;
+                }
+                for (m, &variable) in scored.iter().enumerate() {
+                    let values = block.values(variable).iter().zip(block.present(variable));
+                    for ((&x, &present), &slot) in values.zip(&slots) {
+                        if present {
+                            tally.cells[slot].moments[m].add(i128::from(x));
+                        }
                     }
                 }
-            }
+                for i in 0..table.items.len() {
+                    let m = scored.len() + i;
+                    for (&x, &slot) in block.flipped(i).iter().zip(&slots) {
+                        if x != 0 {
+                            tally.cells[slot].moments[m].add(i128::from(x));
+                        }
+                    }
+                }
+            });
             tally
         })
         .reduce(Tally::default, Tally::merge);
-    let mut cells: Vec<(u64, Cell)> = tally.cells.into_iter().collect();
+    let mut cells: Vec<(u64, Cell)> = tally
+        .slots
+        .into_iter()
+        .map(|(key, slot)| (key, std::mem::take(&mut tally.cells[slot])))
+        .collect();
     cells.sort_unstable_by_key(|(key, _)| *key);
     let levels = cells
         .iter()
@@ -187,24 +208,31 @@ struct Cell {
     moments: Vec<ScaledMoments>,
 }
 
-/// The cells one task has seen, by key.
+/// The cells one task has seen, and where each key's cell is.
 #[derive(Default)]
 struct Tally {
-    cells: HashMap<u64, Cell>,
+    slots: HashMap<u64, usize>,
+    cells: Vec<Cell>,
 }
 
 impl Tally {
-    fn cell(&mut self, key: u64, width: usize) -> &mut Cell {
-        self.cells.entry(key).or_insert_with(|| Cell {
-            respondents: 0,
-            moments: vec![ScaledMoments::default(); width],
+    fn slot(&mut self, key: u64, width: usize) -> usize {
+        let cells = &mut self.cells;
+        *self.slots.entry(key).or_insert_with(|| {
+            cells.push(Cell {
+                respondents: 0,
+                moments: vec![ScaledMoments::default(); width],
+            });
+            cells.len() - 1
         })
     }
 
-    fn merge(mut self, other: Tally) -> Tally {
-        for (key, theirs) in other.cells {
+    fn merge(mut self, mut other: Tally) -> Tally {
+        for (key, slot) in other.slots {
+            let theirs = std::mem::take(&mut other.cells[slot]);
             let width = theirs.moments.len();
-            let ours = self.cell(key, width);
+            let slot = self.slot(key, width);
+            let ours = &mut self.cells[slot];
             ours.respondents += theirs.respondents;
             for (a, b) in ours.moments.iter_mut().zip(&theirs.moments) {
                 a.merge(b);

@@ -13,6 +13,7 @@ mod partials;
 mod pass;
 mod plan;
 mod shard;
+mod values;
 
 pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};

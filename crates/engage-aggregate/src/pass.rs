@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::counters::{Acc, Counters};
 use crate::partials::{GroupLevel, Partials, ScoreVariables};
 use crate::plan::Plan;
+use crate::values::ValueBlock;
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
@@ -133,19 +134,48 @@ pub fn driver_rows(
         Some(values) => out.values = DriverValues::Scaled(values),
         // A value beyond `i32`: the rows again, one at a time, turning into floats.
         None => {
-            let mut values = RowValues::new(survey, table);
-            for row in 0..table.n_rows {
-                values.read(table, row);
-                if values.drivers[kpi] {
-                    let row_values = &values.driver_values[kpi];
-                    for (j, &c) in columns.iter().enumerate() {
-                        out.push(j, row_values[c]);
+            let mut block = ValueBlock::new(survey, table);
+            let variables = driver_variables(&block, kpi, columns);
+            let mut complete = Vec::new();
+            block.for_each_block(table, 0..table.n_rows, |block, _| {
+                complete_rows(block, kpi, &mut complete);
+                for r in (0..block.len).filter(|&r| complete[r]) {
+                    for (j, &v) in variables.iter().enumerate() {
+                        out.push(j, block.values(v)[r]);
                     }
                 }
-            }
+            });
         }
     }
     out
+}
+
+/// The score variable of each driver column: a dimension, or (`dimensions`) the KPI.
+fn driver_variables(block: &ValueBlock, kpi: usize, columns: &[usize]) -> Vec<usize> {
+    let v = &block.plan.variables;
+    columns
+        .iter()
+        .map(|&c| {
+            if c < v.dimensions {
+                c
+            } else {
+                v.kpi_variable[kpi]
+            }
+        })
+        .collect()
+}
+
+/// Whether each row of the block is in KPI `kpi`'s driver analysis: every dimension score and
+/// the KPI present (the rows `GroupPartial::drivers` sums).
+fn complete_rows(block: &ValueBlock, kpi: usize, complete: &mut Vec<bool>) {
+    let v = &block.plan.variables;
+    complete.clear();
+    complete.extend_from_slice(block.present(v.kpi_variable[kpi]));
+    for d in 0..v.dimensions {
+        for (c, &p) in complete.iter_mut().zip(block.present(d)) {
+            *c &= p;
+        }
+    }
 }
 
 /// Rows per task of the row exports.
@@ -166,20 +196,24 @@ fn scaled_driver_rows(
         .par_chunks_mut((EXPORT_ROWS * width).max(1))
         .enumerate()
         .map(|(task, out)| {
-            let mut values = RowValues::new(survey, table);
-            let mut kept = 0;
+            let mut block = ValueBlock::new(survey, table);
+            let variables = driver_variables(&block, kpi, columns);
+            let mut complete = Vec::new();
+            let (mut kept, mut fits) = (0, true);
             let start = task * EXPORT_ROWS;
-            for row in start..(start + EXPORT_ROWS).min(table.n_rows) {
-                values.read(table, row);
-                if values.drivers[kpi] {
-                    let row_values = &values.driver_values[kpi];
-                    for (slot, &c) in out[kept * width..][..width].iter_mut().zip(columns) {
-                        *slot = i32::try_from(row_values[c]).ok()?;
+            let rows = start..(start + EXPORT_ROWS).min(table.n_rows);
+            block.for_each_block(table, rows, |block, _| {
+                complete_rows(block, kpi, &mut complete);
+                for r in (0..block.len).filter(|&r| complete[r]) {
+                    for (slot, &v) in out[kept * width..][..width].iter_mut().zip(&variables) {
+                        let x = i32::try_from(block.values(v)[r]);
+                        fits &= x.is_ok();
+                        *slot = x.unwrap_or_default();
                     }
                     kept += 1;
                 }
-            }
-            Some(kept)
+            });
+            fits.then_some(kept)
         })
         .collect();
     let mut end = 0;
@@ -208,8 +242,8 @@ pub fn kpi_values(survey: &Survey, table: &ResponseTable) -> Vec<Vec<f64>> {
 }
 
 fn collect_values(survey: &Survey, table: &ResponseTable, all: bool) -> RespondentValues {
-    let mut values = RowValues::new(survey, table);
-    let v = values.plan.variables.clone();
+    let mut block = ValueBlock::new(survey, table);
+    let v = block.plan.variables.clone();
     let kpis = survey.kpi_measures.len();
     let (dims, items) = if all {
         (v.dimensions, survey.definition.items.len())
@@ -221,22 +255,23 @@ fn collect_values(survey: &Survey, table: &ResponseTable, all: bool) -> Responde
         dimensions: vec![Vec::with_capacity(table.n_rows); dims],
         items: vec![Vec::with_capacity(table.n_rows); items],
     };
-    let value = |values: &RowValues, variable: usize| {
-        values.values[variable].map_or(f64::NAN, |x| x as f64 / v.scales[variable] as f64)
+    let push = |column: &mut Vec<f64>, block: &ValueBlock, variable: usize| {
+        let scale = v.scales[variable] as f64;
+        let values = block.values(variable).iter().zip(block.present(variable));
+        column.extend(values.map(|(&x, &p)| if p { x as f64 / scale } else { f64::NAN }));
     };
-    for row in 0..table.n_rows {
-        values.read(table, row);
+    block.for_each_block(table, 0..table.n_rows, |block, _| {
         for (k, column) in out.kpis.iter_mut().enumerate() {
-            column.push(value(&values, v.kpi_variable[k]));
+            push(column, block, v.kpi_variable[k]);
         }
         for (d, column) in out.dimensions.iter_mut().enumerate() {
-            column.push(value(&values, d));
+            push(column, block, d);
         }
         for (i, column) in out.items.iter_mut().enumerate() {
-            let x = values.flipped[i];
-            column.push(if x == 0 { f64::NAN } else { f64::from(x) });
+            let codes = block.flipped(i).iter();
+            column.extend(codes.map(|&x| if x == 0 { f64::NAN } else { f64::from(x) }));
         }
-    }
+    });
     out
 }
 
@@ -301,69 +336,6 @@ impl DriverRows {
 
     pub fn is_empty(&self) -> bool {
         self.values_len() == 0
-    }
-}
-
-/// One row's score values, from the plan's tables: what the row exports read.
-pub(crate) struct RowValues {
-    pub(crate) plan: Plan,
-    /// Flipped code per item, 0 when missing or not applicable.
-    pub(crate) flipped: Vec<u8>,
-    /// Per score variable, its scaled value when present.
-    pub(crate) values: Vec<Option<i64>>,
-    /// Per KPI, whether the dimension scores and the KPI are all present, and those values.
-    drivers: Vec<bool>,
-    driver_values: Vec<Vec<i64>>,
-}
-
-impl RowValues {
-    pub(crate) fn new(survey: &Survey, table: &ResponseTable) -> Self {
-        let plan = Plan::new(survey, table);
-        let kpis = survey.kpi_measures.len();
-        RowValues {
-            flipped: vec![0; survey.definition.items.len()],
-            values: vec![None; plan.variables.len()],
-            drivers: vec![false; kpis],
-            driver_values: vec![vec![0; plan.variables.dimensions + 1]; kpis],
-            plan,
-        }
-    }
-
-    pub(crate) fn read(&mut self, table: &ResponseTable, row: usize) {
-        let plan = &self.plan;
-        for (i, column) in table.items.iter().enumerate() {
-            self.flipped[i] = plan.flip[i][usize::from(column[row])];
-        }
-        for (c, composite) in plan.composites.iter().enumerate() {
-            let (mut answered, mut sum) = (0usize, 0i64);
-            for &i in &composite.items {
-                let x = self.flipped[i];
-                answered += usize::from(x != 0);
-                sum += i64::from(x);
-            }
-            let factor = composite.factor[answered];
-            self.values[c] = (factor != 0).then_some(sum * factor);
-        }
-        let first_share = plan.composites.len();
-        for (s, share) in plan.shares.iter().enumerate() {
-            let x = self.flipped[share.item];
-            self.values[first_share + s] =
-                (x != 0).then_some(i64::from(share.chosen[usize::from(x)]));
-        }
-        let dims = plan.variables.dimensions;
-        let all_dimensions = self.values[..dims].iter().all(Option::is_some);
-        for (k, values) in self.driver_values.iter_mut().enumerate() {
-            let kpi = self.values[plan.variables.kpi_variable[k]];
-            self.drivers[k] = all_dimensions && kpi.is_some();
-            if self.drivers[k] {
-                for (x, v) in values
-                    .iter_mut()
-                    .zip(self.values[..dims].iter().chain([&kpi]))
-                {
-                    *x = v.unwrap_or_default();
-                }
-            }
-        }
     }
 }
 

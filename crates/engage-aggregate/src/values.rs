@@ -1,0 +1,116 @@
+//! Respondents' score values a block of rows at a time, column by column, as the pass derives
+//! them (`counters.rs`): what the row exports read (driver rows, respondent values, raking
+//! cells). A column of a block is a short run that the loops stream, instead of every
+//! variable worked out one row at a time.
+
+use std::ops::Range;
+
+use engage_ingest::ResponseTable;
+use engage_model::Survey;
+
+use crate::plan::{Plan, BLOCK_ROWS};
+
+pub(crate) struct ValueBlock {
+    pub(crate) plan: Plan,
+    /// Rows in the current block.
+    pub(crate) len: usize,
+    /// `[item][row]`: flipped codes, 0 for no answer.
+    flipped: Vec<u8>,
+    /// `[variable][row]`: the scaled score (0 when absent) and whether the row has it.
+    values: Vec<i64>,
+    present: Vec<bool>,
+    /// Scratch: a composite's items answered and sum.
+    answered: Vec<u32>,
+    sums: Vec<u32>,
+}
+
+impl ValueBlock {
+    pub(crate) fn new(survey: &Survey, table: &ResponseTable) -> Self {
+        let plan = Plan::new(survey, table);
+        let variables = plan.variables.scales.len();
+        ValueBlock {
+            len: 0,
+            flipped: vec![0; table.items.len() * BLOCK_ROWS],
+            values: vec![0; variables * BLOCK_ROWS],
+            present: vec![false; variables * BLOCK_ROWS],
+            answered: vec![0; BLOCK_ROWS],
+            sums: vec![0; BLOCK_ROWS],
+            plan,
+        }
+    }
+
+    /// Derives the rows `rows` (at most [`BLOCK_ROWS`]).
+    pub(crate) fn derive(&mut self, table: &ResponseTable, rows: Range<usize>) {
+        let n = rows.len();
+        debug_assert!(n <= BLOCK_ROWS);
+        self.len = n;
+        let plan = &self.plan;
+        for (i, column) in table.items.iter().enumerate() {
+            let flip = &plan.flip[i];
+            let out = &mut self.flipped[i * BLOCK_ROWS..][..n];
+            for (x, &code) in out.iter_mut().zip(&column[rows.clone()]) {
+                *x = flip[usize::from(code)];
+            }
+        }
+        for (c, composite) in plan.composites.iter().enumerate() {
+            let (answered, sums) = (&mut self.answered[..n], &mut self.sums[..n]);
+            answered.fill(0);
+            sums.fill(0);
+            for &i in &composite.items {
+                let codes = &self.flipped[i * BLOCK_ROWS..][..n];
+                for ((a, s), &x) in answered.iter_mut().zip(sums.iter_mut()).zip(codes) {
+                    *a += u32::from(x != 0);
+                    *s += u32::from(x);
+                }
+            }
+            let values = &mut self.values[c * BLOCK_ROWS..][..n];
+            let present = &mut self.present[c * BLOCK_ROWS..][..n];
+            for (((value, present), &a), &s) in
+                values.iter_mut().zip(present).zip(&*answered).zip(&*sums)
+            {
+                let factor = composite.factor[a as usize];
+                *value = i64::from(s) * factor;
+                *present = factor != 0;
+            }
+        }
+        let first_share = plan.composites.len();
+        for (s, share) in plan.shares.iter().enumerate() {
+            let v = first_share + s;
+            let codes = &self.flipped[share.item * BLOCK_ROWS..][..n];
+            let values = &mut self.values[v * BLOCK_ROWS..][..n];
+            let present = &mut self.present[v * BLOCK_ROWS..][..n];
+            for ((value, present), &x) in values.iter_mut().zip(present).zip(codes) {
+                *value = i64::from(share.chosen[usize::from(x)]);
+                *present = x != 0;
+            }
+        }
+    }
+
+    /// Item `i`'s flipped codes in the block (0: no answer).
+    pub(crate) fn flipped(&self, item: usize) -> &[u8] {
+        &self.flipped[item * BLOCK_ROWS..][..self.len]
+    }
+
+    /// Variable `v`'s scaled values in the block (0 where absent).
+    pub(crate) fn values(&self, variable: usize) -> &[i64] {
+        &self.values[variable * BLOCK_ROWS..][..self.len]
+    }
+
+    /// Whether each row of the block has variable `v`.
+    pub(crate) fn present(&self, variable: usize) -> &[bool] {
+        &self.present[variable * BLOCK_ROWS..][..self.len]
+    }
+
+    /// Derives each block of `rows` in turn and hands it to `each` with its first row.
+    pub(crate) fn for_each_block(
+        &mut self,
+        table: &ResponseTable,
+        rows: Range<usize>,
+        mut each: impl FnMut(&ValueBlock, usize),
+    ) {
+        for start in rows.clone().step_by(BLOCK_ROWS) {
+            self.derive(table, start..(start + BLOCK_ROWS).min(rows.end));
+            each(self, start);
+        }
+    }
+}
