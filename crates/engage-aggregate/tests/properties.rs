@@ -534,3 +534,59 @@ fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
     assert_eq!(got.scales, vec![1.0, 6.0]);
     assert_eq!(got.values, engage_aggregate::DriverValues::Scaled(expected));
 }
+
+/// A dimension of 24 items has scaled scores beyond `i32` (lcm(1..=24) ≈ 5.4e9), so its
+/// driver rows are floats, already divided: each is the mean of the answered items (12 of 24
+/// needed), worked out here.
+#[test]
+fn driver_rows_beyond_i32_are_the_scores_as_floats() {
+    let mut definition = String::from(
+        "[survey]\nid = \"t\"\nja = \"t\"\nen = \"t\"\n[wave]\nyear = 2023\nlabel = \"R5\"\n[data]\nfile = \"x.csv\"\n[[dimensions]]\nid = \"d\"\nja = \"d\"\nen = \"d\"\n",
+    );
+    for i in 0..24 {
+        definition += &format!(
+            "[[items]]\nid = \"i{i}\"\ncolumn = \"I{i}\"\nja = \"i\"\nen = \"i\"\ndimension = \"d\"\n"
+        );
+    }
+    definition += "[[kpis]]\nid = \"k\"\nja = \"k\"\nen = \"k\"\nkind = \"mean\"\nitem = \"i0\"\n";
+    let survey = Survey::from_toml(&definition, Path::new("t.toml")).unwrap();
+    let rows: Vec<Vec<u8>> = (0..3_000u32)
+        .map(|r| (0..24u32).map(|i| ((r * 7 + i * 3) % 6) as u8).collect())
+        .collect();
+    let table = ResponseTable {
+        n_rows: rows.len(),
+        items: (0..24)
+            .map(|i| rows.iter().map(|r| r[i]).collect())
+            .collect(),
+        segments: Vec::new(),
+        multi: Vec::new(),
+        respondent_ids: Vec::new(),
+        comments: Vec::new(),
+    };
+    let got = driver_rows(&survey, &table, 0, &[0, 1]);
+    let expected: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| {
+            let answered: Vec<f64> = r
+                .iter()
+                .filter(|&&x| x != 0)
+                .map(|&x| f64::from(x))
+                .collect();
+            (r[0] != 0 && answered.len() >= 12).then(|| {
+                [
+                    answered.iter().sum::<f64>() / answered.len() as f64,
+                    f64::from(r[0]),
+                ]
+            })
+        })
+        .flatten()
+        .collect();
+    assert!(expected.len() > 1_000);
+    let engage_aggregate::DriverValues::Floats(floats) = got.values else {
+        panic!("rows beyond i32 must be floats");
+    };
+    assert_eq!(floats.len(), expected.len());
+    for (a, b) in floats.iter().zip(&expected) {
+        assert!((a - b).abs() < 1e-12, "{a} against {b}");
+    }
+}
