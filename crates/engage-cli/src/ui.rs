@@ -137,7 +137,7 @@ impl Drop for Step {
             bar.finish_and_clear();
         }
         let seconds = self.started.elapsed().as_secs_f64();
-        emit(Level::Detail, &format!("{}: {seconds:.2} s", self.what));
+        emit(Level::Detail, &format!("{}: {seconds:.3} s", self.what));
     }
 }
 
