@@ -13,6 +13,7 @@ use engage_model::Survey;
 use crate::moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums};
 use crate::partials::{CompositeSums, GroupLevel, Partials};
 use crate::plan::{Plan, BLOCK_ROWS};
+use crate::values::{composite_answers, flip_rows};
 
 /// An exact accumulator for one block's sums: `i64` when the plan proves it cannot
 /// overflow, `i128` otherwise.
@@ -159,24 +160,10 @@ impl<A: Acc> Counters<A> {
     fn derive(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
         let n = rows.len();
         let b = &mut self.block;
-        for (i, column) in table.items.iter().enumerate() {
-            let flip = &plan.flip[i];
-            let out = &mut b.flipped[i * BLOCK_ROWS..i * BLOCK_ROWS + n];
-            for (x, &code) in out.iter_mut().zip(&column[rows.clone()]) {
-                *x = flip[usize::from(code)];
-            }
-        }
+        flip_rows(plan, table, rows.clone(), &mut b.flipped);
         for (c, composite) in plan.composites.iter().enumerate() {
             let (answered, sums) = (&mut b.answered[..n], &mut b.sums[..n]);
-            answered.fill(0);
-            sums.fill(0);
-            for &i in &composite.items {
-                let codes = &b.flipped[i * BLOCK_ROWS..i * BLOCK_ROWS + n];
-                for ((a, s), &x) in answered.iter_mut().zip(sums.iter_mut()).zip(codes) {
-                    *a += u32::from(x != 0);
-                    *s += u32::from(x);
-                }
-            }
+            composite_answers(&composite.items, &b.flipped, answered, sums);
             let at = c * BLOCK_ROWS..c * BLOCK_ROWS + n;
             let (values, present) = (&mut b.values[at.clone()], &mut b.present[at.clone()]);
             let squares = &mut b.squares[at];

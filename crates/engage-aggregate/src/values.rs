@@ -45,24 +45,10 @@ impl ValueBlock {
         debug_assert!(n <= BLOCK_ROWS);
         self.len = n;
         let plan = &self.plan;
-        for (i, column) in table.items.iter().enumerate() {
-            let flip = &plan.flip[i];
-            let out = &mut self.flipped[i * BLOCK_ROWS..][..n];
-            for (x, &code) in out.iter_mut().zip(&column[rows.clone()]) {
-                *x = flip[usize::from(code)];
-            }
-        }
+        flip_rows(plan, table, rows, &mut self.flipped);
         for (c, composite) in plan.composites.iter().enumerate() {
             let (answered, sums) = (&mut self.answered[..n], &mut self.sums[..n]);
-            answered.fill(0);
-            sums.fill(0);
-            for &i in &composite.items {
-                let codes = &self.flipped[i * BLOCK_ROWS..][..n];
-                for ((a, s), &x) in answered.iter_mut().zip(sums.iter_mut()).zip(codes) {
-                    *a += u32::from(x != 0);
-                    *s += u32::from(x);
-                }
-            }
+            composite_answers(&composite.items, &self.flipped, answered, sums);
             let values = &mut self.values[c * BLOCK_ROWS..][..n];
             let present = &mut self.present[c * BLOCK_ROWS..][..n];
             for (((value, present), &a), &s) in
@@ -111,6 +97,42 @@ impl ValueBlock {
         for start in rows.clone().step_by(BLOCK_ROWS) {
             self.derive(table, start..(start + BLOCK_ROWS).min(rows.end));
             each(self, start);
+        }
+    }
+}
+
+/// The rows' flipped codes, item by item, into `flipped` (`[item][row]`, [`BLOCK_ROWS`] apart).
+pub(crate) fn flip_rows(
+    plan: &Plan,
+    table: &ResponseTable,
+    rows: Range<usize>,
+    flipped: &mut [u8],
+) {
+    for (i, column) in table.items.iter().enumerate() {
+        let flip = &plan.flip[i];
+        let out = &mut flipped[i * BLOCK_ROWS..][..rows.len()];
+        for (x, &code) in out.iter_mut().zip(&column[rows.clone()]) {
+            *x = flip[usize::from(code)];
+        }
+    }
+}
+
+/// Per row of a block (`answered.len()` rows), how many of a composite's `items` are answered
+/// and the sum of their flipped codes.
+pub(crate) fn composite_answers(
+    items: &[usize],
+    flipped: &[u8],
+    answered: &mut [u32],
+    sums: &mut [u32],
+) {
+    let n = answered.len();
+    answered.fill(0);
+    sums.fill(0);
+    for &i in items {
+        let codes = &flipped[i * BLOCK_ROWS..][..n];
+        for ((a, s), &x) in answered.iter_mut().zip(sums.iter_mut()).zip(codes) {
+            *a += u32::from(x != 0);
+            *s += u32::from(x);
         }
     }
 }
