@@ -37,7 +37,7 @@ pub use paired::{
 };
 pub use population::{
     add_population, rake_segments, CorrectedInterval, GroupRate, Headcount, PopulationError,
-    PopulationReport, WeightedFigure, Weighting, WeightingCells,
+    PopulationReport, WeightedFigure, Weighting,
 };
 pub use suppression::{
     decide, decide_release, Decisions, Measure, ReleaseDecisions, SuppressionMode,

@@ -22,14 +22,6 @@ pub struct Headcount {
     pub row: usize,
 }
 
-/// What weighting needs of the respondents: the cells of the raking margins (every
-/// combination of their groups), with every variable's moments in each, from
-/// `engage_aggregate::cell_moments(survey, table, &rake_segments(survey))`. Raking gives
-/// everyone in a cell the same weight, so no figure needs the rows themselves.
-pub struct WeightingCells<'a> {
-    pub cells: &'a CellMoments,
-}
-
 /// The segments the definition rakes on (indices into the definition's segments), in the
 /// order of `[population] rake`; empty when it does not rake.
 pub fn rake_segments(survey: &Survey) -> Vec<usize> {
@@ -158,15 +150,19 @@ pub struct WeightedFigure {
 }
 
 /// Adds `population` to the report: rates from `headcounts` (file name `file` for messages),
-/// corrected intervals, and weights when the definition rakes and `rows` are given.
-/// `rows` must be the cells of [`rake_segments`].
+/// corrected intervals, and weights when the definition rakes and `cells` are given.
+///
+/// Weighting needs only `cells`: the cells of the raking margins (every combination of their
+/// groups) with every variable's moments in each, from
+/// `engage_aggregate::cell_moments(survey, table, &rake_segments(survey))`. Raking gives
+/// everyone in a cell the same weight, so no figure needs the rows themselves.
 pub fn add_population(
     report: &mut Report,
     survey: &Survey,
     partials: &Partials,
     file: &str,
     headcounts: &[Headcount],
-    rows: Option<WeightingCells<'_>>,
+    cells: Option<&CellMoments>,
 ) -> Result<(), PopulationError> {
     let n_segments = survey.definition.segments.len();
     for (i, h) in headcounts.iter().enumerate() {
@@ -265,9 +261,9 @@ pub fn add_population(
     }
 
     let corrected_intervals = fpc.map_or_else(Vec::new, |f| corrected(report, survey, f));
-    let weighting = match (&survey.definition.population, rows) {
-        (Some(p), Some(rows)) if !p.rake.is_empty() => {
-            Some(weigh(report, survey, partials, file, headcounts, &rows, p)?)
+    let weighting = match (&survey.definition.population, cells) {
+        (Some(p), Some(cells)) if !p.rake.is_empty() => {
+            Some(weigh(report, survey, partials, file, headcounts, cells, p)?)
         }
         _ => None,
     };
@@ -353,11 +349,10 @@ fn weigh(
     partials: &Partials,
     file: &str,
     headcounts: &[Headcount],
-    rows: &WeightingCells<'_>,
+    cells: &CellMoments,
     population: &engage_model::Population,
 ) -> Result<Weighting, PopulationError> {
     // Per margin: each cell's category (its group among those with a headcount) and targets.
-    let cells = rows.cells;
     assert_eq!(
         cells.segments,
         rake_segments(survey),

@@ -966,7 +966,6 @@ fn population_rates_fpc_and_raked_weights_match_numpy_scipy_and_statsmodels() {
             &engage_report::rake_segments(&w.survey),
         )
         .unwrap();
-        let rows = engage_report::WeightingCells { cells: &cells };
         let mut report = w.report.clone();
         engage_report::add_population(
             &mut report,
@@ -974,7 +973,7 @@ fn population_rates_fpc_and_raked_weights_match_numpy_scipy_and_statsmodels() {
             &w.partials,
             "tiny-headcounts.csv",
             &headcounts,
-            Some(rows),
+            Some(&cells),
         )
         .unwrap();
         report.population.unwrap()

@@ -250,10 +250,7 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
             })
             .transpose()?
             .transpose()?;
-        let rows = cells
-            .as_ref()
-            .map(|cells| engage_report::WeightingCells { cells });
-        add_headcounts(&mut report, survey, &partials, rows)?;
+        add_headcounts(&mut report, survey, &partials, cells.as_ref())?;
     }
     {
         let _part = crate::ui::part("  the free-text analysis");
@@ -341,13 +338,13 @@ fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow
 }
 
 /// `[population]`'s figures when the definition names a headcount file: response rates and
-/// corrected intervals from counts, weights only when `rows` (the respondents' values) are
-/// given. Shared by `report` and `merge`.
+/// corrected intervals from counts, weights only when `cells` (the raking cells' moments,
+/// which need the respondents' rows) are given. Shared by `report` and `merge`.
 pub fn add_headcounts(
     report: &mut Report,
     survey: &Survey,
     partials: &engage_aggregate::Partials,
-    rows: Option<engage_report::WeightingCells<'_>>,
+    cells: Option<&engage_aggregate::CellMoments>,
 ) -> anyhow::Result<()> {
     let (Some(path), Some(population)) = (
         survey.headcounts_path(),
@@ -362,7 +359,7 @@ pub fn add_headcounts(
         partials,
         &population.headcounts,
         &headcounts,
-        rows,
+        cells,
     )?;
     Ok(())
 }
