@@ -558,4 +558,27 @@ mod tests {
             assert_eq!(radix_sorted(values, bound), expected, "below {bound}");
         }
     }
+
+    /// The intervals must not depend on the number of threads (groups of resamples, tasks of
+    /// the full-sample sums): a report is reproducible on any machine.
+    #[test]
+    fn the_same_intervals_on_one_thread_and_on_three() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let rows: Vec<f64> = (0..3 * BLOCK_ROWS + 99)
+            .flat_map(|_| {
+                let x: Vec<f64> = (0..3).map(|_| f64::from(rng.random_range(1..=5))).collect();
+                let y = x.iter().sum::<f64>() + f64::from(rng.random_range(0..=3));
+                x.into_iter().chain([y]).collect::<Vec<_>>()
+            })
+            .collect();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| bootstrap_relative_weights(rows.clone(), 4, 50, 8, 0.95, 5_000))
+                .unwrap()
+        };
+        assert_eq!(on(1), on(3));
+    }
 }
