@@ -9,6 +9,7 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 use rayon::prelude::*;
 
+use crate::partials::ScoreVariables;
 use crate::values::ValueBlock;
 
 /// One variable over the respondents of a cell who have it: count, sum and sum of squares of
@@ -110,8 +111,7 @@ pub fn cell_moments(
             key * r + u64::from(table.segments[s].codes[row])
         })
     };
-    let probe = ValueBlock::new(survey, table);
-    let v = &probe.plan.variables;
+    let v = &ScoreVariables::of(survey);
     let kpis = v.kpi_variable.len();
     // The variables in output order: KPIs, dimension scores (items follow).
     let scored: Vec<usize> = v

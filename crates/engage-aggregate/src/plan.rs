@@ -281,7 +281,8 @@ fn tallies(survey: &Survey, table: &ResponseTable) -> (Vec<Tally>, Vec<(usize, V
 }
 
 /// Counted (nested segment, cross, the cross's other segment) triples: the nested segment's
-/// parent is one of the cross's two segments. Each segment is in at most one triple.
+/// parent is one of the cross's two segments. Each nested segment is in at most one triple
+/// (each cross is visited once).
 fn nested_crosses(survey: &Survey, counted: &[usize]) -> Vec<(usize, usize, usize)> {
     let mut used = vec![false; survey.segment_count()];
     let mut out = Vec::new();
@@ -304,7 +305,6 @@ fn nested_crosses(survey: &Survey, counted: &[usize]) -> Vec<(usize, usize, usiz
                 first
             };
             used[n] = true;
-            used[cross] = true;
             out.push((n, cross, other));
         }
     }
