@@ -1,11 +1,11 @@
 //! The counters one rayon split fills: per tally cell the answer counts, composite sums and
 //! multi-select counts; for the whole organisation the co-moments. Rows are taken in blocks
 //! of [`BLOCK_ROWS`], column by column: a block's flipped codes, scores and cells are derived
-//! once into small columns that every kernel then streams, and sums of products are taken in
-//! the block's accumulator type `A` (`i64` when [`Plan::narrow`]) before being added to the
-//! `i128` partials.
+//! once into small columns that every kernel then streams. Score values and a block's sums of
+//! products are held in the narrowest types the plan proves exact ([`Width`]), so that the
+//! sums of products vectorise, before being added to the `i128` partials.
 
-use std::ops::Range;
+use std::ops::{AddAssign, Mul, Range};
 
 use engage_ingest::ResponseTable;
 use engage_model::Survey;
@@ -15,42 +15,112 @@ use crate::partials::{CompositeSums, GroupLevel, Partials};
 use crate::plan::{Plan, BLOCK_ROWS};
 use crate::values::{composite_answers, flip_rows};
 
-/// An exact accumulator for one block's sums: `i64` when the plan proves it cannot
-/// overflow, `i128` otherwise.
-pub(crate) trait Acc:
-    Copy + Default + Send + std::ops::AddAssign + std::ops::Mul<Output = Self> + From<i64> + Into<i128>
-{
+/// How a block holds its score values and sums their products, exactly: [`Short`] when every
+/// block sum of products fits `i32` (`i16` values: the products vectorise), [`Narrow`] when
+/// they fit `i64`, [`Wide`] otherwise (`Plan::width` decides).
+pub(crate) trait Width: Send + Sync + 'static {
+    /// A row's scaled score (at most points × scale, never negative).
+    type Value: Copy + Default + Send + Mul<Output = Self::Value> + Into<i128>;
+    /// A block's sum of values or of products of two values.
+    type Sum: Copy + Default + AddAssign + From<Self::Value> + Into<i128>;
+    /// A tally cell's composite sums between flushes ([`Plan::composite_flush_rows`]).
+    type Cell: Copy + Default + Send + AddAssign + Mul<Output = Self::Cell> + Into<i128>;
+    /// `x`, which the plan's bound says fits.
+    fn value(x: i64) -> Self::Value;
+    fn product(a: Self::Value, b: Self::Value) -> Self::Sum;
+    fn cell(a: Self::Value) -> Self::Cell;
 }
-impl Acc for i64 {}
-impl Acc for i128 {}
 
-pub(crate) struct Counters<A> {
-    tallies: Vec<TallyCounts<A>>,
+pub(crate) struct Short;
+pub(crate) struct Narrow;
+pub(crate) struct Wide;
+
+impl Width for Short {
+    type Value = i16;
+    type Sum = i32;
+    type Cell = i64;
+    #[inline(always)]
+    fn value(x: i64) -> i16 {
+        debug_assert!(i16::try_from(x).is_ok());
+        x as i16
+    }
+    #[inline(always)]
+    fn product(a: i16, b: i16) -> i32 {
+        i32::from(a) * i32::from(b)
+    }
+    #[inline(always)]
+    fn cell(a: i16) -> i64 {
+        i64::from(a)
+    }
+}
+
+impl Width for Narrow {
+    type Value = i64;
+    type Sum = i64;
+    type Cell = i64;
+    #[inline(always)]
+    fn value(x: i64) -> i64 {
+        x
+    }
+    #[inline(always)]
+    fn product(a: i64, b: i64) -> i64 {
+        a * b
+    }
+    #[inline(always)]
+    fn cell(a: i64) -> i64 {
+        a
+    }
+}
+
+impl Width for Wide {
+    type Value = i128;
+    type Sum = i128;
+    type Cell = i128;
+    #[inline(always)]
+    fn value(x: i64) -> i128 {
+        i128::from(x)
+    }
+    #[inline(always)]
+    fn product(a: i128, b: i128) -> i128 {
+        a * b
+    }
+    #[inline(always)]
+    fn cell(a: i128) -> i128 {
+        a
+    }
+}
+
+pub(crate) struct Counters<W: Width> {
+    tallies: Vec<TallyCounts<W>>,
     dimensions: Vec<DimensionTally>,
     score_pairs: Vec<PairSums>,
     drivers: Vec<Listwise>,
     multi: Vec<MultiMoments>,
-    block: Block<A>,
+    block: Block<W>,
     /// Rows in the tallies' composite block sums since they were last flushed.
     composite_rows: usize,
+    /// Rows in the tallies' `u16` answer counts since they were last flushed.
+    item_rows: usize,
 }
 
 /// A tally's counters, flat and indexed by cell.
-struct TallyCounts<A> {
+struct TallyCounts<W: Width> {
     cells: usize,
     respondents: Vec<u64>,
     /// `[item][cell][slot]`: one item's counters are contiguous, so counting an item column
-    /// touches only them.
+    /// touches only them. `u16`, flushed into `items` before they could overflow, so that
+    /// every item's counters of the sections × age tally (720 cells) fit in L2 together.
+    recent_items: Vec<u16>,
     items: Vec<u64>,
     /// `[cell][composite]`, and the block's `[cell][composite][n, sum, sum of squares]`.
     composites: Vec<CompositeSums>,
-    block_composites: Vec<A>,
+    block_composites: Vec<W::Cell>,
     /// `[question][cell]` and `[option][cell]`.
     multi_base: Vec<u64>,
     multi_options: Vec<u64>,
 }
 
-impl<A: Acc> TallyCounts<A> {
+impl<W: Width> TallyCounts<W> {
     /// Adds the composite block sums to the exact sums and clears them.
     fn flush_composites(&mut self) {
         for (sums, block) in self
@@ -62,30 +132,37 @@ impl<A: Acc> TallyCounts<A> {
             sums.n += n as u64;
             sums.sum += block[1].into();
             sums.sum_sq += block[2].into();
-            block.fill(A::default());
+            block.fill(W::Cell::default());
+        }
+    }
+
+    /// Adds the recent answer counts to the exact ones and clears them.
+    fn flush_items(&mut self) {
+        for (total, recent) in self.items.iter_mut().zip(&mut self.recent_items) {
+            *total += u64::from(*recent);
+            *recent = 0;
         }
     }
 }
 
 /// One block's derived columns, `BLOCK_ROWS` apart.
-struct Block<A> {
+struct Block<W: Width> {
     /// `[item]`: flipped codes, 0 for no answer.
     flipped: Vec<u8>,
     /// `[variable]`: the scaled score, 0 when absent, and 1 when present.
-    values: Vec<A>,
-    present: Vec<A>,
-    squares: Vec<A>,
+    values: Vec<W::Value>,
+    present: Vec<W::Value>,
     /// `[tally]`: each row's cell.
     cells: Vec<u32>,
     /// Scratch: items answered and sums of a composite; a mask; masked driver values.
     answered: Vec<u32>,
     sums: Vec<u32>,
-    mask: Vec<A>,
-    masked: Vec<A>,
+    mask: Vec<W::Value>,
+    masked: Vec<W::Value>,
     complete: Vec<u8>,
 }
 
-impl<A: Acc> Counters<A> {
+impl<W: Width> Counters<W> {
     pub fn new(plan: &Plan, survey: &Survey) -> Self {
         let def = &survey.definition;
         let items = def.items.len();
@@ -100,9 +177,10 @@ impl<A: Acc> Counters<A> {
             .map(|t| TallyCounts {
                 cells: t.cells,
                 respondents: vec![0; t.cells],
+                recent_items: vec![0; items * t.cells * plan.slots],
                 items: vec![0; items * t.cells * plan.slots],
                 composites: vec![CompositeSums::default(); t.cells * composites],
-                block_composites: vec![A::default(); t.cells * composites * 3],
+                block_composites: vec![W::Cell::default(); t.cells * composites * 3],
                 multi_base: vec![0; questions * t.cells],
                 multi_options: vec![0; plan.options * t.cells],
             })
@@ -121,16 +199,16 @@ impl<A: Acc> Counters<A> {
                 .map(|q| MultiMoments::new(q.options.len(), kpis))
                 .collect(),
             composite_rows: 0,
+            item_rows: 0,
             block: Block {
                 flipped: vec![0; items * BLOCK_ROWS],
-                values: vec![A::default(); variables * BLOCK_ROWS],
-                present: vec![A::default(); variables * BLOCK_ROWS],
-                squares: vec![A::default(); variables * BLOCK_ROWS],
+                values: vec![W::Value::default(); variables * BLOCK_ROWS],
+                present: vec![W::Value::default(); variables * BLOCK_ROWS],
                 cells: vec![0; plan.tallies.len() * BLOCK_ROWS],
                 answered: vec![0; BLOCK_ROWS],
                 sums: vec![0; BLOCK_ROWS],
-                mask: vec![A::default(); BLOCK_ROWS],
-                masked: vec![A::default(); (dims + 1) * BLOCK_ROWS],
+                mask: vec![W::Value::default(); BLOCK_ROWS],
+                masked: vec![W::Value::default(); (dims + 1) * BLOCK_ROWS],
                 complete: vec![0; BLOCK_ROWS],
             },
         }
@@ -140,14 +218,21 @@ impl<A: Acc> Counters<A> {
         let mut start = rows.start;
         while start < rows.end {
             let end = (start + BLOCK_ROWS).min(rows.end);
+            let n = end - start;
             self.derive(plan, table, start..end);
-            if self.composite_rows + (end - start) > plan.composite_flush_rows {
+            if self.composite_rows + n > plan.composite_flush_rows {
                 self.tallies
                     .iter_mut()
                     .for_each(TallyCounts::flush_composites);
                 self.composite_rows = 0;
             }
-            self.composite_rows += end - start;
+            self.composite_rows += n;
+            // A row adds at most one to a counter.
+            if self.item_rows + n > usize::from(u16::MAX) {
+                self.tallies.iter_mut().for_each(TallyCounts::flush_items);
+                self.item_rows = 0;
+            }
+            self.item_rows += n;
             for tally in 0..self.tallies.len() {
                 self.count_tally(plan, table, tally, start..end);
             }
@@ -165,14 +250,11 @@ impl<A: Acc> Counters<A> {
             let (answered, sums) = (&mut b.answered[..n], &mut b.sums[..n]);
             composite_answers(&composite.items, &b.flipped, answered, sums);
             let at = c * BLOCK_ROWS..c * BLOCK_ROWS + n;
-            let (values, present) = (&mut b.values[at.clone()], &mut b.present[at.clone()]);
-            let squares = &mut b.squares[at];
+            let (values, present) = (&mut b.values[at.clone()], &mut b.present[at]);
             for r in 0..n {
                 let factor = composite.factor[answered[r] as usize];
-                let value = i64::from(sums[r]) * factor;
-                values[r] = A::from(value);
-                present[r] = A::from(i64::from(factor != 0));
-                squares[r] = values[r] * values[r];
+                values[r] = W::value(i64::from(sums[r]) * factor);
+                present[r] = W::value(i64::from(factor != 0));
             }
         }
         let first_share = plan.composites.len();
@@ -182,13 +264,12 @@ impl<A: Acc> Counters<A> {
             let at = v * BLOCK_ROWS..v * BLOCK_ROWS + n;
             for ((value, present), &x) in b.values[at.clone()]
                 .iter_mut()
-                .zip(&mut b.present[at.clone()])
+                .zip(&mut b.present[at])
                 .zip(codes)
             {
-                *value = A::from(i64::from(share.chosen[usize::from(x)]));
-                *present = A::from(i64::from(x != 0));
+                *value = W::value(i64::from(share.chosen[usize::from(x)]));
+                *present = W::value(i64::from(x != 0));
             }
-            b.squares[at.clone()].copy_from_slice(&b.values[at]);
         }
         for (t, tally) in plan.tallies.iter().enumerate() {
             let cells = &mut b.cells[t * BLOCK_ROWS..t * BLOCK_ROWS + n];
@@ -214,7 +295,7 @@ impl<A: Acc> Counters<A> {
         }
         let per_item = counts.cells * slots;
         for (i, column) in table.items.iter().enumerate() {
-            let hist = &mut counts.items[i * per_item..(i + 1) * per_item];
+            let hist = &mut counts.recent_items[i * per_item..(i + 1) * per_item];
             for (&cell, &code) in cells.iter().zip(&column[rows.clone()]) {
                 hist[cell as usize * slots + usize::from(plan.slot_of[usize::from(code)])] += 1;
             }
@@ -222,15 +303,13 @@ impl<A: Acc> Counters<A> {
         let composites = plan.composites.len();
         for c in 0..composites {
             let at = c * BLOCK_ROWS..c * BLOCK_ROWS + n;
-            let rows_of = b.values[at.clone()]
-                .iter()
-                .zip(&b.present[at.clone()])
-                .zip(&b.squares[at]);
-            for (&cell, ((&value, &present), &square)) in cells.iter().zip(rows_of) {
+            let rows_of = b.values[at.clone()].iter().zip(&b.present[at]);
+            for (&cell, (&value, &present)) in cells.iter().zip(rows_of) {
                 let sums = &mut counts.block_composites[(cell as usize * composites + c) * 3..];
-                sums[0] += present;
+                let value = W::cell(value);
+                sums[0] += W::cell(present);
                 sums[1] += value;
-                sums[2] += square;
+                sums[2] += value * value;
             }
         }
         for (q, column) in table.multi.iter().enumerate() {
@@ -259,32 +338,35 @@ impl<A: Acc> Counters<A> {
     /// who picked each option.
     fn add_moments(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
         let n = rows.len();
-        let b = &mut self.block;
-        let column = |v: usize| v * BLOCK_ROWS..v * BLOCK_ROWS + n;
         for (d, tally) in self.dimensions.iter_mut().enumerate() {
+            let b = &mut self.block;
             tally.add(&plan.composites[d].items, &b.flipped, n, &mut b.complete);
         }
+        self.add_score_pairs(plan, n);
+        self.add_drivers(plan, n);
+        self.add_multi_moments(plan, table, rows);
+    }
+
+    /// Per pair of score variables, the sums over rows where both are present. With `m_a`
+    /// the values of `a` where `c` is present, Σa² over those rows is Σ a·m_a: every sum is
+    /// then of values or of products of two values, in the block's [`Width`].
+    fn add_score_pairs(&mut self, plan: &Plan, n: usize) {
+        let b = &self.block;
+        let column = |v: usize| v * BLOCK_ROWS..v * BLOCK_ROWS + n;
         let variables = plan.variables.len();
         for a in 0..variables {
+            let (va, pa) = (&b.values[column(a)], &b.present[column(a)]);
             for c in a + 1..variables {
-                let (va, pa, sa) = (
-                    &b.values[column(a)],
-                    &b.present[column(a)],
-                    &b.squares[column(a)],
-                );
-                let (vc, pc, sc) = (
-                    &b.values[column(c)],
-                    &b.present[column(c)],
-                    &b.squares[column(c)],
-                );
-                let mut s = [A::default(); 6];
+                let (vc, pc) = (&b.values[column(c)], &b.present[column(c)]);
+                let mut s = [W::Sum::default(); 6];
                 for r in 0..n {
-                    s[0] += pa[r] * pc[r];
-                    s[1] += va[r] * pc[r];
-                    s[2] += vc[r] * pa[r];
-                    s[3] += sa[r] * pc[r];
-                    s[4] += sc[r] * pa[r];
-                    s[5] += va[r] * vc[r];
+                    let (m_a, m_c) = (va[r] * pc[r], vc[r] * pa[r]);
+                    s[0] += W::product(pa[r], pc[r]);
+                    s[1] += W::Sum::from(m_a);
+                    s[2] += W::Sum::from(m_c);
+                    s[3] += W::product(va[r], m_a);
+                    s[4] += W::product(vc[r], m_c);
+                    s[5] += W::product(va[r], vc[r]);
                 }
                 let pair = &mut self.score_pairs[pair_index(a, c, variables)];
                 let n: i128 = s[0].into();
@@ -296,6 +378,13 @@ impl<A: Acc> Counters<A> {
                 pair.sum_ab += s[5].into();
             }
         }
+    }
+
+    /// Per KPI, the sums and cross-products of every dimension score and the KPI over rows
+    /// where all are present.
+    fn add_drivers(&mut self, plan: &Plan, n: usize) {
+        let b = &mut self.block;
+        let column = |v: usize| v * BLOCK_ROWS..v * BLOCK_ROWS + n;
         let dims = plan.variables.dimensions;
         for (k, listwise) in self.drivers.iter_mut().enumerate() {
             let kpi = plan.variables.kpi_variable[k];
@@ -306,9 +395,9 @@ impl<A: Acc> Counters<A> {
                     *m = *m * p;
                 }
             }
-            let mut rows_in = A::default();
+            let mut rows_in = W::Sum::default();
             for &m in mask.iter() {
-                rows_in += m;
+                rows_in += W::Sum::from(m);
             }
             let rows_in: i128 = rows_in.into();
             listwise.n += rows_in as u64;
@@ -322,22 +411,28 @@ impl<A: Acc> Counters<A> {
             let mut t = 0;
             for i in 0..width {
                 let xi = &b.masked[column(i)];
-                let mut sum = A::default();
+                let mut sum = W::Sum::default();
                 for &x in xi {
-                    sum += x;
+                    sum += W::Sum::from(x);
                 }
                 listwise.sum[i] += sum.into();
                 for j in i..width {
                     let xj = &b.masked[column(j)];
-                    let mut cross = A::default();
+                    let mut cross = W::Sum::default();
                     for (&x, &y) in xi.iter().zip(xj) {
-                        cross += x * y;
+                        cross += W::product(x, y);
                     }
                     listwise.cross[t] += cross.into();
                     t += 1;
                 }
             }
         }
+    }
+
+    /// Per multi-select question, options picked together and the KPI sums of those who
+    /// answered and of those who picked each option.
+    fn add_multi_moments(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
+        let b = &self.block;
         let kpis = self.drivers.len();
         for (q, moments) in self.multi.iter_mut().enumerate() {
             let column_q = &table.multi[q];
@@ -385,9 +480,10 @@ impl<A: Acc> Counters<A> {
         survey: &Survey,
         levels: &[Vec<GroupLevel>],
     ) -> Partials {
-        self.tallies
-            .iter_mut()
-            .for_each(TallyCounts::flush_composites);
+        for tally in &mut self.tallies {
+            tally.flush_composites();
+            tally.flush_items();
+        }
         let mut out = Partials::empty(survey, levels);
         let slots = plan.slots;
         let composites = plan.composites.len();

@@ -5,9 +5,9 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 use rayon::prelude::*;
 
-use crate::counters::{Acc, Counters};
+use crate::counters::{Counters, Narrow, Short, Wide, Width};
 use crate::partials::{GroupLevel, Partials, ScoreVariables};
-use crate::plan::Plan;
+use crate::plan::{BlockWidth, Plan};
 use crate::values::ValueBlock;
 
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
@@ -41,14 +41,14 @@ pub fn aggregate(survey: &Survey, table: &ResponseTable) -> Partials {
 /// split, not per chunk.
 pub fn aggregate_chunked(survey: &Survey, table: &ResponseTable, chunk_rows: usize) -> Partials {
     let plan = Plan::new(survey, table);
-    if plan.narrow {
-        count_chunked::<i64>(&plan, survey, table, chunk_rows)
-    } else {
-        count_chunked::<i128>(&plan, survey, table, chunk_rows)
+    match plan.width {
+        BlockWidth::Short => count_chunked::<Short>(&plan, survey, table, chunk_rows),
+        BlockWidth::Narrow => count_chunked::<Narrow>(&plan, survey, table, chunk_rows),
+        BlockWidth::Wide => count_chunked::<Wide>(&plan, survey, table, chunk_rows),
     }
 }
 
-fn count_chunked<A: Acc>(
+fn count_chunked<W: Width>(
     plan: &Plan,
     survey: &Survey,
     table: &ResponseTable,
@@ -63,7 +63,7 @@ fn count_chunked<A: Acc>(
     chunks
         .into_par_iter()
         .fold(
-            || Counters::<A>::new(plan, survey),
+            || Counters::<W>::new(plan, survey),
             |mut acc, (start, end)| {
                 acc.add_rows(plan, table, start..end);
                 acc
@@ -90,21 +90,21 @@ pub fn aggregate_rows(
     table: &ResponseTable,
     rows: std::ops::Range<usize>,
 ) -> Partials {
-    fn count<A: Acc>(
+    fn count<W: Width>(
         plan: &Plan,
         survey: &Survey,
         table: &ResponseTable,
         rows: std::ops::Range<usize>,
     ) -> Partials {
-        let mut counters = Counters::<A>::new(plan, survey);
+        let mut counters = Counters::<W>::new(plan, survey);
         counters.add_rows(plan, table, rows);
         counters.into_partials(plan, survey, &levels(table))
     }
     let plan = Plan::new(survey, table);
-    if plan.narrow {
-        count::<i64>(&plan, survey, table, rows)
-    } else {
-        count::<i128>(&plan, survey, table, rows)
+    match plan.width {
+        BlockWidth::Short => count::<Short>(&plan, survey, table, rows),
+        BlockWidth::Narrow => count::<Narrow>(&plan, survey, table, rows),
+        BlockWidth::Wide => count::<Wide>(&plan, survey, table, rows),
     }
 }
 

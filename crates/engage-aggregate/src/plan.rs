@@ -8,8 +8,8 @@ use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
 use crate::partials::ScoreVariables;
 
 /// Rows per block inside a chunk: a block's derived columns stay in the core's cache, and its
-/// sums of products stay small enough to be exact in `i64` for any realistic scale
-/// ([`Plan::narrow`]).
+/// sums of products stay small enough to be exact in `i32` or `i64` for realistic scales
+/// ([`Plan::width`]).
 pub(crate) const BLOCK_ROWS: usize = 1024;
 
 /// Counted cuts are fused into one tally while the product of their levels stays at most
@@ -38,6 +38,19 @@ pub(crate) struct SharePlan {
     pub chosen: [u8; 256],
 }
 
+/// Which types a block's score values and sums of products take. Every value is at most
+/// `points × scale`, so `BLOCK_ROWS × (points × scale)²` bounds every block sum:
+/// - `Short`: the bound fits `i32` (values in `i16`; for five points, dimensions of up to six
+///   items): the sums of products vectorise;
+/// - `Narrow`: it fits `i64` (dimensions of up to about 19 items);
+/// - `Wide`: `i128`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockWidth {
+    Short,
+    Narrow,
+    Wide,
+}
+
 pub(crate) struct Plan {
     pub tallies: Vec<Tally>,
     /// Per cut (the whole organisation, then each segment): the tally it is summed from and
@@ -58,12 +71,11 @@ pub(crate) struct Plan {
     pub option_counts: Vec<usize>,
     pub option_offsets: Vec<usize>,
     pub options: usize,
-    /// Whether a block's sums of products of score values fit in `i64`: every value is at
-    /// most `points × scale`, so `BLOCK_ROWS × (points × scale)²` bounds them. Otherwise (a
-    /// composite of about twenty items or more) blocks sum in `i128`.
-    pub narrow: bool,
+    /// The narrowest exact types for a block's score values and sums of products.
+    pub width: BlockWidth,
     /// Rows after which the tallies' composite block sums are added to their `i128` sums:
-    /// as many as `A` holds exactly (each row adds at most `(points × scale)²`), so that a
+    /// as many as the cells' accumulator holds exactly (each row adds at most
+    /// `(points × scale)²`), so that a
     /// tally of many cells is not flushed after every block.
     pub composite_flush_rows: usize,
 }
@@ -135,18 +147,23 @@ impl Plan {
             .map(|&s| s.saturating_mul(i128::from(points)))
             .max()
             .unwrap_or(1);
-        let narrow = largest
+        let bound = largest
             .checked_mul(largest)
-            .and_then(|sq| sq.checked_mul(BLOCK_ROWS as i128))
-            .is_some_and(|bound| bound <= i128::from(i64::MAX));
-        // Rows whose composite sums of squares fit the block accumulator: whole blocks, at
-        // least one. For the 5-point fixture (values up to 300) about 10^14 rows.
-        let composite_flush_rows = if narrow {
+            .and_then(|sq| sq.checked_mul(BLOCK_ROWS as i128));
+        let width = match bound {
+            Some(b) if b <= i128::from(i32::MAX) => BlockWidth::Short,
+            Some(b) if b <= i128::from(i64::MAX) => BlockWidth::Narrow,
+            _ => BlockWidth::Wide,
+        };
+        // Rows whose composite sums of squares fit the cells' accumulator (`i64` but for
+        // `Wide`): whole blocks, at least one. For the 5-point fixture (values up to 300)
+        // about 10^14 rows.
+        let composite_flush_rows = if width == BlockWidth::Wide {
+            BLOCK_ROWS
+        } else {
             let rows = i128::from(i64::MAX) / largest.saturating_mul(largest).max(1);
             let blocks = usize::try_from(rows / BLOCK_ROWS as i128).unwrap_or(usize::MAX);
             blocks.max(1).saturating_mul(BLOCK_ROWS)
-        } else {
-            BLOCK_ROWS
         };
         let mut option_offsets = Vec::with_capacity(def.multi_select.len());
         let mut options = 0;
@@ -168,7 +185,7 @@ impl Plan {
             option_counts: def.multi_select.iter().map(|q| q.options.len()).collect(),
             option_offsets,
             options,
-            narrow,
+            width,
             composite_flush_rows,
         }
     }

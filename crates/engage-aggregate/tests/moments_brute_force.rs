@@ -1,8 +1,10 @@
 //! Every co-moment and composite sum of the pass against a brute-force reference written
 //! here from the documented definitions (scaled integer scores, pairwise and listwise
-//! deletion), row by row in `i128`. One survey has a 19-item dimension: its scaled scores are
-//! so large that the pass must sum blocks in `i128` instead of `i64` (`Plan::narrow`), so both
-//! accumulator widths are held to the same reference.
+//! deletion), row by row in `i128`. The pass holds a block's score values and sums of products
+//! in the narrowest exact types (`Plan::width`): `i16` values with `i32` sums when a block's
+//! sums of squares fit `i32`, `i64` when they fit `i64`, `i128` otherwise. Three surveys, with
+//! a 4-, a 7- and a 19-item dimension, take the three widths, so each is held to the same
+//! reference.
 
 use std::path::Path;
 
@@ -359,7 +361,20 @@ proptest! {
 
     #[test]
     fn short_dimensions_match_brute_force(rows in rows(4 + 4), chunk in 1usize..2000) {
+        // Scores reach 5 × LCM(1..=4) = 60: block sums of squares fit i32.
+        let largest = 5 * composite_scale(4);
+        prop_assert!(largest * largest * 1024 <= i128::from(i32::MAX));
         check(4, &rows, chunk)?;
+    }
+
+    #[test]
+    fn a_seven_item_dimension_matches_brute_force(rows in rows(4 + 7), chunk in 1usize..2000) {
+        // Scores reach 5 × LCM(1..=7) = 2,100: block sums of squares over 1,024 rows exceed
+        // i32 but fit i64.
+        let largest = 5 * composite_scale(7);
+        prop_assert!(largest * largest * 1024 > i128::from(i32::MAX));
+        prop_assert!(largest * largest * 1024 <= i128::from(i64::MAX));
+        check(7, &rows, chunk)?;
     }
 
     #[test]

@@ -238,6 +238,27 @@ fn composite_sums_by_hand() {
     assert_eq!(p.overall().multi[0].options, vec![1, 0]);
 }
 
+#[test]
+fn answer_counts_beyond_u16_by_hand() {
+    // The pass counts answers in u16 counters and flushes them into u64 before they could
+    // overflow: 200,000 rows in one split must still count every answer. Every row answers a
+    // with 3 and sits in group 1 (one counter reaches 200,000); row r answers b with
+    // r % 5 + 1 (each code 40,000 times); c is missing.
+    let s = survey();
+    let rows: Vec<([u8; 3], u32, u64, bool)> = (0..200_000u32)
+        .map(|r| ([3, (r % 5 + 1) as u8, 0], 1, 0, false))
+        .collect();
+    let p = aggregate_sequential(&s, &table(&rows));
+    for items in [&p.overall().items, &p.cuts[1].groups[1].items] {
+        assert_eq!(items[0].by_code, vec![0, 0, 0, 200_000, 0, 0, 0]);
+        assert_eq!(
+            items[1].by_code,
+            vec![0, 40_000, 40_000, 40_000, 40_000, 40_000, 0]
+        );
+        assert_eq!(items[2].by_code, vec![200_000, 0, 0, 0, 0, 0, 0]);
+    }
+}
+
 fn pair(n: u64, a: i128, b: i128, aa: i128, bb: i128, ab: i128) -> PairSums {
     PairSums {
         n,
