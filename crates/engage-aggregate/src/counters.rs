@@ -10,6 +10,7 @@ use std::ops::{AddAssign, Mul, Range};
 use engage_ingest::ResponseTable;
 use engage_model::Survey;
 
+use crate::kernels::{add_listwise, add_pair, column};
 use crate::moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums};
 use crate::partials::{CompositeSums, GroupLevel, Partials};
 use crate::plan::{Plan, BLOCK_ROWS};
@@ -92,9 +93,12 @@ impl Width for Wide {
 
 pub(crate) struct Counters<W: Width> {
     tallies: Vec<TallyCounts<W>>,
-    dimensions: Vec<DimensionTally>,
+    /// Per dimension, the co-moments of its items.
+    dimensions: Vec<ItemMoments>,
     score_pairs: Vec<PairSums>,
     drivers: Vec<Listwise>,
+    /// Per KPI, its driver variables: every dimension score, then the KPI.
+    driver_variables: Vec<Vec<usize>>,
     multi: Vec<MultiMoments>,
     block: Block<W>,
     /// Rows in the tallies' composite block sums since they were last flushed.
@@ -147,19 +151,28 @@ impl<W: Width> TallyCounts<W> {
 
 /// One block's derived columns, `BLOCK_ROWS` apart.
 struct Block<W: Width> {
-    /// `[item]`: flipped codes, 0 for no answer.
+    /// `[item]`: flipped codes, 0 for no answer; the same as `i16`, and whether answered.
     flipped: Vec<u8>,
+    item_codes: Vec<i16>,
+    item_present: Vec<i16>,
+    /// `[item]`: each raw code's answer slot (`Plan::slot_of`), shared by every tally.
+    item_slots: Vec<u8>,
     /// `[variable]`: the scaled score, 0 when absent, and 1 when present.
     values: Vec<W::Value>,
     present: Vec<W::Value>,
     /// `[tally]`: each row's cell.
     cells: Vec<u32>,
-    /// Scratch: items answered and sums of a composite; a mask; masked driver values.
+    /// Scratch: items answered and sums of a composite; a mask and masked values, for the
+    /// drivers and for a dimension's items.
     answered: Vec<u32>,
     sums: Vec<u32>,
     mask: Vec<W::Value>,
     masked: Vec<W::Value>,
-    complete: Vec<u8>,
+    item_mask: Vec<i16>,
+    item_masked: Vec<i16>,
+    /// A question's KPI sums in this block, `[option or the answered][kpi][n, sum, sum of
+    /// squares]` (the answered last), exact in the cells' type as a composite block is.
+    multi_sums: Vec<W::Cell>,
 }
 
 impl<W: Width> Counters<W> {
@@ -171,6 +184,11 @@ impl<W: Width> Counters<W> {
         let variables = plan.variables.len();
         let dims = plan.variables.dimensions;
         let kpis = survey.kpi_measures.len();
+        let largest_dimension = plan.composites[..dims]
+            .iter()
+            .map(|c| c.items.len())
+            .max()
+            .unwrap_or(0);
         let tallies = plan
             .tallies
             .iter()
@@ -189,10 +207,16 @@ impl<W: Width> Counters<W> {
             tallies,
             dimensions: plan.composites[..dims]
                 .iter()
-                .map(|c| DimensionTally::new(c.items.len(), plan.side))
+                .map(|c| ItemMoments::new(c.items.len()))
                 .collect(),
             score_pairs: vec![PairSums::default(); variables * variables.saturating_sub(1) / 2],
             drivers: vec![Listwise::new(dims + 1); kpis],
+            driver_variables: plan
+                .variables
+                .kpi_variable
+                .iter()
+                .map(|&kpi| (0..dims).chain([kpi]).collect())
+                .collect(),
             multi: def
                 .multi_select
                 .iter()
@@ -202,6 +226,9 @@ impl<W: Width> Counters<W> {
             item_rows: 0,
             block: Block {
                 flipped: vec![0; items * BLOCK_ROWS],
+                item_codes: vec![0; items * BLOCK_ROWS],
+                item_present: vec![0; items * BLOCK_ROWS],
+                item_slots: vec![0; items * BLOCK_ROWS],
                 values: vec![W::Value::default(); variables * BLOCK_ROWS],
                 present: vec![W::Value::default(); variables * BLOCK_ROWS],
                 cells: vec![0; plan.tallies.len() * BLOCK_ROWS],
@@ -209,7 +236,12 @@ impl<W: Width> Counters<W> {
                 sums: vec![0; BLOCK_ROWS],
                 mask: vec![W::Value::default(); BLOCK_ROWS],
                 masked: vec![W::Value::default(); (dims + 1) * BLOCK_ROWS],
-                complete: vec![0; BLOCK_ROWS],
+                item_mask: vec![0; BLOCK_ROWS],
+                item_masked: vec![0; largest_dimension * BLOCK_ROWS],
+                multi_sums: vec![
+                    W::Cell::default();
+                    (plan.option_counts.iter().max().unwrap_or(&0) + 1) * kpis * 3
+                ],
             },
         }
     }
@@ -246,6 +278,26 @@ impl<W: Width> Counters<W> {
         let n = rows.len();
         let b = &mut self.block;
         flip_rows(plan, table, rows.clone(), &mut b.flipped);
+        let item_columns = b
+            .flipped
+            .chunks_exact(BLOCK_ROWS)
+            .zip(b.item_codes.chunks_exact_mut(BLOCK_ROWS))
+            .zip(b.item_present.chunks_exact_mut(BLOCK_ROWS));
+        for ((flipped, codes), present) in item_columns {
+            for ((&x, code), present) in flipped[..n].iter().zip(codes).zip(present) {
+                *code = i16::from(x);
+                *present = i16::from(x != 0);
+            }
+        }
+        for (column, slots) in table
+            .items
+            .iter()
+            .zip(b.item_slots.chunks_exact_mut(BLOCK_ROWS))
+        {
+            for (slot, &code) in slots.iter_mut().zip(&column[rows.clone()]) {
+                *slot = plan.slot_of[usize::from(code)];
+            }
+        }
         for (c, composite) in plan.composites.iter().enumerate() {
             let (answered, sums) = (&mut b.answered[..n], &mut b.sums[..n]);
             composite_answers(&composite.items, &b.flipped, answered, sums);
@@ -294,10 +346,23 @@ impl<W: Width> Counters<W> {
             counts.respondents[cell as usize] += 1;
         }
         let per_item = counts.cells * slots;
-        for (i, column) in table.items.iter().enumerate() {
-            let hist = &mut counts.recent_items[i * per_item..(i + 1) * per_item];
-            for (&cell, &code) in cells.iter().zip(&column[rows.clone()]) {
-                hist[cell as usize * slots + usize::from(plan.slot_of[usize::from(code)])] += 1;
+        // Two items at a time: their counters never alias, so the increments overlap.
+        let mut hists = counts.recent_items.chunks_exact_mut(per_item);
+        let mut item_slots = b.item_slots.chunks_exact(BLOCK_ROWS);
+        while let (Some(h0), Some(s0)) = (hists.next(), item_slots.next()) {
+            match (hists.next(), item_slots.next()) {
+                (Some(h1), Some(s1)) => {
+                    for ((&cell, &x0), &x1) in cells.iter().zip(&s0[..n]).zip(&s1[..n]) {
+                        let at = cell as usize * slots;
+                        h0[at + usize::from(x0)] += 1;
+                        h1[at + usize::from(x1)] += 1;
+                    }
+                }
+                _ => {
+                    for (&cell, &x0) in cells.iter().zip(&s0[..n]) {
+                        h0[cell as usize * slots + usize::from(x0)] += 1;
+                    }
+                }
             }
         }
         let composites = plan.composites.len();
@@ -338,105 +403,71 @@ impl<W: Width> Counters<W> {
     /// who picked each option.
     fn add_moments(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
         let n = rows.len();
-        for (d, tally) in self.dimensions.iter_mut().enumerate() {
-            let b = &mut self.block;
-            tally.add(&plan.composites[d].items, &b.flipped, n, &mut b.complete);
+        let b = &mut self.block;
+        for (d, moments) in self.dimensions.iter_mut().enumerate() {
+            // Flipped codes are at most the scale's points: their block sums of products
+            // always fit `i32`.
+            let items = &plan.composites[d].items;
+            let item = |i: usize| (column(&b.item_codes, i, n), column(&b.item_present, i, n));
+            let k = items.len();
+            for (a, &ia) in items.iter().enumerate() {
+                for (c, &ic) in items.iter().enumerate().skip(a + 1) {
+                    add_pair::<Short>(&mut moments.pairs[pair_index(a, c, k)], item(ia), item(ic));
+                }
+            }
+            add_listwise::<Short>(
+                &mut moments.listwise,
+                items,
+                (&b.item_codes, &b.item_present),
+                n,
+                &mut b.item_mask,
+                &mut b.item_masked,
+            );
         }
         self.add_score_pairs(plan, n);
-        self.add_drivers(plan, n);
+        self.add_drivers(n);
         self.add_multi_moments(plan, table, rows);
     }
 
-    /// Per pair of score variables, the sums over rows where both are present. With `m_a`
-    /// the values of `a` where `c` is present, Σa² over those rows is Σ a·m_a: every sum is
-    /// then of values or of products of two values, in the block's [`Width`].
+    /// Per pair of score variables, the sums over rows where both are present.
     fn add_score_pairs(&mut self, plan: &Plan, n: usize) {
         let b = &self.block;
-        let column = |v: usize| v * BLOCK_ROWS..v * BLOCK_ROWS + n;
         let variables = plan.variables.len();
+        let variable = |v: usize| (column(&b.values, v, n), column(&b.present, v, n));
         for a in 0..variables {
-            let (va, pa) = (&b.values[column(a)], &b.present[column(a)]);
             for c in a + 1..variables {
-                let (vc, pc) = (&b.values[column(c)], &b.present[column(c)]);
-                let mut s = [W::Sum::default(); 6];
-                for r in 0..n {
-                    let (m_a, m_c) = (va[r] * pc[r], vc[r] * pa[r]);
-                    s[0] += W::product(pa[r], pc[r]);
-                    s[1] += W::Sum::from(m_a);
-                    s[2] += W::Sum::from(m_c);
-                    s[3] += W::product(va[r], m_a);
-                    s[4] += W::product(vc[r], m_c);
-                    s[5] += W::product(va[r], vc[r]);
-                }
                 let pair = &mut self.score_pairs[pair_index(a, c, variables)];
-                let n: i128 = s[0].into();
-                pair.n += n as u64;
-                pair.sum_a += s[1].into();
-                pair.sum_b += s[2].into();
-                pair.sum_aa += s[3].into();
-                pair.sum_bb += s[4].into();
-                pair.sum_ab += s[5].into();
+                add_pair::<W>(pair, variable(a), variable(c));
             }
         }
     }
 
     /// Per KPI, the sums and cross-products of every dimension score and the KPI over rows
     /// where all are present.
-    fn add_drivers(&mut self, plan: &Plan, n: usize) {
+    fn add_drivers(&mut self, n: usize) {
         let b = &mut self.block;
-        let column = |v: usize| v * BLOCK_ROWS..v * BLOCK_ROWS + n;
-        let dims = plan.variables.dimensions;
-        for (k, listwise) in self.drivers.iter_mut().enumerate() {
-            let kpi = plan.variables.kpi_variable[k];
-            let mask = &mut b.mask[..n];
-            mask.copy_from_slice(&b.present[column(kpi)]);
-            for d in 0..dims {
-                for (m, &p) in mask.iter_mut().zip(&b.present[column(d)]) {
-                    *m = *m * p;
-                }
-            }
-            let mut rows_in = W::Sum::default();
-            for &m in mask.iter() {
-                rows_in += W::Sum::from(m);
-            }
-            let rows_in: i128 = rows_in.into();
-            listwise.n += rows_in as u64;
-            let width = dims + 1;
-            for (j, v) in (0..dims).chain([kpi]).enumerate() {
-                let masked = &mut b.masked[column(j)];
-                for ((x, &value), &m) in masked.iter_mut().zip(&b.values[column(v)]).zip(&*mask) {
-                    *x = value * m;
-                }
-            }
-            let mut t = 0;
-            for i in 0..width {
-                let xi = &b.masked[column(i)];
-                let mut sum = W::Sum::default();
-                for &x in xi {
-                    sum += W::Sum::from(x);
-                }
-                listwise.sum[i] += sum.into();
-                for j in i..width {
-                    let xj = &b.masked[column(j)];
-                    let mut cross = W::Sum::default();
-                    for (&x, &y) in xi.iter().zip(xj) {
-                        cross += W::product(x, y);
-                    }
-                    listwise.cross[t] += cross.into();
-                    t += 1;
-                }
-            }
+        for (listwise, variables) in self.drivers.iter_mut().zip(&self.driver_variables) {
+            add_listwise::<W>(
+                listwise,
+                variables,
+                (&b.values, &b.present),
+                n,
+                &mut b.mask,
+                &mut b.masked,
+            );
         }
     }
 
     /// Per multi-select question, options picked together and the KPI sums of those who
     /// answered and of those who picked each option.
     fn add_multi_moments(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
-        let b = &self.block;
+        let b = &mut self.block;
         let kpis = self.drivers.len();
         for (q, moments) in self.multi.iter_mut().enumerate() {
             let column_q = &table.multi[q];
             let n_options = plan.option_counts[q];
+            let sums = &mut b.multi_sums[..(n_options + 1) * kpis * 3];
+            sums.fill(W::Cell::default());
             for (r, row) in rows.clone().enumerate() {
                 if !column_q.answered[row] {
                     continue;
@@ -455,20 +486,34 @@ impl<W: Width> Counters<W> {
                 }
                 for k in 0..kpis {
                     let v = plan.variables.kpi_variable[k];
-                    let present: i128 = b.present[v * BLOCK_ROWS + r].into();
-                    if present == 0 {
-                        continue;
-                    }
-                    let y: i128 = b.values[v * BLOCK_ROWS + r].into();
-                    let y = y as i64;
-                    moments.kpi_answered[k].add(y);
+                    let present = W::cell(b.present[v * BLOCK_ROWS + r]);
+                    let y = W::cell(b.values[v * BLOCK_ROWS + r]);
+                    // A row without the KPI adds zeros (its value is 0).
+                    let add = |at: &mut [W::Cell]| {
+                        at[0] += present;
+                        at[1] += y;
+                        at[2] += y * y;
+                    };
+                    add(&mut sums[(n_options * kpis + k) * 3..]);
                     let mut bits = picks;
                     while bits != 0 {
                         let o = bits.trailing_zeros() as usize;
-                        moments.kpi_picked[o * kpis + k].add(y);
+                        add(&mut sums[(o * kpis + k) * 3..]);
                         bits &= bits - 1;
                     }
                 }
+            }
+            let to_sums = |to: &mut crate::moments::Sums, from: &[W::Cell]| {
+                let n: i128 = from[0].into();
+                to.n += n as u64;
+                to.sum += from[1].into();
+                to.sum_sq += from[2].into();
+            };
+            for (k, to) in moments.kpi_answered.iter_mut().enumerate() {
+                to_sums(to, &sums[(n_options * kpis + k) * 3..]);
+            }
+            for (at, to) in moments.kpi_picked.iter_mut().enumerate() {
+                to_sums(to, &sums[at * 3..]);
             }
         }
     }
@@ -519,116 +564,11 @@ impl<W: Width> Counters<W> {
             }
         }
         let overall = &mut out.cuts[0].groups[0];
-        overall.dimension_items = self
-            .dimensions
-            .iter()
-            .map(DimensionTally::moments)
-            .collect();
+        overall.dimension_items = self.dimensions;
         overall.score_pairs = self.score_pairs;
         overall.drivers = self.drivers;
         for (counts, moments) in overall.multi.iter_mut().zip(self.multi) {
             counts.moments = moments;
-        }
-        out
-    }
-}
-
-/// One dimension's item co-moments in the cheapest exact form: per item pair, the count of
-/// each pair of flipped codes (0 = missing), and the listwise sums in `i64` (codes are at most
-/// the scale's points, so they cannot overflow). [`DimensionTally::moments`] turns them into
-/// the same integers `ItemMoments` would have summed row by row.
-struct DimensionTally {
-    k: usize,
-    /// Codes per item: 0 (missing) and `1..=points`.
-    side: usize,
-    /// `[pair][code a][code b]`, pairs in `pair_index` order.
-    joint: Vec<u64>,
-    n: u64,
-    sum: Vec<i64>,
-    cross: Vec<i64>,
-}
-
-impl DimensionTally {
-    fn new(k: usize, side: usize) -> Self {
-        DimensionTally {
-            k,
-            side,
-            joint: vec![0; k * k.saturating_sub(1) / 2 * side * side],
-            n: 0,
-            sum: vec![0; k],
-            cross: vec![0; k * (k + 1) / 2],
-        }
-    }
-
-    /// Adds a block's rows from its flipped item columns (`BLOCK_ROWS` apart).
-    fn add(&mut self, items: &[usize], flipped: &[u8], n: usize, complete: &mut [u8]) {
-        let codes = |i: usize| &flipped[i * BLOCK_ROWS..i * BLOCK_ROWS + n];
-        let cells = self.side * self.side;
-        let mut pair = 0;
-        for (a, &ia) in items.iter().enumerate() {
-            for &ib in &items[a + 1..] {
-                let joint = &mut self.joint[pair * cells..(pair + 1) * cells];
-                for (&xa, &xb) in codes(ia).iter().zip(codes(ib)) {
-                    joint[usize::from(xa) * self.side + usize::from(xb)] += 1;
-                }
-                pair += 1;
-            }
-        }
-        let complete = &mut complete[..n];
-        complete.fill(1);
-        for &i in items {
-            for (c, &x) in complete.iter_mut().zip(codes(i)) {
-                *c &= u8::from(x != 0);
-            }
-        }
-        self.n += complete.iter().map(|&c| u64::from(c)).sum::<u64>();
-        let mut t = 0;
-        for (a, &ia) in items.iter().enumerate() {
-            let xa = codes(ia);
-            self.sum[a] += xa
-                .iter()
-                .zip(&*complete)
-                .map(|(&x, &c)| i64::from(x * c))
-                .sum::<i64>();
-            for &ib in &items[a..] {
-                self.cross[t] += xa
-                    .iter()
-                    .zip(codes(ib))
-                    .zip(&*complete)
-                    .map(|((&x, &y), &c)| i64::from(u16::from(x * c) * u16::from(y)))
-                    .sum::<i64>();
-                t += 1;
-            }
-        }
-    }
-
-    fn moments(&self) -> ItemMoments {
-        let mut out = ItemMoments::new(self.k);
-        out.listwise.n = self.n;
-        for (to, &from) in out.listwise.sum.iter_mut().zip(&self.sum) {
-            *to = i128::from(from);
-        }
-        for (to, &from) in out.listwise.cross.iter_mut().zip(&self.cross) {
-            *to = i128::from(from);
-        }
-        let cells = self.side * self.side;
-        for (pair, sums) in out.pairs.iter_mut().enumerate() {
-            let joint = &self.joint[pair * cells..(pair + 1) * cells];
-            for a in 1..self.side {
-                for b in 1..self.side {
-                    let count = joint[a * self.side + b];
-                    if count == 0 {
-                        continue;
-                    }
-                    let (c, x, y) = (i128::from(count), a as i128, b as i128);
-                    sums.n += count;
-                    sums.sum_a += c * x;
-                    sums.sum_b += c * y;
-                    sums.sum_aa += c * x * x;
-                    sums.sum_bb += c * y * y;
-                    sums.sum_ab += c * x * y;
-                }
-            }
         }
         out
     }

@@ -8,6 +8,7 @@
 
 mod cells;
 mod counters;
+mod kernels;
 mod moments;
 mod partials;
 mod pass;

@@ -65,8 +65,6 @@ pub(crate) struct Plan {
     pub composites: Vec<CompositePlan>,
     pub shares: Vec<SharePlan>,
     pub variables: ScoreVariables,
-    /// Per dimension, the side of its joint code tables: codes 0 (missing) to `points`.
-    pub side: usize,
     /// Per multi-select question, its options and where they start; and their total.
     pub option_counts: Vec<usize>,
     pub option_offsets: Vec<usize>,
@@ -181,7 +179,6 @@ impl Plan {
             composites,
             shares,
             variables,
-            side: usize::from(points) + 1,
             option_counts: def.multi_select.iter().map(|q| q.options.len()).collect(),
             option_offsets,
             options,
