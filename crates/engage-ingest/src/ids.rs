@@ -7,7 +7,6 @@
 //! probability about n²/2¹²⁹ (10⁻²⁵ for ten million ids), far below any chance of a hardware
 //! error, so a "duplicate" is never a false alarm in practice.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::num::NonZeroU128;
 
 use hashbrown::hash_table::{Entry, HashTable};
@@ -63,18 +62,12 @@ impl SeenIds {
     }
 }
 
-/// Two SipHash-1-3 values (std's fixed-key hasher) over differently prefixed input. Stable
-/// across runs (fixed keys), so two waves' ids can be linked by fingerprint. The one id whose
-/// hashes are both zero (if any) shares its fingerprint with those hashing to 1: a chance of
-/// 2⁻¹²⁷, far below the collisions above.
+/// XXH3's 128-bit hash of the id's bytes. Stable across runs and machines (no random seed),
+/// so two waves' ids can be linked by fingerprint. The one id whose hash is zero (if any)
+/// shares its fingerprint with those hashing to 1: a chance of 2⁻¹²⁸, far below the
+/// collisions above.
 pub fn fingerprint(id: &str) -> Fingerprint {
-    let half = |prefix: u8| {
-        let mut hasher = DefaultHasher::new();
-        prefix.hash(&mut hasher);
-        id.hash(&mut hasher);
-        hasher.finish()
-    };
-    let value = (u128::from(half(0)) << 64) | u128::from(half(1));
+    let value = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
     NonZeroU128::new(value).unwrap_or(NonZeroU128::MIN)
 }
 
