@@ -26,6 +26,11 @@ use crate::IngestError;
 /// every core busy, few enough to keep memory flat (two windows are held at once).
 const WINDOW: usize = 2;
 
+/// Ids whose slots in the set of ids seen are loaded together before they are looked up
+/// (`SeenIds::warm`): enough loads to overlap their cache misses, few enough that the slots
+/// stay in L2 until used.
+const WARM_IDS: usize = 2048;
+
 /// Batches read, and decoded.
 type Window = (Vec<(usize, RecordBatch)>, Vec<Decoded>);
 
@@ -75,7 +80,11 @@ impl Accepting {
                 .as_ref();
             let action = reader.survey.policy.action(ProblemKind::DuplicateId);
             let ids = &mut self.out.table.respondent_ids;
-            for (row, slot) in d.ids.iter_mut().enumerate() {
+            for row in 0..d.ids.len() {
+                if row % WARM_IDS == 0 {
+                    self.seen_ids.warm(&d.ids[row..(row + WARM_IDS).min(d.ids.len())]);
+                }
+                let slot = &mut d.ids[row];
                 let duplicate = if reject[row] {
                     slot.is_some_and(|id| self.seen_ids.contains(ids, id))
                 } else {
