@@ -82,7 +82,8 @@ impl Accepting {
             let ids = &mut self.out.table.respondent_ids;
             for row in 0..d.ids.len() {
                 if row % WARM_IDS == 0 {
-                    self.seen_ids.warm(&d.ids[row..(row + WARM_IDS).min(d.ids.len())]);
+                    self.seen_ids
+                        .warm(&d.ids[row..(row + WARM_IDS).min(d.ids.len())]);
                 }
                 let slot = &mut d.ids[row];
                 let duplicate = if reject[row] {
