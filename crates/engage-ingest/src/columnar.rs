@@ -482,6 +482,142 @@ pub(crate) fn decide_rows<T: Copy, E: Clone>(
     DecidedRows { values, errors }
 }
 
+/// [`decide_rows`] for an [`IntColumn`]: the same decisions of the same texts (a value's
+/// decimal digits, a null blank), read from the stored values without spreading them out
+/// first. When every value is 0..=255 (answer codes, pick marks), the 256 texts are decided
+/// once and the rows mapped by table; otherwise each distinct value is decided once.
+pub(crate) fn decide_ints<T: Copy, E: Clone>(
+    column: &IntColumn,
+    rows: usize,
+    refused: T,
+    decide: impl FnMut(&str) -> Result<T, E>,
+) -> DecidedRows<T, E> {
+    match &column.values {
+        IntValues::U8(values) => decide_values(values, &column.present, rows, refused, decide),
+        IntValues::I32(values) => decide_values(values, &column.present, rows, refused, decide),
+        IntValues::I64(values) => decide_values(values, &column.present, rows, refused, decide),
+    }
+}
+
+fn decide_values<V, T, E>(
+    values: &[V],
+    present: &[bool],
+    rows: usize,
+    refused: T,
+    mut decide: impl FnMut(&str) -> Result<T, E>,
+) -> DecidedRows<T, E>
+where
+    V: Copy + Into<i64>,
+    T: Copy,
+    E: Clone,
+{
+    let blank = present.contains(&false).then(|| decide(""));
+    let blank_code = match &blank {
+        Some(Ok(x)) => *x,
+        _ => refused,
+    };
+    let code_of = |d: &Result<T, E>| *d.as_ref().unwrap_or(&refused);
+    let (out, errors) = if values.iter().all(|&v| (0..=255).contains(&v.into())) {
+        let table: Vec<Result<T, E>> = (0..=255i64).map(|v| decide(&v.to_string())).collect();
+        let codes: Vec<(T, bool)> = table.iter().map(|d| (code_of(d), d.is_err())).collect();
+        let (out, refusing) = spread(values, present, blank_code, |v| codes[v.into() as usize]);
+        let errors = refused_rows(values, present, &blank, refusing, |v| &table[v as usize]);
+        (out, errors)
+    } else {
+        let mut distinct: std::collections::HashMap<i64, Result<T, E>> = Default::default();
+        for &v in values {
+            distinct
+                .entry(v.into())
+                .or_insert_with(|| decide(&v.into().to_string()));
+        }
+        let (out, refusing) = spread(values, present, blank_code, |v| {
+            let d = &distinct[&v.into()];
+            (code_of(d), d.is_err())
+        });
+        let errors = refused_rows(values, present, &blank, refusing, |v| &distinct[&v]);
+        (out, errors)
+    };
+    debug_assert_eq!(out.len(), rows);
+    DecidedRows {
+        values: out,
+        errors,
+    }
+}
+
+/// Each row's code: its value's, or `blank` where the row is null; and whether any value's
+/// was refused (`code` gives the code and that). The values are coded where they lie, then
+/// spread out to their rows.
+fn spread<V: Copy, T: Copy>(
+    values: &[V],
+    present: &[bool],
+    blank: T,
+    code: impl Fn(V) -> (T, bool),
+) -> (Vec<T>, bool) {
+    let mut refused = false;
+    let mut coded: Vec<T> = Vec::with_capacity(values.len() + 1);
+    coded.extend(values.iter().map(|&v| {
+        let (x, bad) = code(v);
+        refused |= bad;
+        x
+    }));
+    if present.is_empty() {
+        return (coded, refused);
+    }
+    // One more, so that a null row after the last value reads in bounds (and takes `blank`).
+    coded.push(blank);
+    let mut next = 0;
+    let out = present
+        .iter()
+        .map(|&present| {
+            let x = if present { coded[next] } else { blank };
+            next += usize::from(present);
+            x
+        })
+        .collect();
+    (out, refused)
+}
+
+/// The rows whose cell was refused, with the cell's text and why; looked for only when a
+/// row's value (`refusing`) or the blank was refused.
+fn refused_rows<'a, V, T, E>(
+    values: &[V],
+    present: &[bool],
+    blank: &Option<Result<T, E>>,
+    refusing: bool,
+    decided: impl Fn(i64) -> &'a Result<T, E>,
+) -> Vec<(usize, String, E)>
+where
+    V: Copy + Into<i64>,
+    T: 'a,
+    E: Clone + 'a,
+{
+    // `blank` is there only when a row is null.
+    let blank_refused = matches!(blank, Some(Err(_)));
+    if !refusing && !blank_refused {
+        return Vec::new();
+    }
+    let mut errors = Vec::new();
+    let mut next = values.iter();
+    let rows = if present.is_empty() {
+        values.len()
+    } else {
+        present.len()
+    };
+    for row in 0..rows {
+        if present.get(row) == Some(&false) {
+            if let Some(Err(e)) = blank {
+                errors.push((row, String::new(), e.clone()));
+            }
+            continue;
+        }
+        let v = (*next.next().expect("a value for every defined row")).into();
+        if let Err(e) = decided(v) {
+            errors.push((row, v.to_string(), e.clone()));
+        }
+    }
+    errors
+}
+
 /// Calls `f` with one cell's text as the row-by-row reader sees it, borrowing it from a
 /// string column instead of allocating.
 pub(crate) fn with_cell_text<R>(array: &dyn Array, row: usize, f: impl FnOnce(&str) -> R) -> R {
@@ -517,8 +653,11 @@ fn by_text<'a>(rows: usize, text: impl Fn(usize) -> Option<&'a str>) -> Keyed {
 pub(crate) struct ColumnarBatches {
     path: PathBuf,
     kind: BatchKind,
-    /// Header position → column of the batches, for the columns read.
+    /// Header position → column of the batches, for the columns read through Arrow.
     pub column_of: Vec<Option<usize>>,
+    /// Header position → integer column of the batches ([`IntColumn`]), for the Parquet
+    /// integer columns read without Arrow.
+    pub int_of: Vec<Option<usize>>,
     /// Spreadsheet number of the next batch's first row.
     next_row: usize,
 }
@@ -527,6 +666,8 @@ enum BatchKind {
     Parquet {
         metadata: ArrowReaderMetadata,
         mask: ProjectionMask,
+        /// The Parquet leaf of each integer column read without Arrow, in `int_of` order.
+        int_leaves: Vec<usize>,
         /// Row groups not yet read, with their row counts.
         pending: std::collections::VecDeque<(usize, usize)>,
     },
@@ -535,15 +676,19 @@ enum BatchKind {
 
 impl ColumnarBatches {
     /// Opens `path` to read the header positions `used`; those in `as_dictionary` are read
-    /// as dictionaries when Parquet stores them as strings.
+    /// as dictionaries when Parquet stores them as strings, and those in `as_integers` as
+    /// [`IntColumn`]s when Parquet stores them as integers.
     pub fn open(
         path: &Path,
         format: engage_model::DataFormat,
         used: &[usize],
         as_dictionary: &[usize],
+        as_integers: &[usize],
     ) -> Result<ColumnarBatches, IngestError> {
         guarded(path, || match format {
-            engage_model::DataFormat::Parquet => Self::open_parquet(path, used, as_dictionary),
+            engage_model::DataFormat::Parquet => {
+                Self::open_parquet(path, used, as_dictionary, as_integers)
+            }
             _ => {
                 let source = ColumnarSource::open_arrow_ipc(path)?;
                 let columns = source.header.len();
@@ -551,6 +696,7 @@ impl ColumnarBatches {
                     path: path.to_path_buf(),
                     kind: BatchKind::Ipc(source.batches),
                     column_of: (0..columns).map(Some).collect(),
+                    int_of: vec![None; columns],
                     next_row: 2,
                 })
             }
@@ -561,6 +707,7 @@ impl ColumnarBatches {
         path: &Path,
         used: &[usize],
         as_dictionary: &[usize],
+        as_integers: &[usize],
     ) -> Result<ColumnarBatches, IngestError> {
         let fail = |e: &dyn std::fmt::Display| IngestError::Columnar {
             path: path.to_path_buf(),
@@ -596,11 +743,22 @@ impl ColumnarBatches {
             ArrowReaderOptions::new().with_schema(schema),
         )
         .map_err(|e| fail(&e))?;
+        let (int_columns, int_leaves) = integer_leaves(&metadata, used, as_integers);
+        let through_arrow: Vec<usize> = used
+            .iter()
+            .copied()
+            .filter(|c| !int_columns.contains(c))
+            .collect();
         // Only top-level columns: every supported type is a leaf, so roots are leaves.
-        let mask = ProjectionMask::roots(metadata.parquet_schema(), used.iter().copied());
-        let mut column_of = vec![None; metadata.schema().fields().len()];
-        for (position, &c) in used.iter().enumerate() {
+        let mask = ProjectionMask::roots(metadata.parquet_schema(), through_arrow.iter().copied());
+        let columns = metadata.schema().fields().len();
+        let mut column_of = vec![None; columns];
+        for (position, &c) in through_arrow.iter().enumerate() {
             column_of[c] = Some(position);
+        }
+        let mut int_of = vec![None; columns];
+        for (position, &c) in int_columns.iter().enumerate() {
+            int_of[c] = Some(position);
         }
         let pending = metadata
             .metadata()
@@ -614,16 +772,24 @@ impl ColumnarBatches {
             kind: BatchKind::Parquet {
                 metadata,
                 mask,
+                int_leaves,
                 pending,
             },
             column_of,
+            int_of,
             next_row: 2,
         })
     }
 
     /// Up to `count` more batches (Parquet: row groups, decoded in parallel), each with the
-    /// spreadsheet number of its first row; empty at the end of the file.
-    pub fn next_window(&mut self, count: usize) -> Result<Vec<(usize, RecordBatch)>, IngestError> {
+    /// spreadsheet number of its first row and what `each` makes of it, in parallel too (for
+    /// a row group, in the task that decoded it: one wait per window, not two); empty at the
+    /// end of the file.
+    pub fn next_window<R: Send>(
+        &mut self,
+        count: usize,
+        each: &(dyn Fn(usize, &ReadBatch) -> R + Sync),
+    ) -> Result<Vec<(usize, ReadBatch, R)>, IngestError> {
         let path = self.path.clone();
         let fail = |row: usize, e: &dyn std::fmt::Display| IngestError::Columnar {
             path: path.clone(),
@@ -632,20 +798,30 @@ impl ColumnarBatches {
         let mut window = Vec::new();
         match &mut self.kind {
             BatchKind::Ipc(batches) => {
-                while window.len() < count {
+                let mut read = Vec::new();
+                while read.len() < count {
                     match guarded(&path, || Ok(batches.next()))? {
                         None => break,
                         Some(Ok(batch)) => {
-                            window.push((self.next_row, batch.clone()));
-                            self.next_row += batch.num_rows();
+                            let rows = batch.num_rows();
+                            read.push((self.next_row, ReadBatch::arrow(batch)));
+                            self.next_row += rows;
                         }
                         Some(Err(e)) => return Err(fail(self.next_row, &e)),
                     }
                 }
+                window = read
+                    .into_par_iter()
+                    .map(|(row, batch)| {
+                        let made = guarded(&path, || Ok(each(row, &batch)))?;
+                        Ok((row, batch, made))
+                    })
+                    .collect::<Result<_, IngestError>>()?;
             }
             BatchKind::Parquet {
                 metadata,
                 mask,
+                int_leaves,
                 pending,
             } => {
                 let mut groups = Vec::new();
@@ -656,7 +832,7 @@ impl ColumnarBatches {
                     groups.push((g, self.next_row));
                     self.next_row += rows;
                 }
-                let read: Vec<Result<Vec<(usize, RecordBatch)>, IngestError>> = groups
+                let read: Vec<Result<Vec<_>, IngestError>> = groups
                     .into_par_iter()
                     .map(|(g, first_row)| {
                         guarded(&path, || {
@@ -675,12 +851,18 @@ impl ColumnarBatches {
                             .with_batch_size(GROUP_BATCH_ROWS)
                             .build()
                             .map_err(|e| fail(first_row, &e))?;
+                            let mut ints = IntReaders::open(&path, metadata, g, int_leaves)
+                                .map_err(|e| fail(first_row, &e))?;
                             let mut row = first_row;
                             let mut out = Vec::new();
                             for batch in reader {
                                 let batch = batch.map_err(|e| fail(row, &e))?;
-                                out.push((row, batch.clone()));
-                                row += batch.num_rows();
+                                let rows = batch.num_rows();
+                                let ints = ints.read(rows).map_err(|e| fail(row, &e))?;
+                                let batch = ReadBatch { batch, ints };
+                                let made = each(row, &batch);
+                                out.push((row, batch, made));
+                                row += rows;
                             }
                             Ok(out)
                         })
@@ -693,6 +875,210 @@ impl ColumnarBatches {
         }
         Ok(window)
     }
+}
+
+/// One batch of rows: the columns read through Arrow, and the integer columns read without it.
+pub(crate) struct ReadBatch {
+    pub batch: RecordBatch,
+    pub ints: Vec<IntColumn>,
+}
+
+impl ReadBatch {
+    fn arrow(batch: RecordBatch) -> Self {
+        ReadBatch {
+            batch,
+            ints: Vec::new(),
+        }
+    }
+}
+
+/// A Parquet integer column of one batch, as the file stores it: the values of the rows that
+/// have one, and whether each row has one (empty when every row has). Answer codes and pick
+/// marks are stored this way by most writers, and Arrow's reader would spread the values out
+/// to their rows and cast them, a pass over every value that deciding them does not need
+/// (`decide_ints`). Values that all fit a byte are kept as bytes: a batch's columns are held
+/// until it is accepted, and at four or eight bytes a value they took most of its memory.
+pub(crate) struct IntColumn {
+    pub values: IntValues,
+    pub present: Vec<bool>,
+}
+
+pub(crate) enum IntValues {
+    U8(Vec<u8>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+}
+
+/// The used columns, among `candidates`, that Parquet stores as plain integers Arrow would
+/// read as such (signed, or unsigned of at most 16 bits, so the stored value is the value),
+/// with their leaves. One used column always stays with Arrow, which gives the batches'
+/// row counts.
+fn integer_leaves(
+    metadata: &ArrowReaderMetadata,
+    used: &[usize],
+    candidates: &[usize],
+) -> (Vec<usize>, Vec<usize>) {
+    use parquet::basic::Type as Physical;
+    let schema = metadata.parquet_schema();
+    let fields = metadata.schema().fields();
+    let mut columns = Vec::new();
+    let mut leaves = Vec::new();
+    for leaf in 0..schema.num_columns() {
+        let root = schema.get_column_root_idx(leaf);
+        let descr = schema.column(leaf);
+        let arrow = fields.get(root).map(|f| f.data_type());
+        let integer = matches!(
+            (descr.physical_type(), arrow),
+            (
+                Physical::INT32,
+                Some(
+                    DataType::Int8
+                        | DataType::Int16
+                        | DataType::Int32
+                        | DataType::UInt8
+                        | DataType::UInt16
+                )
+            ) | (Physical::INT64, Some(DataType::Int64))
+        );
+        // A root that is its own only leaf: a plain column.
+        let plain = schema.root_schema().get_fields()[root].is_primitive();
+        if integer
+            && plain
+            && descr.max_rep_level() == 0
+            && descr.max_def_level() <= 1
+            && used.contains(&root)
+            && candidates.contains(&root)
+        {
+            columns.push(root);
+            leaves.push(leaf);
+        }
+    }
+    if columns.len() == used.len() {
+        columns.remove(0);
+        leaves.remove(0);
+    }
+    (columns, leaves)
+}
+
+/// The integer columns of one row group, read a batch at a time in step with Arrow's reader.
+struct IntReaders {
+    readers: Vec<(IntReader, bool)>,
+    /// Reused for every column: what the column reader gives, before it is kept compact.
+    levels: Vec<i16>,
+    values32: Vec<i32>,
+    values64: Vec<i64>,
+}
+
+enum IntReader {
+    I32(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int32Type>),
+    I64(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int64Type>),
+}
+
+impl IntReaders {
+    fn open(
+        path: &Path,
+        metadata: &ArrowReaderMetadata,
+        group: usize,
+        leaves: &[usize],
+    ) -> Result<IntReaders, parquet::errors::ParquetError> {
+        use parquet::column::reader::{get_typed_column_reader, ColumnReader};
+        use parquet::file::reader::RowGroupReader;
+        let mut out = IntReaders {
+            readers: Vec::new(),
+            levels: Vec::new(),
+            values32: Vec::new(),
+            values64: Vec::new(),
+        };
+        if leaves.is_empty() {
+            return Ok(out);
+        }
+        let file = File::open(path)?;
+        let row_group = parquet::file::serialized_reader::SerializedRowGroupReader::new(
+            std::sync::Arc::new(file),
+            metadata.metadata().row_group(group),
+            parquet::file::metadata::page_index::RowGroupPageIndex::new(group, None),
+            std::sync::Arc::new(parquet::file::properties::ReaderProperties::builder().build()),
+        )?;
+        let schema = metadata.parquet_schema();
+        out.readers = leaves
+            .iter()
+            .map(|&leaf| {
+                let nullable = schema.column(leaf).max_def_level() > 0;
+                let reader = match row_group.get_column_reader(leaf)? {
+                    reader @ ColumnReader::Int32ColumnReader(_) => {
+                        IntReader::I32(get_typed_column_reader(reader))
+                    }
+                    reader => IntReader::I64(get_typed_column_reader(reader)),
+                };
+                Ok((reader, nullable))
+            })
+            .collect::<Result<_, parquet::errors::ParquetError>>()?;
+        Ok(out)
+    }
+
+    /// The next `rows` rows of every integer column.
+    fn read(&mut self, rows: usize) -> Result<Vec<IntColumn>, parquet::errors::ParquetError> {
+        let IntReaders {
+            readers,
+            levels,
+            values32,
+            values64,
+        } = self;
+        readers
+            .iter_mut()
+            .map(|(reader, nullable)| {
+                levels.clear();
+                let values = match reader {
+                    IntReader::I32(r) => {
+                        read_records(r, rows, nullable.then_some(&mut *levels), values32)?;
+                        compact(values32, IntValues::I32)
+                    }
+                    IntReader::I64(r) => {
+                        read_records(r, rows, nullable.then_some(&mut *levels), values64)?;
+                        compact(values64, IntValues::I64)
+                    }
+                };
+                let present = if levels.contains(&0) {
+                    levels.iter().map(|&level| level != 0).collect()
+                } else {
+                    Vec::new()
+                };
+                Ok(IntColumn { values, present })
+            })
+            .collect()
+    }
+}
+
+/// The values read, as bytes when they all fit one, else copied as they are.
+fn compact<V: Copy + Into<i64>>(values: &[V], wide: fn(Vec<V>) -> IntValues) -> IntValues {
+    if values.iter().all(|&v| (0..=255).contains(&v.into())) {
+        IntValues::U8(values.iter().map(|&v| v.into() as u8).collect())
+    } else {
+        wide(values.to_vec())
+    }
+}
+
+/// Exactly `rows` records of one column into `values` (and `levels`), replacing what they
+/// held; fewer only if the row group ends early, which its metadata forbids: then an error.
+fn read_records<T: parquet::data_type::DataType>(
+    reader: &mut parquet::column::reader::ColumnReaderImpl<T>,
+    rows: usize,
+    mut levels: Option<&mut Vec<i16>>,
+    values: &mut Vec<T::T>,
+) -> Result<(), parquet::errors::ParquetError> {
+    values.clear();
+    let mut read = 0;
+    while read < rows {
+        let (records, _, _) =
+            reader.read_records(rows - read, levels.as_deref_mut(), None, values)?;
+        if records == 0 {
+            return Err(parquet::errors::ParquetError::General(format!(
+                "a column ends after {read} of its row group's {rows} rows"
+            )));
+        }
+        read += records;
+    }
+    Ok(())
 }
 
 /// Rows per batch within one Parquet row group (writers' row groups range from thousands of

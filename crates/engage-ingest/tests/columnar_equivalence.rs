@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch, StringArray, UInt8Array};
+use arrow_array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array};
 use arrow_schema::{DataType, Field, Schema};
 use engage_ingest::{read_responses, Ingested};
 use engage_model::Survey;
@@ -134,6 +134,7 @@ fn vocabulary(column: usize) -> &'static [&'static str] {
             "そう思う",
             "4.0",
             "３",
+            "300",
         ],
         6 => &[
             "1;2",
@@ -168,9 +169,19 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// The batch of `rows`; item and multi-select columns as UInt8 when `typed` (texts that are
-/// not bytes become nulls there, so the CSV twin gets blanks for them).
-fn batch(rows: &[Vec<usize>], typed: bool) -> RecordBatch {
+/// How the batch stores item and multi-select pick columns: as text, or as integers (texts
+/// that are not such integers become nulls there, so the CSV twin gets blanks for them).
+#[derive(Debug, Clone, Copy)]
+enum Storage {
+    Text,
+    /// UInt8, as most writers store answer codes.
+    Bytes,
+    /// Int64 items and Int32 pick marks, as pandas and others store integers.
+    Wide,
+}
+
+/// The batch of `rows`, item and pick columns stored as `storage` says.
+fn batch(rows: &[Vec<usize>], storage: Storage) -> RecordBatch {
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for (c, name) in HEADER.iter().enumerate() {
@@ -178,17 +189,41 @@ fn batch(rows: &[Vec<usize>], typed: bool) -> RecordBatch {
             .iter()
             .map(|r| Some(cell(c, r[c])).filter(|t| !t.is_empty()))
             .collect();
-        if typed && (3..=8).contains(&c) {
-            let values: UInt8Array = texts
-                .iter()
-                .map(|t| t.and_then(|t| t.parse::<u8>().ok()))
-                .collect();
-            fields.push(Field::new(*name, DataType::UInt8, true));
-            columns.push(Arc::new(values));
-        } else {
-            fields.push(Field::new(*name, DataType::Utf8, true));
-            columns.push(Arc::new(StringArray::from(texts)));
-        }
+        let integers = (3..=8).contains(&c);
+        let (data_type, values): (DataType, ArrayRef) = match storage {
+            Storage::Bytes if integers => (
+                DataType::UInt8,
+                Arc::new(
+                    texts
+                        .iter()
+                        .map(|t| t.and_then(|t| t.parse::<u8>().ok()))
+                        .collect::<UInt8Array>(),
+                ),
+            ),
+            Storage::Wide if (3..=5).contains(&c) => (
+                DataType::Int64,
+                Arc::new(
+                    texts
+                        .iter()
+                        .map(|t| t.and_then(|t| t.parse::<i64>().ok()))
+                        .collect::<Int64Array>(),
+                ),
+            ),
+            Storage::Wide if integers => (
+                DataType::Int32,
+                Arc::new(
+                    texts
+                        .iter()
+                        .map(|t| t.and_then(|t| t.parse::<i32>().ok()))
+                        .collect::<Int32Array>(),
+                ),
+            ),
+            _ => (DataType::Utf8, Arc::new(StringArray::from(texts))),
+        };
+        // A column without blanks is declared required, as writers do for complete columns
+        // (Parquet then stores no definition levels for it).
+        fields.push(Field::new(*name, data_type, values.null_count() > 0));
+        columns.push(values);
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
 }
@@ -205,6 +240,10 @@ fn write_csv(path: &Path, batch: &RecordBatch) {
                     String::new()
                 } else if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
                     csv_field(s.value(r))
+                } else if let Some(v) = a.as_any().downcast_ref::<Int64Array>() {
+                    v.value(r).to_string()
+                } else if let Some(v) = a.as_any().downcast_ref::<Int32Array>() {
+                    v.value(r).to_string()
                 } else {
                     let v = a.as_any().downcast_ref::<UInt8Array>().unwrap();
                     v.value(r).to_string()
@@ -303,12 +342,12 @@ fn same(by_row: &str, by_column: &str, format: &str) {
     );
 }
 
-fn check(rows: &[Vec<usize>], policy: usize, typed: bool, group_rows: usize) {
+fn check(rows: &[Vec<usize>], policy: usize, storage: Storage, group_rows: usize) {
     let dir = tempfile::tempdir().unwrap();
     let definition = dir.path().join("survey.toml");
     std::fs::write(&definition, format!("{DEFINITION}\n{}", POLICIES[policy])).unwrap();
     let survey = Survey::load(&definition).unwrap();
-    let batch = batch(rows, typed);
+    let batch = batch(rows, storage);
     // One folder per format, files of the same name: `@file` gives the same segment value.
     let path = |folder: &str, ext: &str| {
         let sub = dir.path().join(folder);
@@ -336,10 +375,10 @@ proptest! {
     fn columnar_and_row_loops_agree(
         rows in rows(),
         policy in 0usize..POLICIES.len(),
-        typed: bool,
+        storage in prop_oneof![Just(Storage::Text), Just(Storage::Bytes), Just(Storage::Wide)],
         group_rows in 1usize..20,
     ) {
-        check(&rows, policy, typed, group_rows);
+        check(&rows, policy, storage, group_rows);
     }
 }
 
@@ -354,8 +393,37 @@ fn every_policy_on_a_fixed_file() {
         })
         .collect();
     for policy in 0..POLICIES.len() {
-        for typed in [false, true] {
-            check(&rows, policy, typed, 7);
+        for storage in [Storage::Text, Storage::Bytes, Storage::Wide] {
+            check(&rows, policy, storage, 7);
+        }
+    }
+}
+
+/// Item and pick columns without a blank, so that they are declared required and Parquet
+/// stores no definition levels (the integer reader's other path); some values are out of
+/// range or not marks, so refused cells of required columns are reported too.
+#[test]
+fn complete_integer_columns() {
+    // Indexes into the vocabularies: items 1-5, 9 and 6; multi-select "9" and "2";
+    // marks "1", "0" and "2".
+    let items = [0, 1, 2, 3, 4, 5, 7];
+    let multi = [1, 7];
+    let marks = [0, 1, 4];
+    let rows: Vec<Vec<usize>> = (0..90)
+        .map(|r| {
+            (0..HEADER.len())
+                .map(|c| match c {
+                    3..=5 => items[(r * 5 + c) % items.len()],
+                    6 => multi[(r + c) % multi.len()],
+                    7 | 8 => marks[(r * 2 + c) % marks.len()],
+                    _ => (r * 7 + c * 3 + r / 5) % 64,
+                })
+                .collect()
+        })
+        .collect();
+    for policy in 0..POLICIES.len() {
+        for storage in [Storage::Bytes, Storage::Wide] {
+            check(&rows, policy, storage, 11);
         }
     }
 }

@@ -8,15 +8,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use arrow_array::{Array, RecordBatch};
-use rayon::prelude::*;
+use arrow_array::Array;
 
 use engage_model::{Action, ProblemKind, CODE_MISSING};
 
 use super::{new_problem, Columns, FileAccount, ItemSummaries, RejectedRow, RowReader, FILE_INDEX};
 use crate::columnar::{
-    cell_text, decide_rows, keyed, with_cell_text, ColumnarBatches, ColumnarSource, DecidedRows,
-    Keyed,
+    cell_text, decide_ints, decide_rows, keyed, with_cell_text, ColumnarBatches, ColumnarSource,
+    DecidedRows, Keyed, ReadBatch,
 };
 use crate::headers::HeaderIndex;
 use crate::values::{normalized, option_cell};
@@ -31,8 +30,8 @@ const WINDOW: usize = 2;
 /// stay in L2 until used.
 const WARM_IDS: usize = 2048;
 
-/// Batches read, and decoded.
-type Window = (Vec<(usize, RecordBatch)>, Vec<Decoded>);
+/// Batches read, with their first rows, and decoded.
+type Window = Vec<(usize, ReadBatch, Decoded)>;
 
 /// What accepting rows changes, taken out of the [`RowReader`] while the column-wise loop
 /// runs, so that the reader's rules can be shared with the threads decoding the next window.
@@ -63,7 +62,7 @@ impl Accepting {
         reader: &RowReader<'_>,
         ctx: &FileContext<'_>,
         mut d: Decoded,
-        batch: &RecordBatch,
+        batch: &ReadBatch,
         column_of: &[Option<usize>],
         account: &mut FileAccount,
     ) {
@@ -76,17 +75,18 @@ impl Accepting {
         // ids seen (row numbers into that column) also finds ids met earlier in this batch.
         if let Some(c) = ctx.cols.respondent_id {
             let array = batch
+                .batch
                 .column(column_of[c].expect("the id column is read"))
                 .as_ref();
             let action = reader.survey.policy.action(ProblemKind::DuplicateId);
             let ids = &mut self.out.table.respondent_ids;
-            for row in 0..d.ids.len() {
+            let rows = d.ids.len();
+            for (row, rejected) in reject.iter_mut().enumerate().take(rows) {
                 if row % WARM_IDS == 0 {
-                    self.seen_ids
-                        .warm(&d.ids[row..(row + WARM_IDS).min(d.ids.len())]);
+                    self.seen_ids.warm(&d.ids[row..(row + WARM_IDS).min(rows)]);
                 }
                 let slot = &mut d.ids[row];
-                let duplicate = if reject[row] {
+                let duplicate = if *rejected {
                     slot.is_some_and(|id| self.seen_ids.contains(ids, id))
                 } else {
                     ids.push(*slot);
@@ -105,10 +105,10 @@ impl Accepting {
                     );
                     d.problems.push((row, 1, problem));
                     *slot = None;
-                    if !reject[row] {
+                    if !*rejected {
                         // Rejected: out of the column again; kept: kept without an id.
                         if action == Action::Reject {
-                            reject[row] = true;
+                            *rejected = true;
                             ids.pop();
                         } else {
                             *ids.last_mut().expect("just pushed") = None;
@@ -287,21 +287,49 @@ fn dictionary_columns(cols: &Columns) -> Vec<usize> {
         .collect()
 }
 
-/// A used column's rows decided (see [`decide_rows`]); the file-name column
-/// ([`FILE_INDEX`]) has the file's stem on every row.
+/// The columns that may be read as integers without Arrow ([`crate::columnar::IntColumn`]):
+/// those only ever decided as cells (answers, pick marks), not keyed as segments, ids or
+/// comments.
+fn integer_columns(cols: &Columns) -> Vec<usize> {
+    let keyed: Vec<usize> = cols
+        .segments
+        .iter()
+        .chain(&cols.free_text)
+        .chain(&cols.respondent_id)
+        .copied()
+        .collect();
+    cols.items
+        .iter()
+        .chain(cols.multi.iter().flatten())
+        .copied()
+        .filter(|&c| c != FILE_INDEX && !keyed.contains(&c))
+        .collect()
+}
+
+/// Where a batch's used columns are: through Arrow, or as integers without it.
+struct BatchColumns<'a> {
+    column_of: &'a [Option<usize>],
+    int_of: &'a [Option<usize>],
+}
+
+/// A used column's rows decided (see [`decide_rows`], [`decide_ints`]); the file-name
+/// column ([`FILE_INDEX`]) has the file's stem on every row.
 fn decide_column<T: Copy, E: Clone>(
-    batch: &RecordBatch,
-    column_of: &[Option<usize>],
+    batch: &ReadBatch,
+    at: &BatchColumns<'_>,
     stem: &str,
     c: usize,
     refused: T,
     mut decide: impl FnMut(&str) -> Result<T, E>,
 ) -> DecidedRows<T, E> {
+    let rows = batch.batch.num_rows();
     if c != FILE_INDEX {
-        let position = column_of[c].expect("every used column is read");
-        return decide_rows(batch.column(position).as_ref(), refused, decide);
+        if let Some(i) = at.int_of[c] {
+            return decide_ints(&batch.ints[i], rows, refused, decide);
+        }
+        let position = at.column_of[c].expect("every used column is read");
+        return decide_rows(batch.batch.column(position).as_ref(), refused, decide);
     }
-    let rows = batch.num_rows();
     match decide(stem) {
         Ok(value) => DecidedRows {
             values: vec![value; rows],
@@ -327,35 +355,31 @@ impl RowReader<'_> {
             ctx.format,
             &ctx.cols.used(),
             &dictionary_columns(ctx.cols),
+            &integer_columns(ctx.cols),
         )?;
         let first_rejected = self.out.rejected.len();
         let column_of = batches.column_of.clone();
+        let int_of = batches.int_of.clone();
+        let at = BatchColumns {
+            column_of: &column_of,
+            int_of: &int_of,
+        };
         let window_size = WINDOW.max(rayon::current_num_threads());
         // Decoding needs only the reader's rules, accepting only its state: with the state
         // taken out, a window is accepted (in file order, on one thread) while the next one is
         // read and decoded on the other threads.
         let mut state = Accepting::take_from(self);
         let this = &*self;
+        let decode = |first_row: usize, batch: &ReadBatch| this.decode(ctx, &at, first_row, batch);
         let read_next = |batches: &mut ColumnarBatches| -> Result<Option<Window>, IngestError> {
-            let window = batches.next_window(window_size)?;
-            if window.is_empty() {
-                return Ok(None);
-            }
-            let decoded = window
-                .par_iter()
-                .map(|(first_row, batch)| {
-                    crate::columnar::guarded(ctx.path, || {
-                        Ok(this.decode(ctx, &column_of, *first_row, batch))
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            Ok(Some((window, decoded)))
+            let window = batches.next_window(window_size, &decode)?;
+            Ok((!window.is_empty()).then_some(window))
         };
         let mut outcome = read_next(&mut batches);
-        while let Ok(Some((window, decoded))) = outcome {
+        while let Ok(Some(window)) = outcome {
             let accept = || {
-                for (d, (_, batch)) in decoded.into_iter().zip(&window) {
-                    state.accept(this, ctx, d, batch, &column_of, account);
+                for (_, batch, d) in window {
+                    state.accept(this, ctx, d, &batch, &column_of, account);
                 }
             };
             outcome = rayon::join(accept, || read_next(&mut batches)).1;
@@ -380,17 +404,18 @@ impl RowReader<'_> {
     fn decode(
         &self,
         ctx: &FileContext<'_>,
-        column_of: &[Option<usize>],
+        at: &BatchColumns<'_>,
         first_row: usize,
-        batch: &RecordBatch,
+        batch: &ReadBatch,
     ) -> Decoded {
         let survey = self.survey;
         let def = &survey.definition;
         let cols = ctx.cols;
-        let rows = batch.num_rows();
+        let rows = batch.batch.num_rows();
         let column = |c: usize| -> &dyn Array {
             batch
-                .column(column_of[c].expect("every used column is read"))
+                .batch
+                .column(at.column_of[c].expect("every used column is read"))
                 .as_ref()
         };
         let keyed_column = |c: usize| {
@@ -413,7 +438,7 @@ impl RowReader<'_> {
             .items
             .iter()
             .map(|&c| {
-                let decided = decide_column(batch, column_of, ctx.stem, c, CODE_MISSING, |t| {
+                let decided = decide_column(batch, at, ctx.stem, c, CODE_MISSING, |t| {
                     self.answers.code(t)
                 });
                 for (row, text, (kind, reason)) in decided.errors {
@@ -463,7 +488,7 @@ impl RowReader<'_> {
                 None => {
                     for (o, &c) in cols.multi[q].iter().enumerate() {
                         // 0 blank, 1 marked as not picked, 2 picked.
-                        let decided = decide_column(batch, column_of, ctx.stem, c, 0u8, |t| {
+                        let decided = decide_column(batch, at, ctx.stem, c, 0u8, |t| {
                             option_cell(t).map(|mark| mark.map_or(0, |picked| 1 + u8::from(picked)))
                         });
                         for (row, text, (kind, reason)) in decided.errors {
@@ -478,7 +503,7 @@ impl RowReader<'_> {
                 }
                 Some(options) => {
                     let c = cols.multi[q][0];
-                    let decided = decide_column(batch, column_of, ctx.stem, c, (0, false), |t| {
+                    let decided = decide_column(batch, at, ctx.stem, c, (0, false), |t| {
                         options
                             .picks(t)
                             .map(|picks| (picks, !normalized(t).is_empty()))
