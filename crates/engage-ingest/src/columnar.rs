@@ -490,20 +490,46 @@ pub(crate) fn decide_ints<T: Copy, E: Clone>(
     column: &IntColumn,
     rows: usize,
     refused: T,
-    decide: impl FnMut(&str) -> Result<T, E>,
+    mut decide: impl FnMut(&str) -> Result<T, E>,
 ) -> DecidedRows<T, E> {
-    match &column.values {
-        IntValues::U8(values) => decide_values(values, &column.present, rows, refused, decide),
-        IntValues::I32(values) => decide_values(values, &column.present, rows, refused, decide),
-        IntValues::I64(values) => decide_values(values, &column.present, rows, refused, decide),
-    }
+    let present = &column.present;
+    let blank = present.contains(&false).then(|| decide(""));
+    let blank_code = match &blank {
+        Some(Ok(x)) => *x,
+        _ => refused,
+    };
+    let code_of = |d: &Result<T, E>| *d.as_ref().unwrap_or(&refused);
+    let decided = match &column.values {
+        // `compact` keeps a column as bytes exactly when every value is 0..=255.
+        IntValues::U8(values) => {
+            let table: Vec<Result<T, E>> = (0..=255u8).map(|v| decide(&v.to_string())).collect();
+            let codes: Vec<(T, bool)> = table.iter().map(|d| (code_of(d), d.is_err())).collect();
+            let (out, refusing) = spread(values, present, blank_code, |v| codes[usize::from(v)]);
+            let errors = refused_rows(values, present, &blank, refusing, |v| &table[v as usize]);
+            DecidedRows {
+                values: out,
+                errors,
+            }
+        }
+        IntValues::I32(values) => {
+            decide_distinct(values, present, &blank, blank_code, code_of, decide)
+        }
+        IntValues::I64(values) => {
+            decide_distinct(values, present, &blank, blank_code, code_of, decide)
+        }
+    };
+    debug_assert_eq!(decided.values.len(), rows);
+    decided
 }
 
-fn decide_values<V, T, E>(
+/// The wide columns' half of [`decide_ints`]: some value is beyond a byte, so each distinct
+/// value is decided once.
+fn decide_distinct<V, T, E>(
     values: &[V],
     present: &[bool],
-    rows: usize,
-    refused: T,
+    blank: &Option<Result<T, E>>,
+    blank_code: T,
+    code_of: impl Fn(&Result<T, E>) -> T,
     mut decide: impl FnMut(&str) -> Result<T, E>,
 ) -> DecidedRows<T, E>
 where
@@ -511,33 +537,17 @@ where
     T: Copy,
     E: Clone,
 {
-    let blank = present.contains(&false).then(|| decide(""));
-    let blank_code = match &blank {
-        Some(Ok(x)) => *x,
-        _ => refused,
-    };
-    let code_of = |d: &Result<T, E>| *d.as_ref().unwrap_or(&refused);
-    let (out, errors) = if values.iter().all(|&v| (0..=255).contains(&v.into())) {
-        let table: Vec<Result<T, E>> = (0..=255i64).map(|v| decide(&v.to_string())).collect();
-        let codes: Vec<(T, bool)> = table.iter().map(|d| (code_of(d), d.is_err())).collect();
-        let (out, refusing) = spread(values, present, blank_code, |v| codes[v.into() as usize]);
-        let errors = refused_rows(values, present, &blank, refusing, |v| &table[v as usize]);
-        (out, errors)
-    } else {
-        let mut distinct: std::collections::HashMap<i64, Result<T, E>> = Default::default();
-        for &v in values {
-            distinct
-                .entry(v.into())
-                .or_insert_with(|| decide(&v.into().to_string()));
-        }
-        let (out, refusing) = spread(values, present, blank_code, |v| {
-            let d = &distinct[&v.into()];
-            (code_of(d), d.is_err())
-        });
-        let errors = refused_rows(values, present, &blank, refusing, |v| &distinct[&v]);
-        (out, errors)
-    };
-    debug_assert_eq!(out.len(), rows);
+    let mut distinct: std::collections::HashMap<i64, Result<T, E>> = Default::default();
+    for &v in values {
+        distinct
+            .entry(v.into())
+            .or_insert_with(|| decide(&v.into().to_string()));
+    }
+    let (out, refusing) = spread(values, present, blank_code, |v| {
+        let d = &distinct[&v.into()];
+        (code_of(d), d.is_err())
+    });
+    let errors = refused_rows(values, present, blank, refusing, |v| &distinct[&v]);
     DecidedRows {
         values: out,
         errors,
@@ -597,25 +607,40 @@ where
         return Vec::new();
     }
     let mut errors = Vec::new();
+    for (row, value) in row_values(values, present).enumerate() {
+        match value {
+            None => {
+                if let Some(Err(e)) = blank {
+                    errors.push((row, String::new(), e.clone()));
+                }
+            }
+            Some(v) => {
+                let v = v.into();
+                if let Err(e) = decided(v) {
+                    errors.push((row, v.to_string(), e.clone()));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// Each row's stored value, or `None` where it is null (`present` is empty when no row is).
+fn row_values<'a, V: Copy>(
+    values: &'a [V],
+    present: &'a [bool],
+) -> impl Iterator<Item = Option<V>> + 'a {
     let mut next = values.iter();
+    let mut take = move || Some(*next.next().expect("a value for every defined row"));
     let rows = if present.is_empty() {
         values.len()
     } else {
         present.len()
     };
-    for row in 0..rows {
-        if present.get(row) == Some(&false) {
-            if let Some(Err(e)) = blank {
-                errors.push((row, String::new(), e.clone()));
-            }
-            continue;
-        }
-        let v = (*next.next().expect("a value for every defined row")).into();
-        if let Err(e) = decided(v) {
-            errors.push((row, v.to_string(), e.clone()));
-        }
-    }
-    errors
+    (0..rows).map(move |row| match present.get(row) {
+        Some(false) => None,
+        _ => take(),
+    })
 }
 
 /// Calls `f` with one cell's text as the row-by-row reader sees it, borrowing it from a
@@ -1121,5 +1146,55 @@ impl ColumnarSource {
         }
         self.next_row = first;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A decision that accepts "1".."5" as themselves and refuses anything else, the blank
+    /// included, so every path that reports a refused cell is taken.
+    fn one_to_five(text: &str) -> Result<u8, String> {
+        match text.parse::<u8>() {
+            Ok(v @ 1..=5) => Ok(v),
+            _ => Err(format!("refused {text:?}")),
+        }
+    }
+
+    /// Worked by hand: rows 0..5 hold 1, null, 7, 5, null; `present` says which rows have a
+    /// value, and the values are stored without the nulls.
+    #[test]
+    fn byte_columns_report_refused_values_and_blanks_at_their_rows() {
+        let column = IntColumn {
+            values: IntValues::U8(vec![1, 7, 5]),
+            present: vec![true, false, true, true, false],
+        };
+        let decided = decide_ints(&column, 5, 0, one_to_five);
+        assert_eq!(decided.values, [1, 0, 0, 5, 0]);
+        let rows: Vec<(usize, &str)> = decided
+            .errors
+            .iter()
+            .map(|(row, text, _)| (*row, text.as_str()))
+            .collect();
+        assert_eq!(rows, [(1, ""), (2, "7"), (4, "")]);
+    }
+
+    /// Rows 0..4 hold 300, 2, -1, 2 with no nulls (`present` empty); 300 makes the column
+    /// wide, so each distinct value is decided once.
+    #[test]
+    fn wide_columns_report_refused_values_at_their_rows() {
+        let column = IntColumn {
+            values: IntValues::I32(vec![300, 2, -1, 2]),
+            present: Vec::new(),
+        };
+        let decided = decide_ints(&column, 4, 0, one_to_five);
+        assert_eq!(decided.values, [0, 2, 0, 2]);
+        let rows: Vec<(usize, &str)> = decided
+            .errors
+            .iter()
+            .map(|(row, text, _)| (*row, text.as_str()))
+            .collect();
+        assert_eq!(rows, [(0, "300"), (2, "-1")]);
     }
 }
