@@ -19,9 +19,34 @@ pub fn t_critical(level: f64, df: f64) -> Result<f64, StatsError> {
     if df.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return Err(StatsError::TooFew { needed: 2, got: 1 });
     }
+    let key = (level.to_bits(), df.to_bits());
+    if let Some(t) = T_CRITICAL.with(|known| known.borrow().get(&key).copied()) {
+        return Ok(t);
+    }
     let t = StudentsT::new(0.0, 1.0, df).expect("df > 0 checked");
-    Ok(t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+    let t = t.inverse_cdf(1.0 - (1.0 - level) / 2.0);
+    T_CRITICAL.with(|known| {
+        let mut known = known.borrow_mut();
+        if known.len() >= T_CRITICAL_KEPT {
+            known.clear();
+        }
+        known.insert(key, t);
+    });
+    Ok(t)
 }
+
+thread_local! {
+    /// Critical values of Student's t already computed on this thread, by (level, df) bits. A
+    /// report asks for one per mean of every item, score and group, and their degrees of freedom
+    /// repeat (counts minus one, within a narrow range per cut); each inversion iterates the
+    /// incomplete beta function, which made it the costliest step of the figures with many
+    /// groups. Values are the same bits as computed afresh.
+    static T_CRITICAL: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> =
+        Default::default();
+}
+
+/// Entries kept before the cache is emptied, so that a long-running process stays bounded.
+const T_CRITICAL_KEPT: usize = 1 << 16;
 
 /// Two-sided standard normal critical value: `scipy.stats.norm.ppf(1 - (1 - level) / 2)`.
 pub fn z_critical(level: f64) -> Result<f64, StatsError> {

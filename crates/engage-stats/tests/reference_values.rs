@@ -88,6 +88,30 @@ fn critical_values() {
     assert!(t_critical(1.5, 3.0).is_err());
 }
 
+/// Critical values are kept per (level, df) once computed: asked again, in any order and for
+/// other levels of the same df, each is still its own scipy value.
+#[test]
+fn critical_values_asked_again_stay_their_own() {
+    // scipy.stats.t.ppf(q, 9) for q = 0.995, 0.975, 0.95 (scipy 1.17.1)
+    let expected = [
+        (0.99, 3.249835541592126),
+        (0.95, 2.262157162798205),
+        (0.90, 1.833112932656237),
+    ];
+    for _ in 0..2 {
+        for &(level, t) in expected.iter().chain(expected.iter().rev()) {
+            tol::close(t_critical(level, 9.0).unwrap(), t, tol::QUANTILE, "t 9");
+        }
+    }
+    // A df beside another's: scipy.stats.t.ppf(0.975, 10)
+    tol::close(
+        t_critical(0.95, 10.0).unwrap(),
+        2.228138851986274,
+        tol::QUANTILE,
+        "t 10",
+    );
+}
+
 #[test]
 fn wilson_intervals_match_statsmodels() {
     // statsmodels.stats.proportion.proportion_confint(c, n, alpha=0.05, method="wilson"), 0.14.4
