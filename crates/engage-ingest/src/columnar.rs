@@ -631,15 +631,14 @@ fn row_values<'a, V: Copy>(
     present: &'a [bool],
 ) -> impl Iterator<Item = Option<V>> + 'a {
     let mut next = values.iter();
-    let mut take = move || Some(*next.next().expect("a value for every defined row"));
     let rows = if present.is_empty() {
         values.len()
     } else {
         present.len()
     };
-    (0..rows).map(move |row| match present.get(row) {
-        Some(false) => None,
-        _ => take(),
+    (0..rows).map(move |row| {
+        (present.get(row) != Some(&false))
+            .then(|| *next.next().expect("a value for every defined row"))
     })
 }
 
