@@ -35,6 +35,9 @@ pub fn write_report_workbook(
     heatmap(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
     charts(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
     method(workbook.add_worksheet(), lang, &formats).map_err(err)?;
+    // Compressing the sheets' XML is most of saving. Level 3 instead of zip's 6: at 1M rows
+    // (960 sections) saving took 0.38 s instead of 0.54 s for a file 10% larger (3.3 MB).
+    workbook.set_zip_compression_level(3);
     workbook.save(path).map_err(err)
 }
 

@@ -449,16 +449,27 @@ pub fn write_outputs(
     csv: engage_export::CsvEncoding,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    engage_export::write_json(report, &out.join("report.json"))?;
     let tables = engage_export::tables(report, lang);
-    // The workbook and the PNG charts take most of the time and need nothing from each
-    // other: written side by side.
-    let (workbook, charts) = rayon::join(
-        || -> anyhow::Result<Vec<PathBuf>> {
-            engage_export::write_report_workbook(report, &tables, &out.join("report.xlsx"), lang)?;
-            let csvs = engage_export::write_csv_tables_encoded(&tables, out, csv)?;
-            engage_export::write_columnar_tables(&tables, out)?;
-            Ok(csvs)
+    // The files need nothing from each other but the tables and the charts: the workbook,
+    // the other files and the charts (then the HTML, which inlines them) side by side.
+    let ((workbook, files), charts) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    engage_export::write_report_workbook(
+                        report,
+                        &tables,
+                        &out.join("report.xlsx"),
+                        lang,
+                    )
+                },
+                || -> anyhow::Result<Vec<PathBuf>> {
+                    engage_export::write_json(report, &out.join("report.json"))?;
+                    let csvs = engage_export::write_csv_tables_encoded(&tables, out, csv)?;
+                    engage_export::write_columnar_tables(&tables, out)?;
+                    Ok(csvs)
+                },
+            )
         },
         || -> anyhow::Result<_> {
             let charts = engage_charts::report_charts(report, lang.code())
@@ -471,12 +482,19 @@ pub fn write_outputs(
             let rasteriser = chart_rasteriser()?;
             let written =
                 engage_charts::write_charts(&charts, &out.join("charts"), rasteriser.as_ref())?;
-            Ok((charts, written))
+            engage_export::write_html_report(
+                report,
+                &tables,
+                &charts,
+                &out.join("report.html"),
+                lang,
+            )?;
+            Ok(written)
         },
     );
-    let csvs = workbook?;
-    let (charts, written) = charts?;
-    engage_export::write_html_report(report, &tables, &charts, &out.join("report.html"), lang)?;
+    workbook?;
+    let csvs = files?;
+    let written = charts?;
     crate::ui::say!(
         "wrote report.json, report.xlsx, report.html, {} tables as CSV, parquet/ and arrow/, and {} charts as SVG and {} as PNG in charts/ to {}",
         csvs.len(),
