@@ -149,7 +149,7 @@ fn keep_in_memory(db: &mut fontdb::Database, path: &Path) -> Result<(), ChartErr
     Ok(())
 }
 
-/// The pixels as PNG with the encoder's fast DEFLATE (fdeflate): about five times faster
+/// The pixels as PNG with the encoder's fast DEFLATE (fdeflate): three to four times faster
 /// than tiny-skia's default level on the charts' flat colours, for somewhat larger files.
 fn encode_png(pixmap: Pixmap) -> Result<Vec<u8>, png::EncodingError> {
     let (width, height) = (pixmap.width(), pixmap.height());
