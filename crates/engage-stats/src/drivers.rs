@@ -146,7 +146,7 @@ pub fn bootstrap_relative_weights_scaled(
     check_bootstrap(n, width, level)?;
     // Each column's range, in parallel (exact in any order).
     let (lo, hi) = rows
-        .par_chunks(width * EXPORT_CHUNK_ROWS)
+        .par_chunks(width * PREPARE_TASK_ROWS)
         .map(|chunk| {
             let (mut lo, mut hi) = (vec![i32::MAX; width], vec![i32::MIN; width]);
             for row in chunk.chunks(width) {
@@ -165,35 +165,40 @@ pub fn bootstrap_relative_weights_scaled(
                 (lo, hi)
             },
         );
-    let narrow = (0..width).all(|j| i64::from(hi[j]) - i64::from(lo[j]) < CENTRED_TABLE_LIMIT);
-    let means = if narrow {
-        // Each value's quotient by table, the same floats as dividing (a load, not a division).
-        let quotients: Vec<Vec<f64>> = (0..width)
-            .map(|j| (lo[j]..=hi[j]).map(|v| f64::from(v) / scales[j]).collect())
-            .collect();
-        let floats = rows.chunks(width).map(|row| {
-            row.iter()
-                .zip(&quotients)
-                .zip(&lo)
-                .map(|((&x, q), &lo)| q[(x - lo) as usize])
-        });
-        column_means(n, width, floats)
-    } else {
-        let floats = rows.chunks(width).map(|row| {
-            row.iter()
-                .zip(scales)
-                .map(|(&x, scale)| f64::from(x) / scale)
-        });
-        column_means(n, width, floats)
-    };
-    // Each column's centred floats by table when its values span few integers (answer scores
+    // Each value's quotient by table when every column spans few integers (answer scores
     // do): a load instead of a division per value, and the same floats.
-    let tables: Option<Vec<(i32, Vec<f64>)>> = narrow.then(|| {
-        (0..width)
-            .map(|j| {
-                let centred = (lo[j]..=hi[j]).map(|v| f64::from(v) / scales[j] - means[j]);
-                (lo[j], centred.collect())
-            })
+    let quotients: Option<Vec<Vec<f64>>> = (0..width)
+        .all(|j| i64::from(hi[j]) - i64::from(lo[j]) < CENTRED_TABLE_LIMIT)
+        .then(|| {
+            (0..width)
+                .map(|j| (lo[j]..=hi[j]).map(|v| f64::from(v) / scales[j]).collect())
+                .collect()
+        });
+    let means = match &quotients {
+        Some(quotients) => {
+            let floats = rows.chunks(width).map(|row| {
+                row.iter()
+                    .zip(quotients)
+                    .zip(&lo)
+                    .map(|((&x, q), &lo)| q[(x - lo) as usize])
+            });
+            column_means(n, width, floats)
+        }
+        None => {
+            let floats = rows.chunks(width).map(|row| {
+                row.iter()
+                    .zip(scales)
+                    .map(|(&x, scale)| f64::from(x) / scale)
+            });
+            column_means(n, width, floats)
+        }
+    };
+    // The centred floats by the same tables: each quotient minus its column's mean.
+    let tables: Option<Vec<(i32, Vec<f64>)>> = quotients.map(|quotients| {
+        quotients
+            .into_iter()
+            .zip(lo.iter().zip(&means))
+            .map(|(q, (&lo, mean))| (lo, q.into_iter().map(|q| q - mean).collect()))
             .collect()
     });
     if let Some(tables) = tables {
@@ -202,8 +207,8 @@ pub fn bootstrap_relative_weights_scaled(
             // memory the resamples read at random (measured 1.2x faster at 1M rows).
             let mut codes = vec![0u8; rows.len()];
             codes
-                .par_chunks_mut(width * EXPORT_CHUNK_ROWS)
-                .zip(rows.par_chunks(width * EXPORT_CHUNK_ROWS))
+                .par_chunks_mut(width * PREPARE_TASK_ROWS)
+                .zip(rows.par_chunks(width * PREPARE_TASK_ROWS))
                 .for_each(|(codes, rows)| {
                     for (codes, row) in codes.chunks_mut(width).zip(rows.chunks(width)) {
                         for ((code, &v), (lo, _)) in codes.iter_mut().zip(row).zip(&tables) {
@@ -253,7 +258,7 @@ fn column_means<Row: Iterator<Item = f64>>(
 }
 
 /// Rows per parallel task of the passes that prepare the rows (ranges, byte codes).
-const EXPORT_CHUNK_ROWS: usize = 1 << 16;
+const PREPARE_TASK_ROWS: usize = 1 << 16;
 
 /// Largest span of a column's integers that gets a table of centred floats (512 KB).
 const CENTRED_TABLE_LIMIT: i64 = 1 << 16;
@@ -363,11 +368,7 @@ fn full_sample_shares<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
     for part in &parts {
         sums.merge(part);
     }
-    Ok(sums
-        .covariance()
-        .and_then(|c| correlation_from_covariance(&c))
-        .and_then(|c| relative_weights(&c))?
-        .shares())
+    sums.shares()
 }
 
 /// Every resample's shares of R², in parallel, one group per thread, so that each thread
@@ -438,14 +439,7 @@ fn resample_group<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
         }
     }
     sums.into_iter()
-        .map(|sums| {
-            sums.into_cross_sums()
-                .covariance()
-                .and_then(|c| correlation_from_covariance(&c))
-                .and_then(|c| relative_weights(&c))
-                .ok()
-                .map(|w| w.shares())
-        })
+        .map(|sums| sums.into_cross_sums().shares().ok())
         .collect()
 }
 
@@ -625,6 +619,12 @@ impl CrossSums {
         }
     }
 
+    /// The predictors' shares of R² (the last variable is the criterion).
+    fn shares(&self) -> Result<Vec<f64>, StatsError> {
+        let covariance = self.covariance()?;
+        Ok(relative_weights(&correlation_from_covariance(&covariance)?)?.shares())
+    }
+
     fn covariance(&self) -> Result<Vec<Vec<f64>>, StatsError> {
         if self.n < 2.0 {
             return Err(StatsError::TooFew {
@@ -720,12 +720,7 @@ mod tests {
                         }
                     }
                 }
-                let alone = sums
-                    .covariance()
-                    .and_then(|c| correlation_from_covariance(&c))
-                    .and_then(|c| relative_weights(&c))
-                    .map(|w| w.shares())
-                    .ok();
+                let alone = sums.shares().ok();
                 assert!(alone.is_some());
                 assert_eq!(got, alone, "width {width}, resample {b}");
             }
