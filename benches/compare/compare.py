@@ -199,29 +199,11 @@ def run_polars_read(df: Definition, parquet: Path):
     return pl.scan_parquet(parquet).select(cols).collect()
 
 
-def run_engage(engage: Path, out: Path):
-    def go():
-        subprocess.run(
-            [str(engage), "report", str(out / "survey.toml"), "--out", str(out / "report-out")],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    return go
-
-
-def run_engage_aggregate(engage: Path, out: Path):
-    """Reading and the one pass into partials: the sums every compared figure is derived from
-    (and more: co-moments, driver cross-products), without the statistics and the files."""
+def run_engage(engage: Path, *args: str):
+    """One engage command, its output discarded (it fails the script if engage fails)."""
 
     def go():
-        subprocess.run(
-            [str(engage), "aggregate", str(out / "survey.toml"), "--partial", str(out / "partials.arrow")],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        subprocess.run([str(engage), *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return go
 
@@ -256,8 +238,13 @@ def main():
         out = dataset(rows, args.engage)
         parquet = out / "responses.parquet"
         df = Definition(out / "survey.toml")
-        t_engage = median_seconds(run_engage(args.engage, out), args.repeat)
-        t_partial = median_seconds(run_engage_aggregate(args.engage, out), args.repeat)
+        survey = str(out / "survey.toml")
+        report = run_engage(args.engage, "report", survey, "--out", str(out / "report-out"))
+        # Reading and the one pass into partials: the sums every compared figure is derived
+        # from (and more: co-moments, driver cross-products), without statistics or files.
+        aggregate = run_engage(args.engage, "aggregate", survey, "--partial", str(out / "partials.arrow"))
+        t_engage = median_seconds(report, args.repeat)
+        t_partial = median_seconds(aggregate, args.repeat)
         t_duck = median_seconds(lambda: run_duckdb(df, parquet), args.repeat)
         t_polars = median_seconds(lambda: run_polars(df, parquet), args.repeat)
         t_read = median_seconds(lambda: run_polars_read(df, parquet), args.repeat)
