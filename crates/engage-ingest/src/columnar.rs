@@ -27,19 +27,12 @@ const BATCH_ROWS: usize = 64 * 1024;
 
 type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
 
-/// Runs a call into parquet/arrow-ipc, turning a panic into an error. Both crates assert on
-/// some corrupt inputs (found by `tests/fuzz.rs`); a damaged file must be reported, not crash
-/// the run.
+/// Runs a call into parquet/arrow-ipc, turning a panic into an error (see `fault.rs`).
 pub(crate) fn guarded<T>(
     path: &Path,
     call: impl FnOnce() -> Result<T, IngestError>,
 ) -> Result<T, IngestError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|panic| {
-        let detail = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown fault");
+    crate::fault::catch_fault(call).unwrap_or_else(|detail| {
         Err(IngestError::Columnar {
             path: path.to_path_buf(),
             message: format!("the file is damaged ({detail})"),

@@ -6,6 +6,7 @@
 mod columnar;
 mod draft;
 mod error;
+mod fault;
 mod files;
 mod headers;
 mod ids;

@@ -80,8 +80,13 @@ impl SheetSource {
                 })?
             }
         };
-        let range = book
-            .worksheet_range(&name)
+        // calamine overflows on some damaged cell references (found by `tests/fuzz.rs`).
+        let range = crate::fault::catch_fault(|| book.worksheet_range(&name))
+            .map_err(|detail| {
+                fail(format!(
+                    "sheet `{name}`: the workbook is damaged ({detail})"
+                ))
+            })?
             .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
         let first_row = range.start().map_or(0, |(r, _)| r as usize);
         let mut source = SheetSource {

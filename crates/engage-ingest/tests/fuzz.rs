@@ -260,3 +260,21 @@ proptest! {
         }
     }
 }
+
+/// A workbook `mutated_xlsx` found (shrunk by proptest, kept in `tests/fuzz_finds/`): a cell
+/// reference whose row overflows calamine's arithmetic. Where overflow is checked (the test
+/// profile), calamine panics; the read must end in an error naming the file instead.
+#[cfg(debug_assertions)]
+#[test]
+fn a_cell_reference_that_overflows_calamine_is_a_damaged_workbook() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_finds/overflowing_cell_reference.xlsx");
+    match read_responses(&survey(), std::slice::from_ref(&path)) {
+        Ok(_) => panic!("the damaged workbook was read"),
+        Err(e) => {
+            let message = e.to_string();
+            assert!(message.contains("the workbook is damaged"), "{message}");
+            assert!(message.contains(&path.display().to_string()), "{message}");
+        }
+    }
+}
