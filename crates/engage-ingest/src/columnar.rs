@@ -17,7 +17,6 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::ProjectionMask;
-use rayon::prelude::*;
 
 use crate::source::{Record, RecordSource};
 use crate::IngestError;
@@ -664,9 +663,9 @@ fn by_text<'a>(rows: usize, text: impl Fn(usize) -> Option<&'a str>) -> Keyed {
     Keyed { keys, texts }
 }
 
-/// A columnar file as windows of record batches in file order, for the column-wise loop.
-/// Parquet row groups of a window are decoded in parallel, reading only the columns the
-/// definition uses, text columns as dictionaries (their distinct values decided once).
+/// A columnar file as record batches in file order, for the column-wise loop. Parquet row
+/// groups are decoded in parallel, reading only the columns the definition uses, text
+/// columns as dictionaries (their distinct values decided once).
 pub(crate) struct ColumnarBatches {
     path: PathBuf,
     kind: BatchKind,
@@ -798,99 +797,95 @@ impl ColumnarBatches {
         })
     }
 
-    /// Up to `count` more batches (Parquet: row groups, decoded in parallel), each with the
-    /// spreadsheet number of its first row and what `each` makes of it, in parallel too (for
-    /// a row group, in the task that decoded it: one wait per window, not two); empty at the
-    /// end of the file.
-    pub fn next_window<R: Send>(
-        &mut self,
-        count: usize,
+    /// Every batch in file order: `each` runs on any thread as soon as the batch is read
+    /// (for a Parquet row group, in the task that decoded it), and `accept` gets each batch
+    /// with what `each` made of it, one call at a time, in file order (see [`crate::in_order`]). At most `ahead` row groups (Arrow
+    /// IPC: batches) are held between reading and accepting.
+    pub fn for_each_in_order<R: Send>(
+        self,
+        ahead: usize,
         each: &(dyn Fn(usize, &ReadBatch) -> R + Sync),
-    ) -> Result<Vec<(usize, ReadBatch, R)>, IngestError> {
-        let path = self.path.clone();
+        accept: &mut (dyn FnMut(ReadBatch, R) + Send),
+    ) -> Result<(), IngestError> {
+        let path = &self.path;
         let fail = |row: usize, e: &dyn std::fmt::Display| IngestError::Columnar {
             path: path.clone(),
             message: format!("reading from row {row}: {e}"),
         };
-        let mut window = Vec::new();
-        match &mut self.kind {
-            BatchKind::Ipc(batches) => {
-                let mut read = Vec::new();
-                while read.len() < count {
-                    match guarded(&path, || Ok(batches.next()))? {
-                        None => break,
-                        Some(Ok(batch)) => {
-                            let rows = batch.num_rows();
-                            read.push((self.next_row, ReadBatch::arrow(batch)));
-                            self.next_row += rows;
-                        }
-                        Some(Err(e)) => return Err(fail(self.next_row, &e)),
-                    }
-                }
-                window = read
-                    .into_par_iter()
-                    .map(|(row, batch)| {
-                        let made = guarded(&path, || Ok(each(row, &batch)))?;
-                        Ok((row, batch, made))
-                    })
-                    .collect::<Result<_, IngestError>>()?;
+        let accept_all = |made: Vec<(ReadBatch, R)>| {
+            for (batch, r) in made {
+                accept(batch, r);
             }
+        };
+        let mut next_row = self.next_row;
+        match self.kind {
+            BatchKind::Ipc(mut batches) => crate::in_order::decode_in_order(
+                ahead,
+                || match guarded(path, || Ok(batches.next()))? {
+                    None => Ok(None),
+                    Some(Ok(batch)) => {
+                        let row = next_row;
+                        next_row += batch.num_rows();
+                        Ok(Some((row, ReadBatch::arrow(batch))))
+                    }
+                    Some(Err(e)) => Err(fail(next_row, &e)),
+                },
+                |(row, batch)| {
+                    let made = guarded(path, || Ok(each(row, &batch)))?;
+                    Ok(vec![(batch, made)])
+                },
+                accept_all,
+            ),
             BatchKind::Parquet {
                 metadata,
                 mask,
                 int_leaves,
-                pending,
-            } => {
-                let mut groups = Vec::new();
-                while groups.len() < count {
-                    let Some((g, rows)) = pending.pop_front() else {
-                        break;
-                    };
-                    groups.push((g, self.next_row));
-                    self.next_row += rows;
-                }
-                let read: Vec<Result<Vec<_>, IngestError>> = groups
-                    .into_par_iter()
-                    .map(|(g, first_row)| {
-                        guarded(&path, || {
-                            // A file of its own: clones of one handle share the offset
-                            // that parquet's reads seek.
-                            let input = File::open(&path).map_err(|source| IngestError::Read {
-                                path: path.clone(),
-                                source,
-                            })?;
-                            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-                                input,
-                                metadata.clone(),
-                            )
-                            .with_row_groups(vec![g])
-                            .with_projection(mask.clone())
-                            .with_batch_size(GROUP_BATCH_ROWS)
-                            .build()
+                mut pending,
+            } => crate::in_order::decode_in_order(
+                ahead,
+                || {
+                    Ok(pending.pop_front().map(|(g, rows)| {
+                        let first_row = next_row;
+                        next_row += rows;
+                        (g, first_row)
+                    }))
+                },
+                |(g, first_row)| {
+                    guarded(path, || {
+                        // A file of its own: clones of one handle share the offset that
+                        // parquet's reads seek.
+                        let input = File::open(path).map_err(|source| IngestError::Read {
+                            path: path.clone(),
+                            source,
+                        })?;
+                        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                            input,
+                            metadata.clone(),
+                        )
+                        .with_row_groups(vec![g])
+                        .with_projection(mask.clone())
+                        .with_batch_size(GROUP_BATCH_ROWS)
+                        .build()
+                        .map_err(|e| fail(first_row, &e))?;
+                        let mut ints = IntReaders::open(path, &metadata, g, &int_leaves)
                             .map_err(|e| fail(first_row, &e))?;
-                            let mut ints = IntReaders::open(&path, metadata, g, int_leaves)
-                                .map_err(|e| fail(first_row, &e))?;
-                            let mut row = first_row;
-                            let mut out = Vec::new();
-                            for batch in reader {
-                                let batch = batch.map_err(|e| fail(row, &e))?;
-                                let rows = batch.num_rows();
-                                let ints = ints.read(rows).map_err(|e| fail(row, &e))?;
-                                let batch = ReadBatch { batch, ints };
-                                let made = each(row, &batch);
-                                out.push((row, batch, made));
-                                row += rows;
-                            }
-                            Ok(out)
-                        })
+                        let mut row = first_row;
+                        let mut out = Vec::new();
+                        for batch in reader {
+                            let batch = batch.map_err(|e| fail(row, &e))?;
+                            let rows = batch.num_rows();
+                            let ints = ints.read(rows).map_err(|e| fail(row, &e))?;
+                            let batch = ReadBatch { batch, ints };
+                            let made = each(row, &batch);
+                            out.push((batch, made));
+                            row += rows;
+                        }
+                        Ok(out)
                     })
-                    .collect();
-                for group in read {
-                    window.extend(group?);
-                }
-            }
+                },
+                accept_all,
+            ),
         }
-        Ok(window)
     }
 }
 

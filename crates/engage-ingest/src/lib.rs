@@ -10,6 +10,7 @@ mod fault;
 mod files;
 mod headers;
 mod ids;
+mod in_order;
 mod layout;
 mod read;
 mod sheet;

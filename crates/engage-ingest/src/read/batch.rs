@@ -21,20 +21,18 @@ use crate::headers::HeaderIndex;
 use crate::values::{normalized, option_cell};
 use crate::IngestError;
 
-/// Batches (Parquet: row groups) decoded together, at least one per thread: enough to keep
-/// every core busy, few enough to keep memory flat (two windows are held at once).
-const WINDOW: usize = 2;
+/// Batches (Parquet: row groups) held per thread between reading and accepting: one being
+/// decoded and one waiting its turn, so a thread never waits for the accepting of another;
+/// the memory they take is that of the former two windows of two on two cores.
+const AHEAD_PER_THREAD: usize = 2;
 
 /// Ids whose slots in the set of ids seen are loaded together before they are looked up
 /// (`SeenIds::warm`): enough loads to overlap their cache misses, few enough that the slots
 /// stay in L2 until used.
 const WARM_IDS: usize = 2048;
 
-/// Batches read, with their first rows, and decoded.
-type Window = Vec<(usize, ReadBatch, Decoded)>;
-
 /// What accepting rows changes, taken out of the [`RowReader`] while the column-wise loop
-/// runs, so that the reader's rules can be shared with the threads decoding the next window.
+/// runs, so that the reader's rules can be shared with the threads decoding the next batches.
 struct Accepting {
     seen_ids: crate::ids::SeenIds,
     segments: Vec<crate::layout::SegmentBuilder>,
@@ -350,7 +348,7 @@ impl RowReader<'_> {
         ctx: &FileContext<'_>,
         account: &mut FileAccount,
     ) -> Result<(), IngestError> {
-        let mut batches = ColumnarBatches::open(
+        let batches = ColumnarBatches::open(
             ctx.path,
             ctx.format,
             &ctx.cols.used(),
@@ -364,26 +362,16 @@ impl RowReader<'_> {
             column_of: &column_of,
             int_of: &int_of,
         };
-        let window_size = WINDOW.max(rayon::current_num_threads());
         // Decoding needs only the reader's rules, accepting only its state: with the state
-        // taken out, a window is accepted (in file order, on one thread) while the next one is
-        // read and decoded on the other threads.
+        // taken out, batches are accepted in file order (one thread at a time) while the
+        // next ones are read and decoded on the other threads.
         let mut state = Accepting::take_from(self);
         let this = &*self;
         let decode = |first_row: usize, batch: &ReadBatch| this.decode(ctx, &at, first_row, batch);
-        let read_next = |batches: &mut ColumnarBatches| -> Result<Option<Window>, IngestError> {
-            let window = batches.next_window(window_size, &decode)?;
-            Ok((!window.is_empty()).then_some(window))
-        };
-        let mut outcome = read_next(&mut batches);
-        while let Ok(Some(window)) = outcome {
-            let accept = || {
-                for (_, batch, d) in window {
-                    state.accept(this, ctx, d, &batch, &column_of, account);
-                }
-            };
-            outcome = rayon::join(accept, || read_next(&mut batches)).1;
-        }
+        let ahead = AHEAD_PER_THREAD * rayon::current_num_threads().max(1);
+        let outcome = batches.for_each_in_order(ahead, &decode, &mut |batch, d| {
+            state.accept(this, ctx, d, &batch, &column_of, account);
+        });
         state.put_back(self);
         outcome?;
         // Rejected rows keep every column of the file, also those not read above.
