@@ -172,13 +172,13 @@ impl Accepting {
                 None => {
                     let mut memo: Vec<Option<u32>> = vec![None; values.len()];
                     let builder = &mut self.segments[s];
-                    let codes: Vec<u32> = accepted()
-                        .map(|r| {
-                            let k = keys[r] as usize;
-                            *memo[k].get_or_insert_with(|| builder.code(&values[k], None))
-                        })
-                        .collect();
-                    builder.column.codes.extend(codes);
+                    // Appended in place: naming a new level does not touch the codes.
+                    let mut codes = std::mem::take(&mut builder.column.codes);
+                    codes.extend(accepted().map(|r| {
+                        let k = keys[r] as usize;
+                        *memo[k].get_or_insert_with(|| builder.code(&values[k], None))
+                    }));
+                    builder.column.codes = codes;
                 }
                 Some(p) => {
                     let (parent, child) = super::pair_mut(&mut self.segments, p, s);
@@ -187,24 +187,22 @@ impl Accepting {
                     // sits under one parent, so the map is seldom consulted.
                     let mut last: Vec<Option<(u32, u32)>> = vec![None; values.len()];
                     let mut memo: HashMap<(u32, u32), u32> = HashMap::new();
-                    let codes: Vec<u32> = accepted()
-                        .enumerate()
-                        .map(|(i, r)| {
-                            let pc = parent.column.codes[start + i];
-                            let k = keys[r];
-                            match last[k as usize] {
-                                Some((p, code)) if p == pc => code,
-                                _ => {
-                                    let code = *memo.entry((pc, k)).or_insert_with(|| {
-                                        child.code(&values[k as usize], Some((pc, parent.key(pc))))
-                                    });
-                                    last[k as usize] = Some((pc, code));
-                                    code
-                                }
+                    let mut codes = std::mem::take(&mut child.column.codes);
+                    codes.extend(accepted().enumerate().map(|(i, r)| {
+                        let pc = parent.column.codes[start + i];
+                        let k = keys[r];
+                        match last[k as usize] {
+                            Some((p, code)) if p == pc => code,
+                            _ => {
+                                let code = *memo.entry((pc, k)).or_insert_with(|| {
+                                    child.code(&values[k as usize], Some((pc, parent.key(pc))))
+                                });
+                                last[k as usize] = Some((pc, code));
+                                code
                             }
-                        })
-                        .collect();
-                    child.column.codes.extend(codes);
+                        }
+                    }));
+                    child.column.codes = codes;
                 }
             }
         }
