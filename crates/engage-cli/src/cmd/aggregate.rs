@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::exit::{Outcome, OK, PROBLEMS};
-use crate::inputs::{aggregate_on_threads, data_paths, load_survey, print_accounting, provenance};
+use crate::inputs::{
+    aggregate_on_threads, data_paths, load_survey, on_threads, print_accounting, provenance,
+};
 
 /// Metadata key of the shard's provenance (JSON) inside a partials file.
 pub const PROVENANCE_KEY: &str = "engage.provenance";
@@ -30,7 +32,7 @@ pub struct Args {
     /// Where rejected rows go. Default: beside the partials file, `NAME.rejects.csv`.
     #[arg(long)]
     rejects: Option<PathBuf>,
-    /// Worker threads for aggregation (default: all cores).
+    /// Worker threads for reading and aggregation (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
 }
@@ -41,7 +43,9 @@ pub fn run(args: Args) -> Outcome {
     let rejects = args
         .rejects
         .unwrap_or_else(|| args.partial.with_extension("rejects.csv"));
-    let ingested = engage_ingest::read_responses(&survey, &data)?;
+    let ingested = on_threads(args.threads, || {
+        engage_ingest::read_responses(&survey, &data)
+    })??;
     print_accounting(&ingested, 10);
     if !ingested.rejected.is_empty() {
         engage_export::write_rejects(&ingested.rejected, &rejects)?;

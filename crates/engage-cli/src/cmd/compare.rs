@@ -28,7 +28,7 @@ pub struct Args {
     out: PathBuf,
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
-    /// Worker threads for aggregation (default: all cores).
+    /// Worker threads for reading and aggregation (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Also compare the same respondents, linked by the definitions' respondent_id column:
@@ -64,7 +64,7 @@ pub fn wave(
 ) -> anyhow::Result<Wave> {
     let survey = load_survey(path, false)?;
     let data = data_paths(&survey, data);
-    let ingested = engage_ingest::read_responses(&survey, &data)?;
+    let ingested = on_threads(threads, || engage_ingest::read_responses(&survey, &data))??;
     print_accounting(&ingested, 3);
     wave_from(survey, &ingested, threads, keep_rows)
 }

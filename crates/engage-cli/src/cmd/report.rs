@@ -73,7 +73,7 @@ pub struct Args {
     /// Where rejected rows go (raw answers: never inside --out). Default: OUT-private/rejects.csv.
     #[arg(long)]
     rejects: Option<PathBuf>,
-    /// Worker threads for aggregation (default: all cores).
+    /// Worker threads for reading and aggregation (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Anonymity protection. Anything but `full` exposes small groups: for internal checks
@@ -159,7 +159,9 @@ pub fn run(args: Args) -> Outcome {
     let plan = plan(args)?;
     let mut ingested = {
         let _step = crate::ui::step("reading the responses");
-        engage_ingest::read_responses(&plan.survey, &plan.data)?
+        on_threads(plan.threads, || {
+            engage_ingest::read_responses(&plan.survey, &plan.data)
+        })??
     };
     // A report links no respondents across waves (`compare --paired` does), so the id
     // fingerprints (16 bytes a row, 160 MB at ten million) are freed before the analysis.
