@@ -2,8 +2,14 @@
 //! picks as bitsets. Built once by ingest; aggregation only reads it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use engage_model::Survey;
+use rayon::prelude::*;
+
+/// Rows per parallel task when a whole column is rewritten after reading: large enough that
+/// the tasks cost nothing, small enough to spread over every core.
+const PARALLEL_ROWS: usize = 64 * 1024;
 
 /// Dictionary code of a missing segment value (未回答): a group of its own in every cut.
 pub const MISSING_SEGMENT: u32 = 0;
@@ -147,9 +153,11 @@ impl SegmentBuilder {
                 .map(|p| parent_map.map_or(p, |m| m[p as usize]));
             new_levels.push(level);
         }
-        for c in self.column.codes.iter_mut() {
-            *c = remap[*c as usize];
-        }
+        // In parallel: ten million rows of every segment, between reading and the pass.
+        self.column
+            .codes
+            .par_chunks_mut(PARALLEL_ROWS)
+            .for_each(|codes| codes.iter_mut().for_each(|c| *c = remap[*c as usize]));
         self.column.levels = new_levels;
         self.lookup.clear();
         remap
@@ -170,9 +178,23 @@ pub fn cross_column(a: &SegmentColumn, b: &SegmentColumn) -> SegmentColumn {
     let pair_of = |(&ca, &cb): (&u32, &u32)| u64::from(ca) * width + u64::from(cb);
     let rows = || a.codes.iter().zip(&b.codes).map(pair_of);
     let pairs: Vec<u64> = if possible <= DENSE_CROSS_LIMIT {
-        let mut seen = vec![false; possible as usize];
-        rows().for_each(|p| seen[p as usize] = true);
-        (0..possible).filter(|&p| seen[p as usize]).collect()
+        // Marked from every thread; a pair already marked is only read, so the few cache
+        // lines of a small cross are not written back and forth between cores.
+        let seen: Vec<AtomicBool> = (0..possible).map(|_| AtomicBool::new(false)).collect();
+        a.codes
+            .par_chunks(PARALLEL_ROWS)
+            .zip(b.codes.par_chunks(PARALLEL_ROWS))
+            .for_each(|(a, b)| {
+                for p in a.iter().zip(b).map(pair_of) {
+                    let mark = &seen[p as usize];
+                    if !mark.load(Ordering::Relaxed) {
+                        mark.store(true, Ordering::Relaxed);
+                    }
+                }
+            });
+        (0..possible)
+            .filter(|&p| seen[p as usize].load(Ordering::Relaxed))
+            .collect()
     } else {
         let mut distinct: Vec<u64> = rows()
             .collect::<std::collections::HashSet<u64>>()
@@ -201,10 +223,105 @@ pub fn cross_column(a: &SegmentColumn, b: &SegmentColumn) -> SegmentColumn {
         for &(pair, code) in &codes {
             dense[pair as usize] = code;
         }
-        rows().map(|p| dense[p as usize]).collect()
+        a.codes
+            .par_iter()
+            .zip(&b.codes)
+            .with_min_len(PARALLEL_ROWS)
+            .map(|pair| dense[pair_of(pair) as usize])
+            .collect()
     } else {
         let lookup: HashMap<u64, u32> = codes.into_iter().collect();
         rows().map(|p| lookup[&p]).collect()
     };
     column
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(levels: usize, codes: Vec<u32>) -> SegmentColumn {
+        let mut column = SegmentColumn::new();
+        for l in 1..levels {
+            column.levels.push(SegmentLevel {
+                key: format!("k{l}"),
+                value: format!("v{l}"),
+                parent: None,
+                across: None,
+            });
+        }
+        column.codes = codes;
+        column
+    }
+
+    /// Codes drawn from a small linear congruential generator, some of them missing (0), and
+    /// some levels never used, so that the cross has pairs that do not occur.
+    fn codes(rows: usize, levels: u32, seed: u64) -> Vec<u32> {
+        let mut x = seed;
+        (0..rows)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let c = ((x >> 33) % u64::from(levels + 2)) as u32;
+                if c >= levels {
+                    0
+                } else {
+                    c / 2 * 2
+                }
+            })
+            .collect()
+    }
+
+    /// The cross worked row by row: the distinct pairs in the first segment's order, then
+    /// the second's, numbered from 1 (the pair of two missing values is 0).
+    fn cross_by_rows(a: &SegmentColumn, b: &SegmentColumn) -> (Vec<(u32, u32)>, Vec<u32>) {
+        let mut pairs: Vec<(u32, u32)> = a
+            .codes
+            .iter()
+            .copied()
+            .zip(b.codes.iter().copied())
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs.retain(|&p| p != (0, 0));
+        let code = |p: (u32, u32)| {
+            if p == (0, 0) {
+                0
+            } else {
+                pairs.binary_search(&p).unwrap() as u32 + 1
+            }
+        };
+        let codes = a
+            .codes
+            .iter()
+            .zip(&b.codes)
+            .map(|(&x, &y)| code((x, y)))
+            .collect();
+        (pairs, codes)
+    }
+
+    #[test]
+    fn a_cross_numbers_the_pairs_that_occur_in_order_on_every_path() {
+        // Rows over several parallel tasks; a dense table of pairs, then one too large for it
+        // (3,000 × 2,000 possible pairs) that looks them up in a map.
+        for (rows, la, lb) in [(10, 4, 3), (200_003, 27, 6), (150_000, 3_000, 2_000)] {
+            let a = column(la, codes(rows, la as u32, 1));
+            let b = column(lb, codes(rows, lb as u32, 2));
+            let cross = cross_column(&a, &b);
+            let (pairs, expected) = cross_by_rows(&a, &b);
+            assert_eq!(cross.codes, expected, "{rows} rows, {la} × {lb}");
+            assert_eq!(cross.levels.len(), pairs.len() + 1);
+            for (level, &(x, y)) in cross.levels[1..].iter().zip(&pairs) {
+                assert_eq!((level.parent, level.across), (Some(x), Some(y)));
+                assert_eq!(
+                    level.key,
+                    format!(
+                        "{} × {}",
+                        a.levels[x as usize].key, b.levels[y as usize].key
+                    )
+                );
+            }
+        }
+    }
 }
