@@ -799,8 +799,9 @@ impl ColumnarBatches {
 
     /// Every batch in file order: `each` runs on any thread as soon as the batch is read
     /// (for a Parquet row group, in the task that decoded it), and `accept` gets each batch
-    /// with what `each` made of it, one call at a time, in file order (see [`crate::in_order`]). At most `ahead` row groups (Arrow
-    /// IPC: batches) are held between reading and accepting.
+    /// with what `each` made of it, one call at a time, in file order (see
+    /// [`crate::in_order`]). At most `ahead` row groups (Arrow IPC: batches) are held
+    /// between reading and accepting.
     pub fn for_each_in_order<R: Send>(
         self,
         ahead: usize,

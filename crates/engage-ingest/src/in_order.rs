@@ -7,7 +7,9 @@
 //! ten million rows); here a thread that finishes a unit accepts whatever is next in order,
 //! or decodes the next unit, so neither core waits while there is work.
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// What the workers share: the unit source, the decoded units awaiting their turn, and who
@@ -23,6 +25,9 @@ struct State<S, R, E> {
     accepting: bool,
     /// The failure of the earliest unit that failed.
     error: Option<(usize, E)>,
+    /// A panic in `next_unit`, `decode` or `accept`, raised again once every worker has
+    /// stopped: a worker waiting for the one that panicked would otherwise wait for ever.
+    panic: Option<Box<dyn Any + Send>>,
 }
 
 impl<S, R, E> State<S, R, E> {
@@ -58,6 +63,7 @@ where
         accepted: 0,
         accepting: false,
         error: None,
+        panic: None,
     });
     let changed = Condvar::new();
     let accept = Mutex::new(accept);
@@ -66,7 +72,7 @@ where
     let work = || {
         let mut st: MutexGuard<'_, State<_, R, E>> = lock();
         loop {
-            if st.error.is_some() {
+            if st.error.is_some() || st.panic.is_some() {
                 return;
             }
             // Accepting first: it is the sequential part, and it frees a unit's memory.
@@ -75,33 +81,45 @@ where
                 if let Some(made) = st.decoded.remove(&next) {
                     st.accepting = true;
                     drop(st);
-                    (accept.lock().expect("accepting does not panic"))(made);
+                    let accepted = catch_unwind(AssertUnwindSafe(|| {
+                        let mut accept_one = accept.lock().expect("one worker accepts at a time");
+                        accept_one(made)
+                    }));
                     st = lock();
-                    st.accepted += 1;
                     st.accepting = false;
+                    match accepted {
+                        Ok(()) => st.accepted += 1,
+                        Err(panic) => st.panic = Some(panic),
+                    }
                     changed.notify_all();
                     continue;
                 }
             }
             if !st.exhausted && st.claimed - st.accepted < ahead {
                 let index = st.claimed;
-                match (st.next_unit)() {
-                    Ok(Some(unit)) => {
+                let next = catch_unwind(AssertUnwindSafe(|| (st.next_unit)()));
+                match next {
+                    Ok(Ok(Some(unit))) => {
                         st.claimed += 1;
                         drop(st);
-                        let made = decode(unit);
+                        let made = catch_unwind(AssertUnwindSafe(|| decode(unit)));
                         st = lock();
                         match made {
-                            Ok(made) => {
+                            Ok(Ok(made)) => {
                                 st.decoded.insert(index, made);
                             }
-                            Err(e) => st.fail(index, e),
+                            Ok(Err(e)) => st.fail(index, e),
+                            Err(panic) => st.panic = Some(panic),
                         }
                     }
-                    Ok(None) => st.exhausted = true,
-                    Err(e) => {
+                    Ok(Ok(None)) => st.exhausted = true,
+                    Ok(Err(e)) => {
                         st.exhausted = true;
                         st.fail(index, e);
+                    }
+                    Err(panic) => {
+                        st.exhausted = true;
+                        st.panic = Some(panic);
                     }
                 }
                 changed.notify_all();
@@ -124,7 +142,12 @@ where
             scope.spawn(|_| work());
         }
     });
-    let st = state.into_inner().expect("no worker panicked");
+    let st = state
+        .into_inner()
+        .expect("no worker panics holding the state");
+    if let Some(panic) = st.panic {
+        resume_unwind(panic);
+    }
     match st.error {
         Some((_, e)) => Err(e),
         None => {
@@ -218,6 +241,49 @@ mod tests {
             assert!(seen.len() <= 9, "{} accepted", seen.len());
             let expected: Vec<usize> = (0..seen.len()).map(|u| u * u).collect();
             assert_eq!(seen, expected);
+        }
+    }
+
+    #[test]
+    fn a_panic_anywhere_is_raised_again_not_waited_on() {
+        // Before, a worker waiting for room (ahead reached) waited for ever on the one that
+        // had panicked; run in a thread so that a hang fails the test instead of stalling it.
+        for at in ["source", "decode", "accept"] {
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut next = 0;
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    pool(2).install(|| {
+                        decode_in_order(
+                            2,
+                            || {
+                                next += 1;
+                                if at == "source" && next == 6 {
+                                    panic!("reading unit 5");
+                                }
+                                Ok::<_, String>((next <= 40).then_some(next - 1))
+                            },
+                            |unit: usize| {
+                                if at == "decode" && unit == 5 {
+                                    panic!("decoding unit 5");
+                                }
+                                std::thread::sleep(std::time::Duration::from_micros(300));
+                                Ok(unit)
+                            },
+                            |unit: usize| {
+                                if at == "accept" && unit == 5 {
+                                    panic!("accepting unit 5");
+                                }
+                            },
+                        )
+                    })
+                }));
+                done.send(outcome.is_err()).unwrap();
+            });
+            let panicked = finished
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("the reading stops instead of hanging");
+            assert!(panicked, "the panic in {at} reaches the caller");
         }
     }
 
