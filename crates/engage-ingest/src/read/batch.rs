@@ -366,7 +366,7 @@ impl RowReader<'_> {
         let mut state = Accepting::take_from(self);
         let this = &*self;
         let decode = |first_row: usize, batch: &ReadBatch| this.decode(ctx, &at, first_row, batch);
-        let ahead = AHEAD_PER_THREAD * rayon::current_num_threads().max(1);
+        let ahead = AHEAD_PER_THREAD * rayon::current_num_threads();
         let outcome = batches.for_each_in_order(ahead, &decode, &mut |batch, d| {
             state.accept(this, ctx, d, &batch, &column_of, account);
         });
