@@ -120,12 +120,17 @@ pub fn bootstrap_relative_weights(
     let n = rows.len() / width;
     check_bootstrap(n, width, level)?;
     // Centred on the column means: the cross-products stay small, so no precision is lost.
-    let means = column_means(n, width, rows.chunks(width).map(|row| row.iter().copied()));
-    for row in rows.chunks_mut(width) {
-        for (x, mean) in row.iter_mut().zip(&means) {
-            *x -= mean;
-        }
-    }
+    let means = column_means(n, width, &|r: usize, out: &mut [f64]| {
+        out.copy_from_slice(&rows[r * width..(r + 1) * width]);
+    });
+    rows.par_chunks_mut(width * PREPARE_TASK_ROWS)
+        .for_each(|chunk| {
+            for row in chunk.chunks_mut(width) {
+                for (x, mean) in row.iter_mut().zip(&means) {
+                    *x -= mean;
+                }
+            }
+        });
     let row = |r: usize, out: &mut [f64]| out.copy_from_slice(&rows[r * width..(r + 1) * width]);
     bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
 }
@@ -175,23 +180,18 @@ pub fn bootstrap_relative_weights_scaled(
                 .collect()
         });
     let means = match &quotients {
-        Some(quotients) => {
-            let floats = rows.chunks(width).map(|row| {
-                row.iter()
-                    .zip(quotients)
-                    .zip(&lo)
-                    .map(|((&x, q), &lo)| q[(x - lo) as usize])
-            });
-            column_means(n, width, floats)
-        }
-        None => {
-            let floats = rows.chunks(width).map(|row| {
-                row.iter()
-                    .zip(scales)
-                    .map(|(&x, scale)| f64::from(x) / scale)
-            });
-            column_means(n, width, floats)
-        }
+        Some(quotients) => column_means(n, width, &|r: usize, out: &mut [f64]| {
+            let values = &rows[r * width..(r + 1) * width];
+            for ((x, &v), (q, &lo)) in out.iter_mut().zip(values).zip(quotients.iter().zip(&lo)) {
+                *x = q[(v - lo) as usize];
+            }
+        }),
+        None => column_means(n, width, &|r: usize, out: &mut [f64]| {
+            let values = &rows[r * width..(r + 1) * width];
+            for ((x, &v), scale) in out.iter_mut().zip(values).zip(scales) {
+                *x = f64::from(v) / scale;
+            }
+        }),
     };
     // The centred floats by the same tables: each quotient minus its column's mean.
     let tables: Option<Vec<(i32, Vec<f64>)>> = quotients.map(|quotients| {
@@ -241,16 +241,29 @@ pub fn bootstrap_relative_weights_scaled(
     bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
 }
 
-/// Each column's mean, its values added in row order (the order of `Iterator::sum` down the
-/// column), in one pass over the rows instead of one per column.
-fn column_means<Row: Iterator<Item = f64>>(
-    n: usize,
-    width: usize,
-    rows: impl Iterator<Item = Row>,
-) -> Vec<f64> {
+/// Each column's mean. The rows are added in order within tasks of [`PREPARE_TASK_ROWS`]
+/// and the tasks' sums then in task order: the same floats on any number of threads, in
+/// parallel (one running total took a fifth of a ten-million-row bootstrap), and closer to
+/// the exact sum than one running total.
+fn column_means<Row: Fn(usize, &mut [f64]) + Sync>(n: usize, width: usize, row: &Row) -> Vec<f64> {
+    let tasks: Vec<Vec<f64>> = (0..n.div_ceil(PREPARE_TASK_ROWS))
+        .into_par_iter()
+        .map(|task| {
+            let mut sums = vec![-0.0; width];
+            let mut values = vec![0.0; width];
+            let start = task * PREPARE_TASK_ROWS;
+            for r in start..(start + PREPARE_TASK_ROWS).min(n) {
+                row(r, &mut values);
+                for (sum, x) in sums.iter_mut().zip(&values) {
+                    *sum += x;
+                }
+            }
+            sums
+        })
+        .collect();
     let mut sums = vec![-0.0; width];
-    for row in rows {
-        for (sum, x) in sums.iter_mut().zip(row) {
+    for task in tasks {
+        for (sum, x) in sums.iter_mut().zip(task) {
             *sum += x;
         }
     }
