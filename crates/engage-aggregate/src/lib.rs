@@ -8,6 +8,7 @@
 
 mod cells;
 mod counters;
+mod driver_rows;
 mod kernels;
 mod moments;
 mod partials;
@@ -17,13 +18,14 @@ mod shard;
 mod values;
 
 pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};
+pub use driver_rows::{driver_rows, DriverRows, DriverValues};
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};
 pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,
     Partials, ScoreVariables,
 };
 pub use pass::{
-    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, driver_rows, kpi_values,
-    respondent_values, DriverRows, DriverValues, RespondentValues,
+    aggregate, aggregate_chunked, aggregate_rows, aggregate_sequential, kpi_values,
+    respondent_values, RespondentValues,
 };
 pub use shard::{merge_shards, read_partials, write_partials, Shard, ShardError, PARTIALS_FORMAT};

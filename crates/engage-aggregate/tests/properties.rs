@@ -553,18 +553,29 @@ fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
         .collect();
     assert!(expected.len() > 100_000);
     assert_eq!(got.scales, vec![1.0, 6.0]);
-    assert_eq!(got.values, engage_aggregate::DriverValues::Scaled(expected));
+    // Answer scores take few values, so the rows come as byte codes into each column's
+    // possible values: the KPI's 1..=5, the dimension's sums 2..=15 times 6 / answered.
+    let engage_aggregate::DriverValues::Coded { levels, .. } = &got.values else {
+        panic!("a three-item dimension's rows must be byte codes");
+    };
+    assert_eq!(levels[0], vec![1, 2, 3, 4, 5]);
+    let mut dimension: Vec<i64> = (2..=3)
+        .flat_map(|answered| (answered..=5 * answered).map(move |sum| sum * 6 / answered))
+        .collect();
+    dimension.sort_unstable();
+    dimension.dedup();
+    assert_eq!(levels[1], dimension);
+    let expected: Vec<i64> = expected.into_iter().map(i64::from).collect();
+    assert_eq!(got.scaled_integers(), Some(expected));
 }
 
-/// A dimension of 24 items has scaled scores beyond `i32` (lcm(1..=24) ≈ 5.4e9), so its
-/// driver rows are floats, already divided: each is the mean of the answered items (12 of 24
-/// needed), worked out here.
-#[test]
-fn driver_rows_beyond_i32_are_the_scores_as_floats() {
+/// A survey of one dimension of `items` items (half of them needed for a score) and a mean
+/// KPI of its first item, with rows of codes 0..=5 (0: no answer) in a fixed pattern.
+fn one_dimension(items: u32) -> (Survey, ResponseTable, Vec<Vec<u8>>) {
     let mut definition = String::from(
         "[survey]\nid = \"t\"\nja = \"t\"\nen = \"t\"\n[wave]\nyear = 2023\nlabel = \"R5\"\n[data]\nfile = \"x.csv\"\n[[dimensions]]\nid = \"d\"\nja = \"d\"\nen = \"d\"\n",
     );
-    for i in 0..24 {
+    for i in 0..items {
         definition += &format!(
             "[[items]]\nid = \"i{i}\"\ncolumn = \"I{i}\"\nja = \"i\"\nen = \"i\"\ndimension = \"d\"\n"
         );
@@ -572,11 +583,11 @@ fn driver_rows_beyond_i32_are_the_scores_as_floats() {
     definition += "[[kpis]]\nid = \"k\"\nja = \"k\"\nen = \"k\"\nkind = \"mean\"\nitem = \"i0\"\n";
     let survey = Survey::from_toml(&definition, Path::new("t.toml")).unwrap();
     let rows: Vec<Vec<u8>> = (0..3_000u32)
-        .map(|r| (0..24u32).map(|i| ((r * 7 + i * 3) % 6) as u8).collect())
+        .map(|r| (0..items).map(|i| ((r * 7 + i * 3) % 6) as u8).collect())
         .collect();
     let table = ResponseTable {
         n_rows: rows.len(),
-        items: (0..24)
+        items: (0..items as usize)
             .map(|i| rows.iter().map(|r| r[i]).collect())
             .collect(),
         segments: Vec::new(),
@@ -584,16 +595,20 @@ fn driver_rows_beyond_i32_are_the_scores_as_floats() {
         respondent_ids: Vec::new(),
         comments: Vec::new(),
     };
-    let got = driver_rows(&survey, &table, 0, &[0, 1]);
-    let expected: Vec<f64> = rows
-        .iter()
+    (survey, table, rows)
+}
+
+/// Each row's (dimension score, KPI) with both present, worked out here: the mean of the
+/// answered items (half of them needed), and the first item.
+fn scores_by_hand(rows: &[Vec<u8>]) -> Vec<f64> {
+    rows.iter()
         .filter_map(|r| {
             let answered: Vec<f64> = r
                 .iter()
                 .filter(|&&x| x != 0)
                 .map(|&x| f64::from(x))
                 .collect();
-            (r[0] != 0 && answered.len() >= 12).then(|| {
+            (r[0] != 0 && answered.len() >= r.len() / 2).then(|| {
                 [
                     answered.iter().sum::<f64>() / answered.len() as f64,
                     f64::from(r[0]),
@@ -601,7 +616,16 @@ fn driver_rows_beyond_i32_are_the_scores_as_floats() {
             })
         })
         .flatten()
-        .collect();
+        .collect()
+}
+
+/// A dimension of 24 items has scaled scores beyond `i32` (lcm(1..=24) ≈ 5.4e9), so its
+/// driver rows are floats, already divided.
+#[test]
+fn driver_rows_beyond_i32_are_the_scores_as_floats() {
+    let (survey, table, rows) = one_dimension(24);
+    let got = driver_rows(&survey, &table, 0, &[0, 1]);
+    let expected = scores_by_hand(&rows);
     assert!(expected.len() > 1_000);
     let engage_aggregate::DriverValues::Floats(floats) = got.values else {
         panic!("rows beyond i32 must be floats");
@@ -609,5 +633,25 @@ fn driver_rows_beyond_i32_are_the_scores_as_floats() {
     assert_eq!(floats.len(), expected.len());
     for (a, b) in floats.iter().zip(&expected) {
         assert!((a - b).abs() < 1e-12, "{a} against {b}");
+    }
+}
+
+/// A dimension of 12 items can score more than 256 values (means with denominators 6 to 12),
+/// too many for byte codes: its rows are the scaled integers (scale lcm(6..=12) = 27,720).
+#[test]
+fn driver_rows_of_many_possible_scores_are_scaled_integers() {
+    let (survey, table, rows) = one_dimension(12);
+    let got = driver_rows(&survey, &table, 0, &[0, 1]);
+    let expected = scores_by_hand(&rows);
+    assert!(expected.len() > 1_000);
+    let engage_aggregate::DriverValues::Scaled(values) = &got.values else {
+        panic!("scores of more than 256 values must be scaled integers");
+    };
+    assert_eq!(values.len(), expected.len());
+    for ((&v, scale), b) in values.iter().zip(got.scales.iter().cycle()).zip(&expected) {
+        assert!(
+            (f64::from(v) / scale - b).abs() < 1e-12,
+            "{v} / {scale} against {b}"
+        );
     }
 }

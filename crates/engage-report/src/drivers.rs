@@ -6,8 +6,9 @@
 use engage_aggregate::{pair_index, DriverRows, DriverValues, GroupPartial, ScoreVariables};
 use engage_model::Survey;
 use engage_stats::{
-    bootstrap_relative_weights, bootstrap_relative_weights_scaled, correlation_from_covariance,
-    fisher_interval, relative_weights, CONFIDENCE,
+    bootstrap_relative_weights, bootstrap_relative_weights_coded,
+    bootstrap_relative_weights_scaled, correlation_from_covariance, fisher_interval,
+    relative_weights, CONFIDENCE,
 };
 
 use crate::model::{BootstrapInfo, DimensionFigure, DriverFigure, KpiDrivers, Quadrant, Report};
@@ -151,6 +152,21 @@ pub fn add_bootstrap_intervals(
         let source = rows_of(k, &keep);
         let respondents = source.len();
         let boot = match source.values {
+            DriverValues::Coded { codes, levels } => {
+                let tables: Vec<Vec<f64>> = levels
+                    .iter()
+                    .zip(&source.scales)
+                    .map(|(levels, scale)| levels.iter().map(|&v| v as f64 / scale).collect())
+                    .collect();
+                bootstrap_relative_weights_coded(
+                    &codes,
+                    &tables,
+                    settings.resamples,
+                    settings.seed,
+                    CONFIDENCE,
+                    settings.bootstrap_rows,
+                )
+            }
             DriverValues::Scaled(values) => bootstrap_relative_weights_scaled(
                 &values,
                 &source.scales,

@@ -24,4 +24,10 @@ pub enum StatsError {
     },
     #[error("raking margin {margin}: category {category} has a target but no respondents")]
     EmptyCategory { margin: usize, category: usize },
+    #[error("column {column} has code {code}, beyond its table of {values} values")]
+    CodeBeyondTable {
+        column: usize,
+        code: u8,
+        values: usize,
+    },
 }
