@@ -10,6 +10,8 @@ use engage_model::Survey;
 use rayon::prelude::*;
 
 use crate::partials::ScoreVariables;
+use crate::plan::Plan;
+use crate::value_codes::ValueCodes;
 use crate::values::ValueBlock;
 
 /// One variable over the respondents of a cell who have it: count, sum and sum of squares of
@@ -88,8 +90,13 @@ pub enum CellError {
     TooManyCells(Vec<usize>),
 }
 
-/// Rows per task: enough to keep the per-task cell maps few.
+/// Rows per task: enough to keep the per-task cell maps few (and below `u32::MAX`, so that
+/// a task's counters cannot overflow).
 const CHUNK_ROWS: usize = 1 << 18;
+
+/// Up to this many combinations of groups, a task finds a row's cell in a table (256 KB)
+/// instead of hashing its key.
+const DENSE_CELLS: u64 = 1 << 16;
 
 /// The cells of `segments` and every variable's moments in each, in one parallel pass over
 /// the compact layout. Integer sums, so the split of the rows changes nothing.
@@ -125,13 +132,17 @@ pub fn cell_moments(
         .map(|&variable| v.scales[variable] as f64)
         .chain(table.items.iter().map(|_| 1.0))
         .collect();
-    let width = scales.len();
+    let plan = Plan::new(survey, table);
+    let layout = CounterLayout::new(&plan, survey.points(), &scored, table.items.len());
+    // Cells found by a table when the combinations are few, else by hashing.
+    let combinations = radix.iter().map(|&r| r.max(1)).product::<u64>();
+    let dense = (combinations <= DENSE_CELLS).then_some(combinations as usize);
     let starts: Vec<usize> = (0..table.n_rows).step_by(CHUNK_ROWS).collect();
     let mut tally = starts
         .into_par_iter()
         .map(|start| {
             let mut block = ValueBlock::new(survey, table);
-            let mut tally = Tally::default();
+            let mut counts = TaskCounts::new(&layout, dense);
             let mut slots = Vec::new();
             let rows = start..(start + CHUNK_ROWS).min(table.n_rows);
             block.for_each_block(table, rows, |block, first| {
@@ -142,30 +153,15 @@ pub fn cell_moments(
                     let key = key_of(row);
                     let slot = match last {
                         Some((k, slot)) if k == key => slot,
-                        _ => tally.slot(key, width),
+                        _ => counts.slot(key),
                     };
                     last = Some((key, slot));
                     slots.push(slot);
-                    tally.cells[slot].respondents += 1;
+                    counts.respondents[slot] += 1;
                 }
-                for (m, &variable) in scored.iter().enumerate() {
-                    let values = block.values(variable).iter().zip(block.present(variable));
-                    for ((&x, &present), &slot) in values.zip(&slots) {
-                        if present {
-                            tally.cells[slot].moments[m].add(i128::from(x));
-                        }
-                    }
-                }
-                for i in 0..table.items.len() {
-                    let m = scored.len() + i;
-                    for (&x, &slot) in block.flipped(i).iter().zip(&slots) {
-                        if x != 0 {
-                            tally.cells[slot].moments[m].add(i128::from(x));
-                        }
-                    }
-                }
+                counts.add_block(block, &scored, &slots);
             });
-            tally
+            counts.into_tally(&layout)
         })
         .reduce(Tally::default, Tally::merge);
     let mut cells: Vec<(u64, Cell)> = tally
@@ -239,5 +235,182 @@ impl Tally {
             }
         }
         self
+    }
+}
+
+/// How a cell's variables are counted. A variable with few possible values (every item, and
+/// the scores of dimensions of up to ten five-point items) gets one counter per value, and
+/// its moments are worked out from the counts at the end of a task: one `u32` increment a
+/// row instead of a count, a sum and a sum of squares in `i128`. Other scores keep the sums.
+struct CounterLayout {
+    /// Per scored variable (KPIs, then dimensions): its codes and where its counters start
+    /// (counter 0 of a variable: rows without it), or `None` with its index among the sums.
+    scored: Vec<Counted>,
+    /// Where each item's counters start: one per flipped code, 0 (no answer) included.
+    items: Vec<usize>,
+    item_codes: usize,
+    /// Counters and sums per cell.
+    counters: usize,
+    sums: usize,
+}
+
+enum Counted {
+    Codes { codes: ValueCodes, first: usize },
+    Sums(usize),
+}
+
+impl CounterLayout {
+    fn new(plan: &Plan, points: u8, scored: &[usize], items: usize) -> CounterLayout {
+        let (mut counters, mut sums) = (0, 0);
+        let scored = scored
+            .iter()
+            .map(|&variable| match ValueCodes::of(plan, points, variable) {
+                Some(codes) => {
+                    let first = counters;
+                    counters += codes.levels.len() + 1;
+                    Counted::Codes { codes, first }
+                }
+                None => {
+                    sums += 1;
+                    Counted::Sums(sums - 1)
+                }
+            })
+            .collect();
+        let item_codes = usize::from(points) + 1;
+        let first_item = counters;
+        counters += items * item_codes;
+        let items = (0..items).map(|i| first_item + i * item_codes).collect();
+        CounterLayout {
+            scored,
+            items,
+            item_codes,
+            counters,
+            sums,
+        }
+    }
+}
+
+/// One task's cells: their respondents, counters and sums, by slot in order of first row.
+struct TaskCounts<'a> {
+    layout: &'a CounterLayout,
+    /// Key → slot: a table over every combination (`u32::MAX`: not seen yet), or a map.
+    dense: Option<Vec<u32>>,
+    hashed: HashMap<u64, usize>,
+    keys: Vec<u64>,
+    respondents: Vec<u64>,
+    counters: Vec<u32>,
+    sums: Vec<ScaledMoments>,
+}
+
+impl<'a> TaskCounts<'a> {
+    fn new(layout: &'a CounterLayout, dense: Option<usize>) -> Self {
+        TaskCounts {
+            layout,
+            dense: dense.map(|cells| vec![u32::MAX; cells]),
+            hashed: HashMap::new(),
+            keys: Vec::new(),
+            respondents: Vec::new(),
+            counters: Vec::new(),
+            sums: Vec::new(),
+        }
+    }
+
+    /// The slot of the cell `key`, made when first seen.
+    fn slot(&mut self, key: u64) -> usize {
+        let next = self.keys.len();
+        let slot = match &mut self.dense {
+            Some(table) => {
+                let at = &mut table[key as usize];
+                if *at == u32::MAX {
+                    *at = next as u32;
+                }
+                *at as usize
+            }
+            None => *self.hashed.entry(key).or_insert(next),
+        };
+        if slot == next {
+            self.keys.push(key);
+            self.respondents.push(0);
+            let layout = self.layout;
+            self.counters
+                .resize(self.counters.len() + layout.counters, 0);
+            self.sums
+                .resize(self.sums.len() + layout.sums, ScaledMoments::default());
+        }
+        slot
+    }
+
+    /// Counts a block's rows, row `r` into cell `slots[r]`.
+    fn add_block(&mut self, block: &ValueBlock, scored: &[usize], slots: &[usize]) {
+        let layout = self.layout;
+        let per_cell = layout.counters;
+        for (counted, &variable) in layout.scored.iter().zip(scored) {
+            let values = block.values(variable).iter().zip(block.present(variable));
+            match counted {
+                Counted::Codes { codes, first } => {
+                    for ((&x, &present), &slot) in values.zip(slots) {
+                        let bin = if present {
+                            let code = codes
+                                .code(x)
+                                .expect("a derived score is one of the values its plan can give");
+                            1 + usize::from(code)
+                        } else {
+                            0
+                        };
+                        self.counters[slot * per_cell + first + bin] += 1;
+                    }
+                }
+                Counted::Sums(at) => {
+                    for ((&x, &present), &slot) in values.zip(slots) {
+                        if present {
+                            self.sums[slot * layout.sums + at].add(i128::from(x));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, &first) in layout.items.iter().enumerate() {
+            for (&x, &slot) in block.flipped(i).iter().zip(slots) {
+                self.counters[slot * per_cell + first + usize::from(x)] += 1;
+            }
+        }
+    }
+
+    /// The cells' moments: from the counters (count, sum and sum of squares of the values
+    /// counted) or the sums, in output order.
+    fn into_tally(self, layout: &CounterLayout) -> Tally {
+        let mut tally = Tally::default();
+        let from_counts = |counts: &[u32], value: &dyn Fn(usize) -> i128| {
+            let mut m = ScaledMoments::default();
+            for (b, &c) in counts.iter().enumerate().skip(1) {
+                let (c, x) = (i128::from(c), value(b));
+                m.n += c as u64;
+                m.sum += c * x;
+                m.squares += c * x * x;
+            }
+            m
+        };
+        for (slot, &key) in self.keys.iter().enumerate() {
+            let counters = &self.counters[slot * layout.counters..][..layout.counters];
+            let sums = &self.sums[slot * layout.sums..][..layout.sums];
+            let scored = layout.scored.iter().map(|counted| match counted {
+                Counted::Codes { codes, first } => {
+                    let counts = &counters[*first..][..codes.levels.len() + 1];
+                    from_counts(counts, &|b| i128::from(codes.levels[b - 1]))
+                }
+                Counted::Sums(at) => sums[*at],
+            });
+            let items = layout
+                .items
+                .iter()
+                .map(|&first| from_counts(&counters[first..][..layout.item_codes], &|b| b as i128));
+            let moments = scored.chain(items).collect();
+            tally.slots.insert(key, tally.cells.len());
+            tally.cells.push(Cell {
+                respondents: self.respondents[slot],
+                moments,
+            });
+        }
+        tally
     }
 }

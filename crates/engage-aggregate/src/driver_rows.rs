@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::partials::ScoreVariables;
 use crate::plan::Plan;
+use crate::value_codes::ValueCodes;
 use crate::values::ValueBlock;
 
 /// Respondents' driver variables, `width` per respondent, flat: value `j` of a row is its
@@ -160,28 +161,6 @@ fn complete_rows(block: &ValueBlock, kpi: usize, complete: &mut Vec<bool>) {
     }
 }
 
-/// Every scaled value variable `variable` can take where present, ascending: a composite's
-/// (sum of flipped codes) × factor for each number of answers that scores, a share's 0 and 1.
-fn possible_values(plan: &Plan, points: u8, variable: usize) -> Vec<i64> {
-    let Some(composite) = plan.composites.get(variable) else {
-        return vec![0, 1];
-    };
-    let points = i64::from(points);
-    let mut values: Vec<i64> = (1..=composite.items.len())
-        .filter(|&answered| composite.factor[answered] != 0)
-        .flat_map(|answered| {
-            let (a, factor) = (answered as i64, composite.factor[answered]);
-            (a..=a * points).map(move |sum| sum * factor)
-        })
-        .collect();
-    values.sort_unstable();
-    values.dedup();
-    values
-}
-
-/// Widest span of a column's values that gets a lookup table from value to code (128 KB).
-const CODE_MAP_SPAN: i64 = 1 << 16;
-
 /// The driver rows as byte codes, when every column has at most 256 possible values within a
 /// span a lookup table covers; `None` otherwise (the rows are then kept as integers).
 fn coded_driver_rows(
@@ -192,32 +171,13 @@ fn coded_driver_rows(
 ) -> Option<DriverValues> {
     let plan = Plan::new(survey, table);
     let variables = driver_variables(&plan, kpi, columns);
-    let levels: Vec<Vec<i64>> = variables
+    let value_codes: Vec<ValueCodes> = variables
         .iter()
-        .map(|&v| possible_values(&plan, survey.points(), v))
-        .collect();
-    // Per column, its smallest value and each value's code from there (u16::MAX: none).
-    let maps: Vec<(i64, Vec<u16>)> = levels
-        .iter()
-        .map(|values| {
-            let (&lo, &hi) = (values.first()?, values.last()?);
-            if values.len() > 256 || hi - lo >= CODE_MAP_SPAN {
-                return None;
-            }
-            let mut map = vec![u16::MAX; (hi - lo + 1) as usize];
-            for (code, &v) in values.iter().enumerate() {
-                map[(v - lo) as usize] = code as u16;
-            }
-            Some((lo, map))
-        })
+        .map(|&v| ValueCodes::of(&plan, survey.points(), v))
         .collect::<Option<_>>()?;
-    let code = |j: usize, x: i64| {
-        let (lo, map) = &maps[j];
-        let at = usize::try_from(x - lo).ok()?;
-        let code = *map.get(at)?;
-        (code != u16::MAX).then_some(code as u8)
-    };
+    let code = |j: usize, x: i64| value_codes[j].code(x);
     let codes = gather(survey, table, kpi, columns, &code)?;
+    let levels = value_codes.into_iter().map(|c| c.levels).collect();
     Some(DriverValues::Coded { codes, levels })
 }
 

@@ -15,6 +15,7 @@ mod partials;
 mod pass;
 mod plan;
 mod shard;
+mod value_codes;
 mod values;
 
 pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};

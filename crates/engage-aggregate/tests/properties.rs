@@ -655,3 +655,53 @@ fn driver_rows_of_many_possible_scores_are_scaled_integers() {
         );
     }
 }
+
+/// Raking's cell moments of a dimension too varied for one counter per value (12 items: more
+/// than 256 possible scores), which keeps its sums, and of one counted by value (6 items),
+/// against the scores worked out row by row: one cell (no segments) of every row.
+#[test]
+fn cell_moments_by_counters_and_by_sums_match_the_scores_by_hand() {
+    for items in [6, 12] {
+        let (survey, table, rows) = one_dimension(items);
+        let cells = cell_moments(&survey, &table, &[]).unwrap();
+        assert_eq!(cells.respondents, vec![rows.len() as u64]);
+        let scores: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| {
+                let answered: Vec<f64> = r
+                    .iter()
+                    .filter(|&&x| x != 0)
+                    .map(|&x| f64::from(x))
+                    .collect();
+                (answered.len() >= r.len() / 2)
+                    .then(|| answered.iter().sum::<f64>() / answered.len() as f64)
+            })
+            .collect();
+        let m = cells.dimension(0, 0);
+        let scale = cells.dimension_scale(0);
+        assert_eq!(m.n, scores.len() as u64, "{items} items");
+        let sum: f64 = scores.iter().sum();
+        let squares: f64 = scores.iter().map(|x| x * x).sum();
+        assert!(
+            (m.sum as f64 / scale - sum).abs() < 1e-6,
+            "{items} items: sum"
+        );
+        assert!(
+            (m.squares as f64 / (scale * scale) - squares).abs() < 1e-6,
+            "{items} items: squares"
+        );
+        // The first item, counted by code.
+        let first: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[0] != 0)
+            .map(|r| f64::from(r[0]))
+            .collect();
+        let item = cells.item(0, 0);
+        assert_eq!(item.n, first.len() as u64);
+        assert_eq!(item.sum as f64, first.iter().sum::<f64>());
+        assert_eq!(
+            item.squares as f64,
+            first.iter().map(|x| x * x).sum::<f64>()
+        );
+    }
+}
