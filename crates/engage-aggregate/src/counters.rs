@@ -277,7 +277,13 @@ impl<W: Width> Counters<W> {
     fn derive(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
         let n = rows.len();
         let b = &mut self.block;
-        flip_rows(plan, table, rows.clone(), &mut b.flipped);
+        flip_rows(
+            plan.points,
+            &plan.reversed,
+            table,
+            rows.clone(),
+            &mut b.flipped,
+        );
         let item_columns = b
             .flipped
             .chunks_exact(BLOCK_ROWS)

@@ -3,7 +3,7 @@
 //! groups are summed from a tally's cells, and the lookup tables the chunk kernels use.
 
 use engage_ingest::ResponseTable;
-use engage_model::{KpiMeasure, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
+use engage_model::{KpiMeasure, Survey, CODE_NOT_APPLICABLE};
 
 use crate::partials::ScoreVariables;
 
@@ -59,8 +59,10 @@ pub(crate) struct Plan {
     /// Answer slots per item (`ItemCounts::by_code`) and each raw code's slot.
     pub slots: usize,
     pub slot_of: [u8; 256],
-    /// Per item: raw code → flipped code (reverse keying applied), 0 for no answer.
-    pub flip: Vec<[u8; 256]>,
+    /// Points of the scale, and per item whether it is reverse-keyed: a raw code's flipped
+    /// code is `code` or `points + 1 - code` within `1..=points`, else 0 (no answer).
+    pub points: u8,
+    pub reversed: Vec<bool>,
     /// Composites (dimensions first), then share KPIs: the score variables, in order.
     pub composites: Vec<CompositePlan>,
     pub shares: Vec<SharePlan>,
@@ -88,22 +90,7 @@ impl Plan {
             slot_of[usize::from(code)] = code;
         }
         slot_of[usize::from(CODE_NOT_APPLICABLE)] = points + 1;
-        let flip = def
-            .items
-            .iter()
-            .map(|item| {
-                let mut table = [0u8; 256];
-                for code in 1..=points {
-                    table[usize::from(code)] = if item.reverse {
-                        points + 1 - code
-                    } else {
-                        code
-                    };
-                }
-                table[usize::from(CODE_MISSING)] = 0;
-                table
-            })
-            .collect();
+        let reversed = def.items.iter().map(|item| item.reverse).collect();
         let variables = ScoreVariables::of(survey);
         let composites: Vec<CompositePlan> = survey
             .composites
@@ -175,7 +162,8 @@ impl Plan {
             cut_sources,
             slots,
             slot_of,
-            flip,
+            points,
+            reversed,
             composites,
             shares,
             variables,

@@ -45,7 +45,7 @@ impl ValueBlock {
         debug_assert!(n <= BLOCK_ROWS);
         self.len = n;
         let plan = &self.plan;
-        flip_rows(plan, table, rows, &mut self.flipped);
+        flip_rows(plan.points, &plan.reversed, table, rows, &mut self.flipped);
         for (c, composite) in plan.composites.iter().enumerate() {
             let (answered, sums) = (&mut self.answered[..n], &mut self.sums[..n]);
             composite_answers(&composite.items, &self.flipped, answered, sums);
@@ -102,17 +102,32 @@ impl ValueBlock {
 }
 
 /// The rows' flipped codes, item by item, into `flipped` (`[item][row]`, [`BLOCK_ROWS`] apart).
+/// Compares and a subtraction instead of a table lookup per code, so that the loops run on
+/// whole vectors of codes.
 pub(crate) fn flip_rows(
-    plan: &Plan,
+    points: u8,
+    reversed: &[bool],
     table: &ResponseTable,
     rows: Range<usize>,
     flipped: &mut [u8],
 ) {
     for (i, column) in table.items.iter().enumerate() {
-        let flip = &plan.flip[i];
         let out = &mut flipped[i * BLOCK_ROWS..][..rows.len()];
-        for (x, &code) in out.iter_mut().zip(&column[rows.clone()]) {
-            *x = flip[usize::from(code)];
+        let codes = &column[rows.clone()];
+        if reversed[i] {
+            for (x, &code) in out.iter_mut().zip(codes) {
+                // 1..=points ↦ points..=1; 0 (wrapping to 255) and codes above points ↦ 0.
+                let answered = code.wrapping_sub(1) < points;
+                *x = if answered {
+                    points.wrapping_add(1).wrapping_sub(code)
+                } else {
+                    0
+                };
+            }
+        } else {
+            for (x, &code) in out.iter_mut().zip(codes) {
+                *x = if code <= points { code } else { 0 };
+            }
         }
     }
 }
@@ -133,6 +148,46 @@ pub(crate) fn composite_answers(
         for ((a, s), &x) in answered.iter_mut().zip(sums.iter_mut()).zip(codes) {
             *a += u32::from(x != 0);
             *s += u32::from(x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte a column can hold, flipped as the definition says: an answer `1..=points`
+    /// stays (or becomes `points + 1 - code` when reverse-keyed), anything else (0 for no
+    /// answer, 255 for not applicable) is no answer.
+    #[test]
+    fn every_code_flips_by_the_rule() {
+        for points in [2u8, 5, 7, 11] {
+            let column: Vec<u8> = (0..=255).collect();
+            let table = ResponseTable {
+                n_rows: 256,
+                items: vec![column.clone(), column],
+                segments: Vec::new(),
+                multi: Vec::new(),
+                respondent_ids: Vec::new(),
+                comments: Vec::new(),
+            };
+            let mut flipped = vec![0u8; 2 * BLOCK_ROWS];
+            flip_rows(points, &[false, true], &table, 0..256, &mut flipped);
+            for code in 0..=255u8 {
+                let answer = (1..=points).contains(&code);
+                let kept = if answer { code } else { 0 };
+                let reversed = if answer { points + 1 - code } else { 0 };
+                assert_eq!(
+                    flipped[usize::from(code)],
+                    kept,
+                    "{points} points, code {code}"
+                );
+                assert_eq!(
+                    flipped[BLOCK_ROWS + usize::from(code)],
+                    reversed,
+                    "{points} points, code {code} reversed"
+                );
+            }
         }
     }
 }
