@@ -133,7 +133,7 @@ pub fn cell_moments(
         .chain(table.items.iter().map(|_| 1.0))
         .collect();
     let plan = Plan::new(survey, table);
-    let layout = CounterLayout::new(&plan, survey.points(), &scored, table.items.len());
+    let layout = CounterLayout::new(&plan, &scored, table.items.len());
     // Cells found by a table when the combinations are few, else by hashing.
     let combinations = radix.iter().map(|&r| r.max(1)).product::<u64>();
     let dense = (combinations <= DENSE_CELLS).then_some(combinations as usize);
@@ -244,7 +244,7 @@ impl Tally {
 /// row instead of a count, a sum and a sum of squares in `i128`. Other scores keep the sums.
 struct CounterLayout {
     /// Per scored variable (KPIs, then dimensions): its codes and where its counters start
-    /// (counter 0 of a variable: rows without it), or `None` with its index among the sums.
+    /// (counter 0 of a variable: rows without it), or its index among the sums.
     scored: Vec<Counted>,
     /// Where each item's counters start: one per flipped code, 0 (no answer) included.
     items: Vec<usize>,
@@ -260,11 +260,11 @@ enum Counted {
 }
 
 impl CounterLayout {
-    fn new(plan: &Plan, points: u8, scored: &[usize], items: usize) -> CounterLayout {
+    fn new(plan: &Plan, scored: &[usize], items: usize) -> CounterLayout {
         let (mut counters, mut sums) = (0, 0);
         let scored = scored
             .iter()
-            .map(|&variable| match ValueCodes::of(plan, points, variable) {
+            .map(|&variable| match ValueCodes::of(plan, variable) {
                 Some(codes) => {
                     let first = counters;
                     counters += codes.levels.len() + 1;
@@ -276,7 +276,7 @@ impl CounterLayout {
                 }
             })
             .collect();
-        let item_codes = usize::from(points) + 1;
+        let item_codes = usize::from(plan.points) + 1;
         let first_item = counters;
         counters += items * item_codes;
         let items = (0..items).map(|i| first_item + i * item_codes).collect();

@@ -173,7 +173,7 @@ fn coded_driver_rows(
     let variables = driver_variables(&plan, kpi, columns);
     let value_codes: Vec<ValueCodes> = variables
         .iter()
-        .map(|&v| ValueCodes::of(&plan, survey.points(), v))
+        .map(|&v| ValueCodes::of(&plan, v))
         .collect::<Option<_>>()?;
     let code = |j: usize, x: i64| value_codes[j].code(x);
     let codes = gather(survey, table, kpi, columns, &code)?;

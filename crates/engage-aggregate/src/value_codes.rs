@@ -20,8 +20,8 @@ const MAP_SPAN: i64 = 1 << 16;
 impl ValueCodes {
     /// The codes of score variable `variable` (composites first, then share KPIs), or `None`
     /// when it can take more than 256 values or they span more than a table covers.
-    pub fn of(plan: &Plan, points: u8, variable: usize) -> Option<ValueCodes> {
-        let levels = possible_values(plan, points, variable);
+    pub fn of(plan: &Plan, variable: usize) -> Option<ValueCodes> {
+        let levels = possible_values(plan, variable);
         let (&lo, &hi) = (levels.first()?, levels.last()?);
         if levels.len() > 256 || hi - lo >= MAP_SPAN {
             return None;
@@ -45,11 +45,11 @@ impl ValueCodes {
 /// Every scaled value `variable` can take where present, ascending: a composite's (sum of
 /// flipped codes) × factor for each number of answers that scores (`ValueBlock::derive`), a
 /// share's 0 and 1.
-fn possible_values(plan: &Plan, points: u8, variable: usize) -> Vec<i64> {
+fn possible_values(plan: &Plan, variable: usize) -> Vec<i64> {
     let Some(composite) = plan.composites.get(variable) else {
         return vec![0, 1];
     };
-    let points = i64::from(points);
+    let points = i64::from(plan.points);
     let mut values: Vec<i64> = (1..=composite.items.len())
         .filter(|&answered| composite.factor[answered] != 0)
         .flat_map(|answered| {

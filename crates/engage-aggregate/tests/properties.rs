@@ -598,23 +598,22 @@ fn one_dimension(items: u32) -> (Survey, ResponseTable, Vec<Vec<u8>>) {
     (survey, table, rows)
 }
 
-/// Each row's (dimension score, KPI) with both present, worked out here: the mean of the
-/// answered items (half of them needed), and the first item.
+/// A row's dimension score worked out here: the mean of the answered items, when at least
+/// half of them are answered.
+fn score_by_hand(row: &[u8]) -> Option<f64> {
+    let answered: Vec<f64> = row
+        .iter()
+        .filter(|&&x| x != 0)
+        .map(|&x| f64::from(x))
+        .collect();
+    (answered.len() >= row.len() / 2).then(|| answered.iter().sum::<f64>() / answered.len() as f64)
+}
+
+/// Each row's (dimension score, KPI) with both present: the score by hand and the first item.
 fn scores_by_hand(rows: &[Vec<u8>]) -> Vec<f64> {
     rows.iter()
-        .filter_map(|r| {
-            let answered: Vec<f64> = r
-                .iter()
-                .filter(|&&x| x != 0)
-                .map(|&x| f64::from(x))
-                .collect();
-            (r[0] != 0 && answered.len() >= r.len() / 2).then(|| {
-                [
-                    answered.iter().sum::<f64>() / answered.len() as f64,
-                    f64::from(r[0]),
-                ]
-            })
-        })
+        .filter(|r| r[0] != 0)
+        .filter_map(|r| score_by_hand(r).map(|score| [score, f64::from(r[0])]))
         .flatten()
         .collect()
 }
@@ -665,18 +664,7 @@ fn cell_moments_by_counters_and_by_sums_match_the_scores_by_hand() {
         let (survey, table, rows) = one_dimension(items);
         let cells = cell_moments(&survey, &table, &[]).unwrap();
         assert_eq!(cells.respondents, vec![rows.len() as u64]);
-        let scores: Vec<f64> = rows
-            .iter()
-            .filter_map(|r| {
-                let answered: Vec<f64> = r
-                    .iter()
-                    .filter(|&&x| x != 0)
-                    .map(|&x| f64::from(x))
-                    .collect();
-                (answered.len() >= r.len() / 2)
-                    .then(|| answered.iter().sum::<f64>() / answered.len() as f64)
-            })
-            .collect();
+        let scores: Vec<f64> = rows.iter().filter_map(|r| score_by_hand(r)).collect();
         let m = cells.dimension(0, 0);
         let scale = cells.dimension_scale(0);
         assert_eq!(m.n, scores.len() as u64, "{items} items");

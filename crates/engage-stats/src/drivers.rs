@@ -149,27 +149,7 @@ pub fn bootstrap_relative_weights_scaled(
     let width = scales.len();
     let n = rows.len() / width;
     check_bootstrap(n, width, level)?;
-    // Each column's range, in parallel (exact in any order).
-    let (lo, hi) = rows
-        .par_chunks(width * PREPARE_TASK_ROWS)
-        .map(|chunk| {
-            let (mut lo, mut hi) = (vec![i32::MAX; width], vec![i32::MIN; width]);
-            for row in chunk.chunks(width) {
-                for ((&x, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
-                    *lo = x.min(*lo);
-                    *hi = x.max(*hi);
-                }
-            }
-            (lo, hi)
-        })
-        .reduce(
-            || (vec![i32::MAX; width], vec![i32::MIN; width]),
-            |(a_lo, a_hi), (b_lo, b_hi)| {
-                let lo = a_lo.iter().zip(&b_lo).map(|(a, b)| *a.min(b)).collect();
-                let hi = a_hi.iter().zip(&b_hi).map(|(a, b)| *a.max(b)).collect();
-                (lo, hi)
-            },
-        );
+    let (lo, hi) = column_ranges(rows, width, (i32::MAX, i32::MIN));
     // Each value's quotient by table when every column spans few integers (answer scores
     // do): a load instead of a division per value, and the same floats.
     let quotients: Option<Vec<Vec<f64>>> = (0..width)
@@ -255,22 +235,8 @@ pub fn bootstrap_relative_weights_coded(
     let width = tables.len();
     let n = codes.len() / width.max(1);
     check_bootstrap(n, width, level)?;
-    // Each column's largest code, in parallel: a code beyond its table is the caller's error.
-    let largest = codes
-        .par_chunks(width * PREPARE_TASK_ROWS)
-        .map(|chunk| {
-            let mut largest = vec![0u8; width];
-            for row in chunk.chunks(width) {
-                for (l, &c) in largest.iter_mut().zip(row) {
-                    *l = (*l).max(c);
-                }
-            }
-            largest
-        })
-        .reduce(
-            || vec![0u8; width],
-            |a, b| a.iter().zip(&b).map(|(a, b)| *a.max(b)).collect(),
-        );
+    // A code beyond its table is the caller's error.
+    let (_, largest) = column_ranges(codes, width, (u8::MAX, u8::MIN));
     if let Some(column) = (0..width).find(|&j| usize::from(largest[j]) >= tables[j].len()) {
         return Err(StatsError::CodeBeyondTable {
             column,
@@ -297,6 +263,34 @@ pub fn bootstrap_relative_weights_coded(
         }
     };
     bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+}
+
+/// Each column's smallest and largest value, in parallel (exact in any order); `(above,
+/// below)` start them, the type's largest and smallest values.
+fn column_ranges<T: Copy + Ord + Send + Sync>(
+    rows: &[T],
+    width: usize,
+    (above, below): (T, T),
+) -> (Vec<T>, Vec<T>) {
+    rows.par_chunks(width * PREPARE_TASK_ROWS)
+        .map(|chunk| {
+            let (mut lo, mut hi) = (vec![above; width], vec![below; width]);
+            for row in chunk.chunks(width) {
+                for ((&x, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
+                    *lo = x.min(*lo);
+                    *hi = x.max(*hi);
+                }
+            }
+            (lo, hi)
+        })
+        .reduce(
+            || (vec![above; width], vec![below; width]),
+            |(a_lo, a_hi), (b_lo, b_hi)| {
+                let lo = a_lo.iter().zip(&b_lo).map(|(a, b)| *a.min(b)).collect();
+                let hi = a_hi.iter().zip(&b_hi).map(|(a, b)| *a.max(b)).collect();
+                (lo, hi)
+            },
+        )
 }
 
 /// Each column's mean. The rows are added in order within tasks of [`PREPARE_TASK_ROWS`]
