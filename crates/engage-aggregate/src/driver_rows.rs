@@ -192,7 +192,7 @@ fn gather<T: Copy + Default + Send + Sync>(
     table: &ResponseTable,
     kpi: usize,
     columns: &[usize],
-    convert: &(dyn Fn(usize, i64) -> Option<T> + Sync),
+    convert: &(impl Fn(usize, i64) -> Option<T> + Sync),
 ) -> Option<Vec<T>> {
     let width = columns.len();
     let mut buffer = vec![T::default(); table.n_rows * width];
