@@ -13,6 +13,7 @@ use engage_model::Survey;
 use crate::kernels::{add_listwise, add_pair, column};
 use crate::moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums};
 use crate::partials::{CompositeSums, GroupLevel, Partials};
+use crate::pick_sets::{add_sums, PickSets};
 use crate::plan::{Plan, BLOCK_ROWS};
 use crate::values::{composite_answers, flip_rows};
 
@@ -100,11 +101,22 @@ pub(crate) struct Counters<W: Width> {
     /// Per KPI, its driver variables: every dimension score, then the KPI.
     driver_variables: Vec<Vec<usize>>,
     multi: Vec<MultiMoments>,
+    /// Per multi-select question, its counters by pick set when it is small enough.
+    pick_sets: Vec<Option<PickSets<W>>>,
     block: Block<W>,
     /// Rows in the tallies' composite block sums since they were last flushed.
     composite_rows: usize,
     /// Rows in the tallies' `u16` answer counts since they were last flushed.
     item_rows: usize,
+}
+
+/// Picks of a row counted without a branch (more take a loop): three, the most a question
+/// usually allows (`max_picks`).
+const DUMMY_PICKS: usize = 3;
+
+/// A cell's multi-select counters of a question of `options` options.
+fn multi_stride(options: usize) -> usize {
+    options + DUMMY_PICKS + 1
 }
 
 /// A tally's counters, flat and indexed by cell.
@@ -119,9 +131,11 @@ struct TallyCounts<W: Width> {
     /// `[cell][composite]`, and the block's `[cell][composite][n, sum, sum of squares]`.
     composites: Vec<CompositeSums>,
     block_composites: Vec<W::Cell>,
-    /// `[question][cell]` and `[option][cell]`.
-    multi_base: Vec<u64>,
-    multi_options: Vec<u64>,
+    /// Per multi-select question `[cell][option, then DUMMY_PICKS spare counters, then the
+    /// base]`: a row adds one to its cell's base and, for each of its first `DUMMY_PICKS`
+    /// picks, to the option, or to a spare where it has fewer picks; no branch follows the
+    /// picks (a loop over them mispredicted its end on most rows).
+    multi: Vec<Vec<u64>>,
 }
 
 impl<W: Width> TallyCounts<W> {
@@ -180,7 +194,6 @@ impl<W: Width> Counters<W> {
         let def = &survey.definition;
         let items = def.items.len();
         let composites = plan.composites.len();
-        let questions = def.multi_select.len();
         let variables = plan.variables.len();
         let dims = plan.variables.dimensions;
         let kpis = survey.kpi_measures.len();
@@ -199,8 +212,11 @@ impl<W: Width> Counters<W> {
                 items: vec![0; items * t.cells * plan.slots],
                 composites: vec![CompositeSums::default(); t.cells * composites],
                 block_composites: vec![W::Cell::default(); t.cells * composites * 3],
-                multi_base: vec![0; questions * t.cells],
-                multi_options: vec![0; plan.options * t.cells],
+                multi: plan
+                    .option_counts
+                    .iter()
+                    .map(|&options| vec![0; t.cells * multi_stride(options)])
+                    .collect(),
             })
             .collect();
         Counters {
@@ -221,6 +237,11 @@ impl<W: Width> Counters<W> {
                 .multi_select
                 .iter()
                 .map(|q| MultiMoments::new(q.options.len(), kpis))
+                .collect(),
+            pick_sets: def
+                .multi_select
+                .iter()
+                .map(|q| PickSets::new(q.options.len(), kpis))
                 .collect(),
             composite_rows: 0,
             item_rows: 0,
@@ -256,6 +277,7 @@ impl<W: Width> Counters<W> {
                 self.tallies
                     .iter_mut()
                     .for_each(TallyCounts::flush_composites);
+                self.flush_pick_sets();
                 self.composite_rows = 0;
             }
             self.composite_rows += n;
@@ -383,22 +405,34 @@ impl<W: Width> Counters<W> {
                 sums[2] += value * value;
             }
         }
-        for (q, column) in table.multi.iter().enumerate() {
-            let base = &mut counts.multi_base[q * counts.cells..(q + 1) * counts.cells];
-            let offset = plan.option_offsets[q];
+        for ((column, counters), &options) in table
+            .multi
+            .iter()
+            .zip(&mut counts.multi)
+            .zip(&plan.option_counts)
+        {
+            let stride = multi_stride(options);
             let answers = column.answered[rows.clone()]
                 .iter()
                 .zip(&column.picks[rows.clone()]);
             for (&cell, (&answered, &picks)) in cells.iter().zip(answers) {
-                if answered {
-                    let cell = cell as usize;
-                    base[cell] += 1;
-                    let mut bits = picks;
-                    while bits != 0 {
-                        let o = offset + bits.trailing_zeros() as usize;
-                        counts.multi_options[o * counts.cells + cell] += 1;
-                        bits &= bits - 1;
-                    }
+                // The table holds no pick beyond the question's options (ingest).
+                debug_assert!(options == 64 || picks >> options == 0);
+                let row = &mut counters[cell as usize * stride..][..stride];
+                row[stride - 1] += u64::from(answered);
+                let mut bits = if answered { picks } else { 0 };
+                for spare in options..options + DUMMY_PICKS {
+                    let o = if bits != 0 {
+                        bits.trailing_zeros() as usize
+                    } else {
+                        spare
+                    };
+                    row[o] += 1;
+                    bits &= bits.wrapping_sub(1);
+                }
+                while bits != 0 {
+                    row[bits.trailing_zeros() as usize] += 1;
+                    bits &= bits - 1;
                 }
             }
         }
@@ -465,61 +499,91 @@ impl<W: Width> Counters<W> {
     }
 
     /// Per multi-select question, options picked together and the KPI sums of those who
-    /// answered and of those who picked each option.
+    /// answered and of those who picked each option: by pick set where the question is small
+    /// enough ([`PickSets`]), else following each row's picks.
     fn add_multi_moments(&mut self, plan: &Plan, table: &ResponseTable, rows: Range<usize>) {
+        let b = &self.block;
+        let kpi_variable = &plan.variables.kpi_variable;
+        let kpi = |r: usize| {
+            move |k: usize| {
+                let at = kpi_variable[k] * BLOCK_ROWS + r;
+                (b.present[at], b.values[at])
+            }
+        };
+        for (q, sets) in self.pick_sets.iter_mut().enumerate() {
+            let Some(sets) = sets else { continue };
+            let column_q = &table.multi[q];
+            let answers = column_q.answered[rows.clone()]
+                .iter()
+                .zip(&column_q.picks[rows.clone()]);
+            for (r, (&answered, &picks)) in answers.enumerate() {
+                sets.add(answered.then_some(picks), kpi(r));
+            }
+        }
+        for q in 0..self.multi.len() {
+            if self.pick_sets[q].is_none() {
+                self.follow_picks(plan, table, q, rows.clone());
+            }
+        }
+    }
+
+    /// One question's co-picks and KPI sums, row by row and pick by pick.
+    fn follow_picks(&mut self, plan: &Plan, table: &ResponseTable, q: usize, rows: Range<usize>) {
         let b = &mut self.block;
         let kpis = self.drivers.len();
-        for (q, moments) in self.multi.iter_mut().enumerate() {
-            let column_q = &table.multi[q];
-            let n_options = plan.option_counts[q];
-            let sums = &mut b.multi_sums[..(n_options + 1) * kpis * 3];
-            sums.fill(W::Cell::default());
-            for (r, row) in rows.clone().enumerate() {
-                if !column_q.answered[row] {
-                    continue;
+        let moments = &mut self.multi[q];
+        let column_q = &table.multi[q];
+        let n_options = plan.option_counts[q];
+        let sums = &mut b.multi_sums[..(n_options + 1) * kpis * 3];
+        sums.fill(W::Cell::default());
+        for (r, row) in rows.enumerate() {
+            if !column_q.answered[row] {
+                continue;
+            }
+            let picks = column_q.picks[row];
+            let mut bits = picks;
+            while bits != 0 {
+                let o = bits.trailing_zeros() as usize;
+                let mut rest = bits;
+                while rest != 0 {
+                    let p = rest.trailing_zeros() as usize;
+                    moments.co_picked[upper_index(o, p, n_options)] += 1;
+                    rest &= rest - 1;
                 }
-                let picks = column_q.picks[row];
+                bits &= bits - 1;
+            }
+            for k in 0..kpis {
+                let v = plan.variables.kpi_variable[k];
+                let present = W::cell(b.present[v * BLOCK_ROWS + r]);
+                let y = W::cell(b.values[v * BLOCK_ROWS + r]);
+                // A row without the KPI adds zeros (its value is 0).
+                let add = |at: &mut [W::Cell]| {
+                    at[0] += present;
+                    at[1] += y;
+                    at[2] += y * y;
+                };
+                add(&mut sums[(n_options * kpis + k) * 3..]);
                 let mut bits = picks;
                 while bits != 0 {
                     let o = bits.trailing_zeros() as usize;
-                    let mut rest = bits;
-                    while rest != 0 {
-                        let p = rest.trailing_zeros() as usize;
-                        moments.co_picked[upper_index(o, p, n_options)] += 1;
-                        rest &= rest - 1;
-                    }
+                    add(&mut sums[(o * kpis + k) * 3..]);
                     bits &= bits - 1;
                 }
-                for k in 0..kpis {
-                    let v = plan.variables.kpi_variable[k];
-                    let present = W::cell(b.present[v * BLOCK_ROWS + r]);
-                    let y = W::cell(b.values[v * BLOCK_ROWS + r]);
-                    // A row without the KPI adds zeros (its value is 0).
-                    let add = |at: &mut [W::Cell]| {
-                        at[0] += present;
-                        at[1] += y;
-                        at[2] += y * y;
-                    };
-                    add(&mut sums[(n_options * kpis + k) * 3..]);
-                    let mut bits = picks;
-                    while bits != 0 {
-                        let o = bits.trailing_zeros() as usize;
-                        add(&mut sums[(o * kpis + k) * 3..]);
-                        bits &= bits - 1;
-                    }
-                }
             }
-            let to_sums = |to: &mut crate::moments::Sums, from: &[W::Cell]| {
-                let n: i128 = from[0].into();
-                to.n += n as u64;
-                to.sum += from[1].into();
-                to.sum_sq += from[2].into();
-            };
-            for (k, to) in moments.kpi_answered.iter_mut().enumerate() {
-                to_sums(to, &sums[(n_options * kpis + k) * 3..]);
-            }
-            for (at, to) in moments.kpi_picked.iter_mut().enumerate() {
-                to_sums(to, &sums[at * 3..]);
+        }
+        for (k, to) in moments.kpi_answered.iter_mut().enumerate() {
+            add_sums(to, &sums[(n_options * kpis + k) * 3..]);
+        }
+        for (at, to) in moments.kpi_picked.iter_mut().enumerate() {
+            add_sums(to, &sums[at * 3..]);
+        }
+    }
+
+    /// Expands the pick-set counters into the questions' moments.
+    fn flush_pick_sets(&mut self) {
+        for (sets, moments) in self.pick_sets.iter_mut().zip(&mut self.multi) {
+            if let Some(sets) = sets {
+                sets.flush(moments);
             }
         }
     }
@@ -535,6 +599,7 @@ impl<W: Width> Counters<W> {
             tally.flush_composites();
             tally.flush_items();
         }
+        self.flush_pick_sets();
         let mut out = Partials::empty(survey, levels);
         let slots = plan.slots;
         let composites = plan.composites.len();
@@ -560,11 +625,17 @@ impl<W: Width> Counters<W> {
                     to.sum += from.sum;
                     to.sum_sq += from.sum_sq;
                 }
-                for (q, multi) in group.multi.iter_mut().enumerate() {
-                    multi.base += counts.multi_base[q * cells + cell];
-                    let offset = plan.option_offsets[q];
-                    for (o, count) in multi.options.iter_mut().enumerate() {
-                        *count += counts.multi_options[(offset + o) * cells + cell];
+                for ((multi, counters), &options) in group
+                    .multi
+                    .iter_mut()
+                    .zip(&counts.multi)
+                    .zip(&plan.option_counts)
+                {
+                    let stride = multi_stride(options);
+                    let row = &counters[cell * stride..][..stride];
+                    multi.base += row[stride - 1];
+                    for (count, &from) in multi.options.iter_mut().zip(row) {
+                        *count += from;
                     }
                 }
             }

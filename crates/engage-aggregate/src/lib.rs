@@ -13,6 +13,7 @@ mod kernels;
 mod moments;
 mod partials;
 mod pass;
+mod pick_sets;
 mod plan;
 mod shard;
 mod value_codes;

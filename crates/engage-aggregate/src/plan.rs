@@ -67,10 +67,8 @@ pub(crate) struct Plan {
     pub composites: Vec<CompositePlan>,
     pub shares: Vec<SharePlan>,
     pub variables: ScoreVariables,
-    /// Per multi-select question, its options and where they start; and their total.
+    /// Per multi-select question, its options.
     pub option_counts: Vec<usize>,
-    pub option_offsets: Vec<usize>,
-    pub options: usize,
     /// The narrowest exact types for a block's score values and sums of products.
     pub width: BlockWidth,
     /// Rows after which the tallies' composite block sums are added to their `i128` sums:
@@ -150,12 +148,6 @@ impl Plan {
             let blocks = usize::try_from(rows / BLOCK_ROWS as i128).unwrap_or(usize::MAX);
             blocks.max(1).saturating_mul(BLOCK_ROWS)
         };
-        let mut option_offsets = Vec::with_capacity(def.multi_select.len());
-        let mut options = 0;
-        for q in &def.multi_select {
-            option_offsets.push(options);
-            options += q.options.len();
-        }
         let (tallies, cut_sources) = tallies(survey, table);
         Plan {
             tallies,
@@ -168,8 +160,6 @@ impl Plan {
             shares,
             variables,
             option_counts: def.multi_select.iter().map(|q| q.options.len()).collect(),
-            option_offsets,
-            options,
             width,
             composite_flush_rows,
         }

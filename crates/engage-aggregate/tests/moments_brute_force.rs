@@ -4,7 +4,9 @@
 //! in the narrowest exact types (`Plan::width`): `i16` values with `i32` sums when a block's
 //! sums of squares fit `i32`, `i64` when they fit `i64`, `i128` otherwise. Three surveys, with
 //! a 4-, a 7- and a 19-item dimension, take the three widths, so each is held to the same
-//! reference.
+//! reference. Of the two multi-select questions, the 3-option one is counted by pick set and
+//! the 18-option one pick by pick, with rows of up to 18 picks (more than the tallies count
+//! without a loop), so both ways are held to it too.
 
 use std::path::Path;
 
@@ -97,9 +99,22 @@ options = [
   { id = "y", ja = "y", en = "y", column = "Y" },
   { id = "z", ja = "z", en = "z", column = "Z" },
 ]
+[[multi_select]]
+id = "wide"
+ja = "w"
+en = "w"
+storage = "columns"
+options = [
 "#;
+    for o in 0..WIDE_OPTIONS {
+        s += &format!("  {{ id = \"w{o}\", ja = \"w\", en = \"w\", column = \"W{o}\" }},\n");
+    }
+    s += "]\n";
     s
 }
+
+/// Options of the second question: more than the pass counts by pick set (16).
+const WIDE_OPTIONS: usize = 18;
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -107,6 +122,19 @@ struct Row {
     segment: u32,
     picks: u64,
     answered: bool,
+    /// The second question's picks and whether it was answered.
+    wide: u64,
+    wide_answered: bool,
+}
+
+impl Row {
+    /// Question `q`'s picks, if answered.
+    fn picked(&self, q: usize) -> Option<u64> {
+        match q {
+            0 => self.answered.then_some(self.picks),
+            _ => self.wide_answered.then_some(self.wide),
+        }
+    }
 }
 
 fn table(rows: &[Row], items: usize) -> ResponseTable {
@@ -126,13 +154,12 @@ fn table(rows: &[Row], items: usize) -> ResponseTable {
                 })
                 .collect(),
         }],
-        multi: vec![MultiColumn {
-            picks: rows
-                .iter()
-                .map(|r| if r.answered { r.picks } else { 0 })
-                .collect(),
-            answered: rows.iter().map(|r| r.answered).collect(),
-        }],
+        multi: (0..2)
+            .map(|q| MultiColumn {
+                picks: rows.iter().map(|r| r.picked(q).unwrap_or(0)).collect(),
+                answered: rows.iter().map(|r| r.picked(q).is_some()).collect(),
+            })
+            .collect(),
         respondent_ids: Vec::new(),
         comments: Vec::new(),
     }
@@ -297,37 +324,57 @@ fn check(long: usize, rows: &[Row], chunk: usize) -> Result<(), TestCaseError> {
         }
     }
 
-    // Multi-select depth: co-picks, and KPI sums of those who answered and who picked.
-    let m = &overall.multi[0].moments;
-    let answered: Vec<(&Row, &Vec<Option<i128>>)> = rows
-        .iter()
-        .zip(&per_row)
-        .filter(|(r, _)| r.answered)
-        .map(|(r, (_, x))| (r, x))
-        .collect();
-    for o in 0..3 {
-        for q in o..3 {
-            let both = answered
-                .iter()
-                .filter(|(r, _)| r.picks >> o & 1 == 1 && r.picks >> q & 1 == 1)
-                .count();
-            prop_assert_eq!(m.co_picked[upper_index(o, q, 3)], both as u64);
+    // Multi-select: base and option counts per group; for the whole organisation co-picks,
+    // and KPI sums of those who answered and who picked.
+    for (q, options) in [(0, 3), (1, WIDE_OPTIONS)] {
+        let picks_of = |r: &Row, o: usize| r.picked(q).is_some_and(|p| p >> o & 1 == 1);
+        for (g, group) in p.cuts[1].groups.iter().enumerate() {
+            let members: Vec<&Row> = rows.iter().filter(|r| r.segment as usize == g).collect();
+            let counts = &group.multi[q];
+            let base = members.iter().filter(|r| r.picked(q).is_some()).count();
+            prop_assert_eq!(counts.base, base as u64);
+            for o in 0..options {
+                let picked = members.iter().filter(|r| picks_of(r, o)).count();
+                prop_assert_eq!(
+                    counts.options[o],
+                    picked as u64,
+                    "question {} option {}",
+                    q,
+                    o
+                );
+            }
         }
-    }
-    for (k, &kpi) in variables.kpi_variable.iter().enumerate() {
-        let by_hand = sums_of(answered.iter().filter_map(|(_, x)| x[kpi]));
-        prop_assert_eq!(&m.kpi_answered[k], &by_hand);
-        for o in 0..3 {
-            let by_hand = sums_of(
-                answered
+        let m = &overall.multi[q].moments;
+        let answered: Vec<(&Row, &Vec<Option<i128>>)> = rows
+            .iter()
+            .zip(&per_row)
+            .filter(|(r, _)| r.picked(q).is_some())
+            .map(|(r, (_, x))| (r, x))
+            .collect();
+        for o in 0..options {
+            for o2 in o..options {
+                let both = answered
                     .iter()
-                    .filter(|(r, _)| r.picks >> o & 1 == 1)
-                    .filter_map(|(_, x)| x[kpi]),
-            );
-            prop_assert_eq!(
-                &m.kpi_picked[o * variables.kpi_variable.len() + k],
-                &by_hand
-            );
+                    .filter(|(r, _)| picks_of(r, o) && picks_of(r, o2))
+                    .count();
+                prop_assert_eq!(m.co_picked[upper_index(o, o2, options)], both as u64);
+            }
+        }
+        for (k, &kpi) in variables.kpi_variable.iter().enumerate() {
+            let by_hand = sums_of(answered.iter().filter_map(|(_, x)| x[kpi]));
+            prop_assert_eq!(&m.kpi_answered[k], &by_hand);
+            for o in 0..options {
+                let by_hand = sums_of(
+                    answered
+                        .iter()
+                        .filter(|(r, _)| picks_of(r, o))
+                        .filter_map(|(_, x)| x[kpi]),
+                );
+                prop_assert_eq!(
+                    &m.kpi_picked[o * variables.kpi_variable.len() + k],
+                    &by_hand
+                );
+            }
         }
     }
     Ok(())
@@ -341,17 +388,27 @@ fn rows(items: usize) -> impl Strategy<Value = Vec<Row>> {
             0u32..3,
             0u64..8,
             any::<bool>(),
+            // Mostly a few picks, some rows many.
+            prop_oneof![
+                3 => prop::collection::vec(0..WIDE_OPTIONS, 0..4),
+                1 => prop::collection::vec(0..WIDE_OPTIONS, 0..=WIDE_OPTIONS),
+            ],
+            any::<bool>(),
         ),
         0..1500,
     )
     .prop_map(|rows| {
         rows.into_iter()
-            .map(|(codes, segment, picks, answered)| Row {
-                codes,
-                segment,
-                picks,
-                answered,
-            })
+            .map(
+                |(codes, segment, picks, answered, wide, wide_answered)| Row {
+                    codes,
+                    segment,
+                    picks,
+                    answered,
+                    wide: wide.iter().fold(0, |bits, &o| bits | 1 << o),
+                    wide_answered,
+                },
+            )
             .collect()
     })
 }
