@@ -394,15 +394,20 @@ impl<W: Width> Counters<W> {
             }
         }
         let composites = plan.composites.len();
+        let block_composites = counts.block_composites.as_mut_slice();
         for c in 0..composites {
             let at = c * BLOCK_ROWS..c * BLOCK_ROWS + n;
             let rows_of = b.values[at.clone()].iter().zip(&b.present[at]);
             for (&cell, (&value, &present)) in cells.iter().zip(rows_of) {
-                let sums = &mut counts.block_composites[(cell as usize * composites + c) * 3..];
+                let at = (cell as usize * composites + c) * 3;
+                // One bounds check for the three sums, not one each.
+                let [n, sum, sum_sq] = &mut block_composites[at..at + 3] else {
+                    unreachable!("a slice of three")
+                };
                 let value = W::cell(value);
-                sums[0] += W::cell(present);
-                sums[1] += value;
-                sums[2] += value * value;
+                *n += W::cell(present);
+                *sum += value;
+                *sum_sq += value * value;
             }
         }
         for ((column, counters), &options) in table
