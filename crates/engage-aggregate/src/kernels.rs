@@ -17,7 +17,7 @@ pub(crate) fn column<T>(array: &[T], v: usize, n: usize) -> &[T] {
 /// Sums over the rows where both `a` and `b` are present, added to `pair`. With `m_a` the
 /// values of `a` where `b` is present, Σa² over those rows is Σ a·m_a, so every sum is of
 /// values or of products of two values.
-#[inline]
+#[inline(always)]
 pub(crate) fn add_pair<W: Width>(
     pair: &mut PairSums,
     (va, pa): (&[W::Value], &[W::Value]),
@@ -44,6 +44,7 @@ pub(crate) fn add_pair<W: Width>(
 
 /// Sums and cross-products of `variables` over the block's rows where all are present, added
 /// to `listwise`. `mask` and `masked` are scratch (a row each, and a column per variable).
+#[inline(always)]
 pub(crate) fn add_listwise<W: Width>(
     listwise: &mut Listwise,
     variables: &[usize],

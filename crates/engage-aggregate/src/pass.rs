@@ -13,7 +13,7 @@ use crate::values::ValueBlock;
 /// Rows per parallel task: large enough to amortise the partials, small enough to balance.
 const CHUNK_ROWS: usize = 16 * 1024;
 
-fn levels(table: &ResponseTable) -> Vec<Vec<GroupLevel>> {
+pub(crate) fn levels(table: &ResponseTable) -> Vec<Vec<GroupLevel>> {
     table
         .segments
         .iter()

@@ -104,6 +104,7 @@ impl ValueBlock {
 /// The rows' flipped codes, item by item, into `flipped` (`[item][row]`, [`BLOCK_ROWS`] apart).
 /// Compares and a subtraction instead of a table lookup per code, so that the loops run on
 /// whole vectors of codes.
+#[inline(always)]
 pub(crate) fn flip_rows(
     points: u8,
     reversed: &[bool],
@@ -134,6 +135,7 @@ pub(crate) fn flip_rows(
 
 /// Per row of a block (`answered.len()` rows), how many of a composite's `items` are answered
 /// and the sum of their flipped codes.
+#[inline(always)]
 pub(crate) fn composite_answers(
     items: &[usize],
     flipped: &[u8],
