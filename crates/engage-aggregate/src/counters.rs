@@ -169,7 +169,7 @@ struct Block<W: Width> {
     flipped: Vec<u8>,
     item_codes: Vec<i16>,
     item_present: Vec<i16>,
-    /// `[item]`: each raw code's answer slot (`Plan::slot_of`), shared by every tally.
+    /// `[item]`: each raw code's answer slot ([`Plan::slot_of`]), shared by every tally.
     item_slots: Vec<u8>,
     /// `[variable]`: the scaled score, 0 when absent, and 1 when present.
     values: Vec<W::Value>,
@@ -347,7 +347,7 @@ impl<W: Width> Counters<W> {
             .zip(b.item_slots.chunks_exact_mut(BLOCK_ROWS))
         {
             for (slot, &code) in slots.iter_mut().zip(&column[rows.clone()]) {
-                *slot = plan.slot_of[usize::from(code)];
+                *slot = plan.slot_of(code);
             }
         }
         for (c, composite) in plan.composites.iter().enumerate() {

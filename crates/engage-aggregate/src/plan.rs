@@ -61,9 +61,8 @@ pub(crate) struct Plan {
     /// Per cut (the whole organisation, then each segment): the tally it is summed from and
     /// the cut's group of each of that tally's cells.
     pub cut_sources: Vec<(usize, Vec<usize>)>,
-    /// Answer slots per item (`ItemCounts::by_code`) and each raw code's slot.
+    /// Answer slots per item (`ItemCounts::by_code`); [`Plan::slot_of`] gives a code's.
     pub slots: usize,
-    pub slot_of: [u8; 256],
     /// Points of the scale, and per item whether it is reverse-keyed: a raw code's flipped
     /// code is `code` or `points + 1 - code` within `1..=points`, else 0 (no answer).
     pub points: u8,
@@ -84,15 +83,20 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// A raw code's answer slot: itself for no answer (0) and the scale's points,
+    /// `points + 1` for not applicable, 0 for anything else (ingest stores nothing else).
+    /// Compares, not a table, so that a block's codes are mapped in vector lanes (a table
+    /// lookup per code was about a tenth of deriving a block).
+    #[inline(always)]
+    pub fn slot_of(&self, code: u8) -> u8 {
+        let scale = if code <= self.points { code } else { 0 };
+        scale | (u8::from(code == CODE_NOT_APPLICABLE) * (self.points + 1))
+    }
+
     pub fn new(survey: &Survey, table: &ResponseTable) -> Self {
         let def = &survey.definition;
         let points = survey.points();
         let slots = usize::from(points) + 2;
-        let mut slot_of = [0u8; 256];
-        for code in 1..=points {
-            slot_of[usize::from(code)] = code;
-        }
-        slot_of[usize::from(CODE_NOT_APPLICABLE)] = points + 1;
         let reversed = def.items.iter().map(|item| item.reverse).collect();
         let variables = ScoreVariables::of(survey);
         let composites: Vec<CompositePlan> = survey
@@ -158,7 +162,6 @@ impl Plan {
             tallies,
             cut_sources,
             slots,
-            slot_of,
             points,
             reversed,
             composites,
