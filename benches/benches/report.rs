@@ -12,6 +12,7 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use engage_bench::{baseline, data, engine, Shape};
 use engage_model::Survey;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
@@ -129,19 +130,20 @@ fn aggregation(c: &mut Criterion, shape: &Shape, ratios: &mut Vec<Ratio>) {
         b.iter(|| black_box(engage_aggregate::aggregate(&p.survey, table)))
     });
     g.bench_function("stream_layout", |b| {
+        b.iter(|| black_box(stream(table, 0..table.n_rows)))
+    });
+    // The same on every core, in the pass's chunks of rows: the floor for a pass that runs on
+    // every core too.
+    g.bench_function("stream_layout_parallel", |b| {
         b.iter(|| {
-            // Touch every byte of the layout once, summing so nothing is optimised away.
-            let mut sum = 0u64;
-            for column in &table.items {
-                sum += column.iter().map(|&x| u64::from(x)).sum::<u64>();
-            }
-            for s in &table.segments {
-                sum += s.codes.iter().map(|&x| u64::from(x)).sum::<u64>();
-            }
-            for m in &table.multi {
-                sum += m.picks.iter().sum::<u64>();
-                sum += m.answered.iter().filter(|&&a| a).count() as u64;
-            }
+            let chunks = table.n_rows.div_ceil(STREAM_CHUNK_ROWS);
+            let sum: u64 = (0..chunks)
+                .into_par_iter()
+                .map(|c| {
+                    let start = c * STREAM_CHUNK_ROWS;
+                    stream(table, start..(start + STREAM_CHUNK_ROWS).min(table.n_rows))
+                })
+                .sum();
             black_box(sum)
         })
     });
@@ -159,7 +161,13 @@ fn aggregation(c: &mut Criterion, shape: &Shape, ratios: &mut Vec<Ratio>) {
         &name,
         "stream_layout",
         "engage",
-        "engage / streaming the layout",
+        "engage / streaming the layout (one thread)",
+    ));
+    ratios.push(Ratio::new(
+        &name,
+        "stream_layout_parallel",
+        "engage",
+        "engage / streaming the layout (every core)",
     ));
     ratios.push(Ratio::new(
         &name,
@@ -167,6 +175,32 @@ fn aggregation(c: &mut Criterion, shape: &Shape, ratios: &mut Vec<Ratio>) {
         "engage_threads_1",
         "speed-up from 1 to 2 threads",
     ));
+}
+
+/// Rows per task of the parallel stream, as the pass's chunks.
+const STREAM_CHUNK_ROWS: usize = 16 * 1024;
+
+/// Touches every byte of the layout's `rows` once, column by column, summing so that nothing
+/// is optimised away.
+fn stream(table: &engage_ingest::ResponseTable, rows: std::ops::Range<usize>) -> u64 {
+    let mut sum = 0u64;
+    for column in &table.items {
+        sum += column[rows.clone()]
+            .iter()
+            .map(|&x| u64::from(x))
+            .sum::<u64>();
+    }
+    for s in &table.segments {
+        sum += s.codes[rows.clone()]
+            .iter()
+            .map(|&x| u64::from(x))
+            .sum::<u64>();
+    }
+    for m in &table.multi {
+        sum += m.picks[rows.clone()].iter().sum::<u64>();
+        sum += m.answered[rows.clone()].iter().filter(|&&a| a).count() as u64;
+    }
+    sum
 }
 
 /// `numerator / denominator` of two functions' median times in one group.
