@@ -629,9 +629,11 @@ impl<W: Width> Counters<W> {
         survey: &Survey,
         levels: &[Vec<GroupLevel>],
     ) -> Partials {
+        // The recent answer counts are added as the cells are read, not flushed first: a
+        // flush goes through every cell's counters, the cells without rows too (about 1.5 ms
+        // of the 3,690-row fixture's 8 ms pass).
         for tally in &mut self.tallies {
             tally.flush_composites();
-            tally.flush_items();
         }
         self.flush_pick_sets();
         let mut out = Partials::empty(survey, levels);
@@ -648,9 +650,12 @@ impl<W: Width> Counters<W> {
                 let group = &mut cut.groups[g];
                 group.respondents += counts.respondents[cell];
                 for (i, item) in group.items.iter_mut().enumerate() {
-                    let at = (i * cells + cell) * slots;
-                    for (to, &from) in item.by_code.iter_mut().zip(&counts.items[at..at + slots]) {
-                        *to += from;
+                    let at = (i * cells + cell) * slots..(i * cells + cell + 1) * slots;
+                    let from = counts.items[at.clone()]
+                        .iter()
+                        .zip(&counts.recent_items[at]);
+                    for (to, (&total, &recent)) in item.by_code.iter_mut().zip(from) {
+                        *to += total + u64::from(recent);
                     }
                 }
                 let sums = &counts.composites[cell * composites..(cell + 1) * composites];
