@@ -11,7 +11,7 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 
 use crate::kernels::{add_listwise, add_pair, column};
-use crate::moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums};
+use crate::moments::{add_co_picks, pair_index, ItemMoments, Listwise, MultiMoments, PairSums};
 use crate::partials::{CompositeSums, GroupLevel, Partials};
 use crate::pick_sets::{add_sums, PickSets};
 use crate::plan::{Plan, BLOCK_ROWS};
@@ -575,17 +575,7 @@ impl<W: Width> Counters<W> {
                 continue;
             }
             let picks = column_q.picks[row];
-            let mut bits = picks;
-            while bits != 0 {
-                let o = bits.trailing_zeros() as usize;
-                let mut rest = bits;
-                while rest != 0 {
-                    let p = rest.trailing_zeros() as usize;
-                    moments.co_picked[upper_index(o, p, n_options)] += 1;
-                    rest &= rest - 1;
-                }
-                bits &= bits - 1;
-            }
+            add_co_picks(&mut moments.co_picked, picks, n_options, 1);
             for k in 0..kpis {
                 let v = plan.variables.kpi_variable[k];
                 let present = W::cell(b.present[v * BLOCK_ROWS + r]);

@@ -141,6 +141,22 @@ pub fn upper_index(i: usize, j: usize, k: usize) -> usize {
     i * k - i * i.saturating_sub(1) / 2 + (j - i)
 }
 
+/// Adds `count` to every pair of options in `picks` (with each option and itself) of a
+/// question of `options` options: its co-picks, upper triangle with the diagonal.
+#[inline(always)]
+pub(crate) fn add_co_picks(co_picked: &mut [u64], picks: u64, options: usize, count: u64) {
+    let mut bits = picks;
+    while bits != 0 {
+        let o = bits.trailing_zeros() as usize;
+        let mut rest = bits;
+        while rest != 0 {
+            co_picked[upper_index(o, rest.trailing_zeros() as usize, options)] += count;
+            rest &= rest - 1;
+        }
+        bits &= bits - 1;
+    }
+}
+
 /// Position of `(i, j)`, `i < j`, among the strict pairs of `k` variables, row by row.
 pub fn pair_index(i: usize, j: usize, k: usize) -> usize {
     debug_assert!(i < j && j < k);

@@ -8,7 +8,7 @@
 //! 32,768), so the tables stay in cache and their untouched pages are never mapped.
 
 use crate::counters::Width;
-use crate::moments::{upper_index, MultiMoments, Sums};
+use crate::moments::{add_co_picks, MultiMoments, Sums};
 
 /// Questions with at most this many options are counted by pick set (65,536 sets, each a
 /// count and three sums per KPI: 3.5 MB of address space with two KPIs, of which only the
@@ -81,15 +81,10 @@ impl<W: Width> PickSets<W> {
             for (k, from) in sums.chunks_exact(3).enumerate() {
                 add_sums(&mut moments.kpi_answered[k], from);
             }
+            add_co_picks(&mut moments.co_picked, set as u64, n, count);
             let mut bits = set;
             while bits != 0 {
                 let o = bits.trailing_zeros() as usize;
-                let mut rest = bits;
-                while rest != 0 {
-                    let p = rest.trailing_zeros() as usize;
-                    moments.co_picked[upper_index(o, p, n)] += count;
-                    rest &= rest - 1;
-                }
                 for (k, from) in sums.chunks_exact(3).enumerate() {
                     add_sums(&mut moments.kpi_picked[o * kpis + k], from);
                 }
