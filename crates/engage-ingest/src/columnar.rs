@@ -18,6 +18,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 
+use crate::page_keys::PageKeys;
 use crate::source::{Record, RecordSource};
 use crate::IngestError;
 
@@ -518,6 +519,7 @@ pub(crate) fn decide_ints<T: Copy, E: Clone>(
                 errors,
             }
         }
+        IntValues::Keyed { keys, table } => decide_keys(keys, table, refused, decide),
         IntValues::I32(values) => {
             decide_distinct(values, present, &blank, blank_code, code_of, decide)
         }
@@ -566,6 +568,32 @@ fn spread_bytes<T: Copy>(values: &[u8], present: &[bool], blank: T, codes: &[T])
         one(&mut out, &mut at, p);
     }
     out
+}
+
+/// The keyed half of [`decide_ints`]: each value of the table (and the null, as the blank)
+/// decided once, and each row its key's result.
+fn decide_keys<T: Copy, E: Clone>(
+    keys: &[u8],
+    table: &[Option<i64>],
+    refused: T,
+    mut decide: impl FnMut(&str) -> Result<T, E>,
+) -> DecidedRows<T, E> {
+    let text = |value: &Option<i64>| value.map_or_else(String::new, |v| v.to_string());
+    let decided: Vec<Result<T, E>> = table.iter().map(|v| decide(&text(v))).collect();
+    let mut codes = [refused; 256];
+    for (code, d) in codes.iter_mut().zip(&decided) {
+        *code = *d.as_ref().unwrap_or(&refused);
+    }
+    let values = keys.iter().map(|&k| codes[usize::from(k)]).collect();
+    let mut errors = Vec::new();
+    if decided.iter().any(Result::is_err) {
+        for (row, &k) in keys.iter().enumerate() {
+            if let Err(e) = &decided[usize::from(k)] {
+                errors.push((row, text(&table[usize::from(k)]), e.clone()));
+            }
+        }
+    }
+    DecidedRows { values, errors }
 }
 
 /// The wide columns' half of [`decide_ints`]: some value is beyond a byte, so each distinct
@@ -965,6 +993,8 @@ impl ReadBatch {
 /// to their rows and cast them, a pass over every value that deciding them does not need
 /// (`decide_ints`). Values that all fit a byte are kept as bytes: a batch's columns are held
 /// until it is accepted, and at four or eight bytes a value they took most of its memory.
+/// Dictionary-encoded columns of few values come as keys instead (`Keyed`, see
+/// [`crate::page_keys`]).
 pub(crate) struct IntColumn {
     pub values: IntValues,
     pub present: Vec<bool>,
@@ -974,6 +1004,11 @@ pub(crate) enum IntValues {
     U8(Vec<u8>),
     I32(Vec<i32>),
     I64(Vec<i64>),
+    /// One key a row into `table` (key 0, `None`, is the null); `present` is then empty.
+    Keyed {
+        keys: Vec<u8>,
+        table: Vec<Option<i64>>,
+    },
 }
 
 /// The used columns, among `candidates`, that Parquet stores as plain integers Arrow would
@@ -1027,38 +1062,39 @@ fn integer_leaves(
     (columns, leaves)
 }
 
-/// The integer columns of one row group, read a batch at a time in step with Arrow's reader.
-struct IntReaders {
-    readers: Vec<(IntReader, bool)>,
+/// The integer columns of one row group, read a batch at a time in step with Arrow's reader:
+/// as page keys ([`PageKeys`]) while the pages allow it, else by parquet's column reader.
+struct IntReaders<'a> {
+    row_group: parquet::file::serialized_reader::SerializedRowGroupReader<'a, File>,
+    readers: Vec<IntColumnReader>,
     /// Reused for every column: what the column reader gives, before it is kept compact.
     levels: Vec<i16>,
     values32: Vec<i32>,
     values64: Vec<i64>,
 }
 
-enum IntReader {
+struct IntColumnReader {
+    leaf: usize,
+    nullable: bool,
+    /// Rows handed out so far: where parquet's reader starts if the page keys give up.
+    delivered: usize,
+    source: IntSource,
+}
+
+enum IntSource {
+    Keys(PageKeys),
     I32(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int32Type>),
     I64(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int64Type>),
 }
 
-impl IntReaders {
+impl<'a> IntReaders<'a> {
     fn open(
         path: &Path,
-        metadata: &ArrowReaderMetadata,
+        metadata: &'a ArrowReaderMetadata,
         group: usize,
         leaves: &[usize],
-    ) -> Result<IntReaders, parquet::errors::ParquetError> {
-        use parquet::column::reader::{get_typed_column_reader, ColumnReader};
+    ) -> Result<IntReaders<'a>, parquet::errors::ParquetError> {
         use parquet::file::reader::RowGroupReader;
-        let mut out = IntReaders {
-            readers: Vec::new(),
-            levels: Vec::new(),
-            values32: Vec::new(),
-            values64: Vec::new(),
-        };
-        if leaves.is_empty() {
-            return Ok(out);
-        }
         let file = File::open(path)?;
         let row_group = parquet::file::serialized_reader::SerializedRowGroupReader::new(
             std::sync::Arc::new(file),
@@ -1067,25 +1103,34 @@ impl IntReaders {
             std::sync::Arc::new(parquet::file::properties::ReaderProperties::builder().build()),
         )?;
         let schema = metadata.parquet_schema();
-        out.readers = leaves
+        let readers = leaves
             .iter()
             .map(|&leaf| {
-                let nullable = schema.column(leaf).max_def_level() > 0;
-                let reader = match row_group.get_column_reader(leaf)? {
-                    reader @ ColumnReader::Int32ColumnReader(_) => {
-                        IntReader::I32(get_typed_column_reader(reader))
-                    }
-                    reader => IntReader::I64(get_typed_column_reader(reader)),
-                };
-                Ok((reader, nullable))
+                let column = schema.column(leaf);
+                let nullable = column.max_def_level() > 0;
+                let pages = row_group.get_column_page_reader(leaf)?;
+                let keys = PageKeys::new(pages, column.physical_type(), nullable);
+                Ok(IntColumnReader {
+                    leaf,
+                    nullable,
+                    delivered: 0,
+                    source: IntSource::Keys(keys),
+                })
             })
             .collect::<Result<_, parquet::errors::ParquetError>>()?;
-        Ok(out)
+        Ok(IntReaders {
+            row_group,
+            readers,
+            levels: Vec::new(),
+            values32: Vec::new(),
+            values64: Vec::new(),
+        })
     }
 
     /// The next `rows` rows of every integer column.
     fn read(&mut self, rows: usize) -> Result<Vec<IntColumn>, parquet::errors::ParquetError> {
         let IntReaders {
+            row_group,
             readers,
             levels,
             values32,
@@ -1093,18 +1138,36 @@ impl IntReaders {
         } = self;
         readers
             .iter_mut()
-            .map(|(reader, nullable)| {
+            .map(|reader| {
+                if let IntSource::Keys(keys) = &mut reader.source {
+                    if let Ok(Some(read)) = keys.read(rows) {
+                        reader.delivered += rows;
+                        return Ok(IntColumn {
+                            values: IntValues::Keyed {
+                                keys: read,
+                                table: keys.table().to_vec(),
+                            },
+                            present: Vec::new(),
+                        });
+                    }
+                    // The pages are not what the keys expect: parquet's reader takes the
+                    // chunk over from the first row not handed out.
+                    reader.source = column_reader(row_group, reader.leaf, reader.delivered)?;
+                }
                 levels.clear();
-                let values = match reader {
-                    IntReader::I32(r) => {
+                let nullable = reader.nullable;
+                let values = match &mut reader.source {
+                    IntSource::I32(r) => {
                         read_records(r, rows, nullable.then_some(&mut *levels), values32)?;
                         compact(values32, IntValues::I32)
                     }
-                    IntReader::I64(r) => {
+                    IntSource::I64(r) => {
                         read_records(r, rows, nullable.then_some(&mut *levels), values64)?;
                         compact(values64, IntValues::I64)
                     }
+                    IntSource::Keys(_) => unreachable!("replaced by a column reader above"),
                 };
+                reader.delivered += rows;
                 let present = if levels.contains(&0) {
                     levels.iter().map(|&level| level != 0).collect()
                 } else {
@@ -1114,6 +1177,33 @@ impl IntReaders {
             })
             .collect()
     }
+}
+
+/// parquet's reader of one integer leaf of the row group, past its first `skip` rows.
+fn column_reader(
+    row_group: &parquet::file::serialized_reader::SerializedRowGroupReader<'_, File>,
+    leaf: usize,
+    skip: usize,
+) -> Result<IntSource, parquet::errors::ParquetError> {
+    use parquet::column::reader::{get_typed_column_reader, ColumnReader};
+    use parquet::file::reader::RowGroupReader;
+    let mut source = match row_group.get_column_reader(leaf)? {
+        reader @ ColumnReader::Int32ColumnReader(_) => {
+            IntSource::I32(get_typed_column_reader(reader))
+        }
+        reader => IntSource::I64(get_typed_column_reader(reader)),
+    };
+    let skipped = match &mut source {
+        IntSource::I32(r) => r.skip_records(skip)?,
+        IntSource::I64(r) => r.skip_records(skip)?,
+        IntSource::Keys(_) => unreachable!("a column reader"),
+    };
+    if skipped != skip {
+        return Err(parquet::errors::ParquetError::General(format!(
+            "a column ends after {skipped} of its row group's rows"
+        )));
+    }
+    Ok(source)
 }
 
 /// The values read, as bytes when they all fit one, else copied as they are.
@@ -1243,6 +1333,157 @@ mod tests {
         let present: Vec<bool> = (0..10).map(|r| r != 8).collect();
         let out = spread_bytes(&values[..9], &present, 0, &codes);
         assert_eq!(out, [101, 102, 103, 104, 105, 106, 107, 108, 0, 109]);
+    }
+
+    /// Each row of an integer column as a number, `None` where null.
+    fn column_values(column: &IntColumn) -> Vec<Option<i64>> {
+        let dense: Vec<i64> = match &column.values {
+            IntValues::Keyed { keys, table } => {
+                return keys.iter().map(|&k| table[usize::from(k)]).collect();
+            }
+            IntValues::U8(v) => v.iter().map(|&x| i64::from(x)).collect(),
+            IntValues::I32(v) => v.iter().map(|&x| i64::from(x)).collect(),
+            IntValues::I64(v) => v.clone(),
+        };
+        row_values(&dense, &column.present).collect()
+    }
+
+    /// Writes `columns` (name, values) as one row group of Parquet with `props`, then reads
+    /// every column back with [`IntReaders`] in batches of `batch` rows. Gives each column's
+    /// rows, and whether every batch came as page keys.
+    fn read_back(
+        columns: &[(&str, arrow_array::ArrayRef)],
+        props: parquet::file::properties::WriterProperties,
+        batch: usize,
+    ) -> Vec<(Vec<Option<i64>>, bool)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ints.parquet");
+        let batch_in =
+            RecordBatch::try_from_iter(columns.iter().map(|(name, array)| (*name, array.clone())))
+                .unwrap();
+        let rows = batch_in.num_rows();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(
+            File::create(&path).unwrap(),
+            batch_in.schema(),
+            Some(props),
+        )
+        .unwrap();
+        writer.write(&batch_in).unwrap();
+        writer.close().unwrap();
+        let metadata =
+            ArrowReaderMetadata::load(&File::open(&path).unwrap(), ArrowReaderOptions::new())
+                .unwrap();
+        assert_eq!(metadata.metadata().num_row_groups(), 1);
+        let leaves: Vec<usize> = (0..columns.len()).collect();
+        let mut readers = IntReaders::open(&path, &metadata, 0, &leaves).unwrap();
+        let mut out = vec![(Vec::new(), true); columns.len()];
+        let mut at = 0;
+        while at < rows {
+            let n = batch.min(rows - at);
+            for (column, (values, keyed)) in readers.read(n).unwrap().iter().zip(&mut out) {
+                *keyed &= matches!(column.values, IntValues::Keyed { .. });
+                values.extend(column_values(column));
+            }
+            at += n;
+        }
+        out
+    }
+
+    /// A column's rows as parquet's own Arrow reader would give them, from the same array.
+    fn expected(array: &dyn Array) -> Vec<Option<i64>> {
+        (0..array.len())
+            .map(|r| {
+                (!array.is_null(r)).then(|| match array.data_type() {
+                    DataType::UInt8 => i64::from(array.as_primitive::<UInt8Type>().value(r)),
+                    DataType::Int32 => i64::from(array.as_primitive::<Int32Type>().value(r)),
+                    DataType::Int64 => array.as_primitive::<Int64Type>().value(r),
+                    other => panic!("not a test type: {other}"),
+                })
+            })
+            .collect()
+    }
+
+    /// A reproducible stream of numbers (a 64-bit LCG, Knuth's MMIX constants).
+    fn numbers(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        }
+    }
+
+    /// Page keys give every row that parquet wrote, whatever the pages look like: data
+    /// pages v1 and v2, dictionary and plain encodings, small pages, nulls scattered and in
+    /// long runs, required columns, one value only, all nulls; and where the keys cannot
+    /// follow (more than 255 values, delta encoding) parquet's reader takes over mid-chunk
+    /// and still gives every row.
+    #[test]
+    fn page_keys_give_the_rows_parquet_wrote() {
+        use arrow_array::{Int32Array, Int64Array, UInt8Array};
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        let rows = 20_000;
+        let mut next = numbers(7);
+        let answers: UInt8Array = (0..rows)
+            .map(|_| (!next().is_multiple_of(50)).then(|| 1 + (next() % 5) as u8))
+            .collect();
+        // Nulls in long runs (a skipped block of questions) and a 99 "not applicable" code.
+        let blocks: UInt8Array = (0..rows)
+            .map(|r| ((r / 700) % 3 != 0).then_some(if r % 97 == 0 { 99 } else { (r % 3) as u8 }))
+            .collect();
+        let required: Int64Array = (0..rows).map(|_| Some((next() % 4) as i64 - 1)).collect();
+        let single: Int32Array = (0..rows).map(|r| (r % 11 != 0).then_some(4)).collect();
+        let none: Int32Array = (0..rows).map(|_| None::<i32>).collect();
+        // 400 distinct values: more than a byte of keys, so parquet's reader takes over.
+        let wide: Int32Array = (0..rows).map(|r| Some((r % 400) as i32)).collect();
+        // Five values, then 400 from row 10,000: parquet's reader takes over mid-chunk, past
+        // the rows the keys already gave.
+        let late_wide: Int32Array = (0..rows)
+            .map(|r| (r % 13 != 0).then_some(if r < 10_000 { r % 5 } else { r % 400 } as i32))
+            .collect();
+        let columns: Vec<(&str, arrow_array::ArrayRef)> = vec![
+            ("answers", std::sync::Arc::new(answers)),
+            ("blocks", std::sync::Arc::new(blocks)),
+            ("required", std::sync::Arc::new(required)),
+            ("single", std::sync::Arc::new(single)),
+            ("none", std::sync::Arc::new(none)),
+            ("wide", std::sync::Arc::new(wide)),
+            ("late_wide", std::sync::Arc::new(late_wide)),
+        ];
+        let settings = [
+            (WriterVersion::PARQUET_1_0, true, 1_000),
+            (WriterVersion::PARQUET_2_0, true, 1_000),
+            (WriterVersion::PARQUET_1_0, false, 3_000),
+            (WriterVersion::PARQUET_2_0, false, 20_000),
+        ];
+        for (version, dictionary, page_rows) in settings {
+            let props = WriterProperties::builder()
+                .set_writer_version(version)
+                .set_dictionary_enabled(dictionary)
+                .set_data_page_row_count_limit(page_rows)
+                .set_write_batch_size(page_rows.min(1024))
+                .set_dictionary_page_size_limit(1024)
+                .build();
+            for batch in [1_000, 4_096, rows] {
+                let read = read_back(&columns, props.clone(), batch);
+                for ((name, array), (values, keyed)) in columns.iter().zip(&read) {
+                    let case =
+                        format!("{name}, {version:?}, dictionary {dictionary}, batch {batch}");
+                    let expected = expected(array.as_ref());
+                    let first_wrong = (0..rows).find(|&r| values.get(r) != expected.get(r));
+                    assert_eq!(first_wrong, None, "{case}: first row that differs");
+                    assert_eq!(values.len(), rows, "{case}");
+                    // The answer columns are what the keys are for: they must take them.
+                    if dictionary && matches!(*name, "answers" | "blocks" | "required") {
+                        assert!(keyed, "{case}: read as keys");
+                    }
+                    if matches!(*name, "wide" | "late_wide") && dictionary {
+                        assert!(!keyed, "{case}: beyond the keys");
+                    }
+                }
+            }
+        }
     }
 
     /// Rows 0..4 hold 300, 2, -1, 2 with no nulls (`present` empty); 300 makes the column

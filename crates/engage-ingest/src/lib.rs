@@ -12,6 +12,7 @@ mod headers;
 mod ids;
 mod in_order;
 mod layout;
+mod page_keys;
 mod read;
 mod sheet;
 mod side;
