@@ -3,6 +3,7 @@
 //! Only this crate knows clap and anyhow; each subcommand lives in `cmd/` with its own `Args`
 //! and `run`, and resolves its flags into a plan before doing any work.
 
+mod allocator;
 mod cmd;
 mod exit;
 mod inputs;
@@ -60,6 +61,7 @@ enum Command {
 }
 
 fn main() {
+    allocator::keep_batch_buffers();
     // A panic is a bug in engage: say so in one line unless RUST_BACKTRACE asks for more.
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         std::panic::set_hook(Box::new(|info| {
