@@ -2,10 +2,11 @@
 //! megabytes of column buffers and frees them once the batch is accepted. By default glibc
 //! serves blocks above a threshold that starts at 128 KiB straight from `mmap` and gives freed
 //! memory at the top of its heap back to the kernel beyond 128 KiB, so every batch's buffers
-//! came back as fresh pages: at ten million rows about half the reading's 590,000 page faults
-//! and a fifth of its time (measured with `GLIBC_TUNABLES` before this was written, see
-//! `benches/README.md`, stop 31). With blocks up to 32 MiB from the heap and 64 MiB of free
-//! heap kept, the buffers are reused.
+//! came back as fresh pages: at ten million rows more than half of `engage validate`'s
+//! 640,000-690,000 page faults, and the two threads faulting together contend in the kernel
+//! (measured with `GLIBC_TUNABLES` first, see `benches/README.md`, stop 31). With blocks up to
+//! 32 MiB from the heap and 64 MiB of free heap kept, 285,000 faults are left and reading is
+//! about a tenth faster.
 
 /// Blocks up to this size come from the heap (glibc's largest threshold on 64-bit).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

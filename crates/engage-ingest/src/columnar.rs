@@ -477,9 +477,9 @@ pub(crate) fn decide_rows<T: Copy, E: Clone>(
 
 /// [`decide_rows`] for an [`IntColumn`]: the same decisions of the same texts (a value's
 /// decimal digits, a null blank), read from the stored values without spreading them out
-/// first. When every value is 0..=255 (answer codes, pick marks), the values that occur are
-/// decided once each and the rows mapped by table; otherwise each distinct value is decided
-/// once.
+/// first. Keyed columns (page keys) decide each value of their table once; otherwise, when
+/// every value is 0..=255 (answer codes, pick marks), the 256 texts are decided once and the
+/// rows mapped by table, and each distinct value is decided once beyond that.
 pub(crate) fn decide_ints<T: Copy, E: Clone>(
     column: &IntColumn,
     rows: usize,
@@ -496,24 +496,10 @@ pub(crate) fn decide_ints<T: Copy, E: Clone>(
     let decided = match &column.values {
         // `compact` keeps a column as bytes exactly when every value is 0..=255.
         IntValues::U8(values) => {
-            // Only the values that occur: an answer column holds five or six of the 256, and
-            // deciding a text is a normalisation and a lookup.
-            let mut occurs = [false; 256];
-            for &v in values {
-                occurs[usize::from(v)] = true;
-            }
-            let table: Vec<Option<Result<T, E>>> = (0..=255u8)
-                .map(|v| occurs[usize::from(v)].then(|| decide(&v.to_string())))
-                .collect();
-            let codes: Vec<T> = table
-                .iter()
-                .map(|d| d.as_ref().map_or(refused, code_of))
-                .collect();
-            let refusing = table.iter().flatten().any(Result::is_err);
-            let out = spread_bytes(values, present, blank_code, &codes);
-            let errors = refused_rows(values, present, &blank, refusing, |v| {
-                table[v as usize].as_ref().expect("a value that occurs")
-            });
+            let table: Vec<Result<T, E>> = (0..=255u8).map(|v| decide(&v.to_string())).collect();
+            let codes: Vec<(T, bool)> = table.iter().map(|d| (code_of(d), d.is_err())).collect();
+            let (out, refusing) = spread(values, present, blank_code, |v| codes[usize::from(v)]);
+            let errors = refused_rows(values, present, &blank, refusing, |v| &table[v as usize]);
             DecidedRows {
                 values: out,
                 errors,
@@ -529,45 +515,6 @@ pub(crate) fn decide_ints<T: Copy, E: Clone>(
     };
     debug_assert_eq!(decided.values.len(), rows);
     decided
-}
-
-/// Rows [`spread_bytes`] takes together: when all of them have a value (nearly always, at a
-/// few per cent blanks) their codes are the next values' in a row, without a branch per row.
-const SPREAD_RUN: usize = 8;
-
-/// Each row's code by `codes` (one per byte value), or `blank` where the row is null: the
-/// byte half of [`spread`], mapping and spreading in one pass over the rows.
-fn spread_bytes<T: Copy>(values: &[u8], present: &[bool], blank: T, codes: &[T]) -> Vec<T> {
-    let codes: &[T; 256] = codes.try_into().expect("a code for every byte value");
-    if present.is_empty() {
-        return values.iter().map(|&v| codes[usize::from(v)]).collect();
-    }
-    let mut out = Vec::with_capacity(present.len());
-    let mut at = 0;
-    let one = |out: &mut Vec<T>, at: &mut usize, present: bool| {
-        out.push(if present {
-            *at += 1;
-            codes[usize::from(values[*at - 1])]
-        } else {
-            blank
-        });
-    };
-    let mut runs = present.chunks_exact(SPREAD_RUN);
-    for run in &mut runs {
-        if run.iter().all(|&p| p) {
-            let run_values = &values[at..at + SPREAD_RUN];
-            out.extend(run_values.iter().map(|&v| codes[usize::from(v)]));
-            at += SPREAD_RUN;
-        } else {
-            for &p in run {
-                one(&mut out, &mut at, p);
-            }
-        }
-    }
-    for &p in runs.remainder() {
-        one(&mut out, &mut at, p);
-    }
-    out
 }
 
 /// The keyed half of [`decide_ints`]: each value of the table (and the null, as the blank)
@@ -1310,29 +1257,6 @@ mod tests {
             .map(|(row, text, _)| (*row, text.as_str()))
             .collect();
         assert_eq!(rows, [(1, ""), (2, "7"), (4, "")]);
-    }
-
-    /// Worked by hand: 19 rows with nulls at rows 3, 9 and 17, one in each run of eight
-    /// (rows 0..8, 8..16) and one in the remainder (16..19); then ten rows whose first run
-    /// has no null, so it is copied whole.
-    #[test]
-    fn byte_columns_spread_their_values_past_the_nulls() {
-        let nulls = [3, 9, 17];
-        let present: Vec<bool> = (0..19).map(|r| !nulls.contains(&r)).collect();
-        // Values 1..=16 for the 16 rows that have one; code = value + 100, blank = 0.
-        let values: Vec<u8> = (1..=16).collect();
-        let codes: Vec<u8> = (0..=255u8).map(|v| v.wrapping_add(100)).collect();
-        let out = spread_bytes(&values, &present, 0, &codes);
-        let expected = [
-            101, 102, 103, 0, 104, 105, 106, 107, // rows 0..8
-            108, 0, 109, 110, 111, 112, 113, 114, // rows 8..16
-            115, 0, 116, // rows 16..19
-        ];
-        assert_eq!(out, expected);
-        // No null among the first eight rows: the run is copied whole.
-        let present: Vec<bool> = (0..10).map(|r| r != 8).collect();
-        let out = spread_bytes(&values[..9], &present, 0, &codes);
-        assert_eq!(out, [101, 102, 103, 104, 105, 106, 107, 108, 0, 109]);
     }
 
     /// Each row of an integer column as a number, `None` where null.
