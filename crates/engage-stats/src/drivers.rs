@@ -251,18 +251,22 @@ pub fn bootstrap_relative_weights_coded(
         }
     });
     // The centred floats by the same tables: each value minus its column's mean.
-    let centred: Vec<Vec<f64>> = tables
-        .iter()
-        .zip(&means)
-        .map(|(table, mean)| table.iter().map(|x| x - mean).collect())
-        .collect();
-    let row = |r: usize, out: &mut [f64]| {
-        let row = &codes[r * width..(r + 1) * width];
-        for ((x, &code), centred) in out.iter_mut().zip(row).zip(&centred) {
-            *x = centred[usize::from(code)];
-        }
+    let centred = CodedRows {
+        codes,
+        width,
+        centred: tables
+            .iter()
+            .zip(&means)
+            .map(|(table, mean)| {
+                let mut centred = [0.0; 256];
+                for (c, x) in centred.iter_mut().zip(table) {
+                    *c = x - mean;
+                }
+                centred
+            })
+            .collect(),
     };
-    bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+    bootstrap_centred(n, width, &centred, resamples, seed, level, max_rows)
 }
 
 /// Each column's smallest and largest value, in parallel (exact in any order); `(above,
@@ -293,11 +297,62 @@ fn column_ranges<T: Copy + Ord + Send + Sync>(
         )
 }
 
+/// Rows of centred values, as the bootstrap reads them.
+trait CentredRows: Sync {
+    /// Writes row `r`'s values into `out`.
+    fn write(&self, r: usize, out: &mut [f64]);
+
+    /// Row `r` as exactly `W` values, for [`FixedSums`]. Rows given as a `write` into memory
+    /// are read back from it; a source that can build the values in registers should, as
+    /// [`CodedRows`] does.
+    #[inline(always)]
+    fn fixed<const W: usize>(&self, r: usize) -> [f64; W] {
+        let mut out = [0.0; W];
+        self.write(r, &mut out);
+        out
+    }
+}
+
+impl<F: Fn(usize, &mut [f64]) + Sync> CentredRows for F {
+    #[inline(always)]
+    fn write(&self, r: usize, out: &mut [f64]) {
+        self(r, out)
+    }
+}
+
+/// Byte-coded rows read through each column's table of centred floats. A column's table has
+/// a slot for every byte, so a code needs no bounds check, and a row of a known width is
+/// built in registers: written to memory a value at a time and read back two at a time, its
+/// loads had to wait for the stores to complete (the resamples' costliest instruction).
+struct CodedRows<'a> {
+    codes: &'a [u8],
+    width: usize,
+    centred: Vec<[f64; 256]>,
+}
+
+impl CentredRows for CodedRows<'_> {
+    #[inline(always)]
+    fn write(&self, r: usize, out: &mut [f64]) {
+        let row = &self.codes[r * self.width..][..self.width];
+        for ((x, &code), centred) in out.iter_mut().zip(row).zip(&self.centred) {
+            *x = centred[usize::from(code)];
+        }
+    }
+
+    #[inline(always)]
+    fn fixed<const W: usize>(&self, r: usize) -> [f64; W] {
+        debug_assert_eq!(W, self.width);
+        let row: &[u8; W] = self.codes[r * W..][..W].try_into().expect("W codes");
+        let centred: &[[f64; 256]; W] = self.centred[..W].try_into().expect("W tables");
+        std::array::from_fn(|j| centred[j][usize::from(row[j])])
+    }
+}
+
 /// Each column's mean. The rows are added in order within tasks of [`PREPARE_TASK_ROWS`]
 /// and the tasks' sums then in task order: the same floats on any number of threads, in
 /// parallel (one running total took a fifth of a ten-million-row bootstrap), and closer to
 /// the exact sum than one running total.
-fn column_means<Row: Fn(usize, &mut [f64]) + Sync>(n: usize, width: usize, row: &Row) -> Vec<f64> {
+fn column_means<Row: CentredRows>(n: usize, width: usize, row: &Row) -> Vec<f64> {
     let tasks: Vec<Vec<f64>> = (0..n.div_ceil(PREPARE_TASK_ROWS))
         .into_par_iter()
         .map(|task| {
@@ -305,7 +360,7 @@ fn column_means<Row: Fn(usize, &mut [f64]) + Sync>(n: usize, width: usize, row: 
             let mut values = vec![0.0; width];
             let start = task * PREPARE_TASK_ROWS;
             for r in start..(start + PREPARE_TASK_ROWS).min(n) {
-                row(r, &mut values);
+                row.write(r, &mut values);
                 for (sum, x) in sums.iter_mut().zip(&values) {
                     *sum += x;
                 }
@@ -356,7 +411,7 @@ macro_rules! with_row_sums {
 }
 
 /// The bootstrap over `n` rows that `row(r, out)` writes, centred on the column means.
-fn bootstrap_centred<Row: Fn(usize, &mut [f64]) + Sync>(
+fn bootstrap_centred<Row: CentredRows>(
     n: usize,
     width: usize,
     row: &Row,
@@ -416,7 +471,7 @@ const BLOCK_ROWS: usize = 8_192;
 
 /// The full sample's shares of R², in parallel tasks of fixed rows added up in task order:
 /// the same floats on any number of threads.
-fn full_sample_shares<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
+fn full_sample_shares<Sums: RowSums, Row: CentredRows>(
     n: usize,
     width: usize,
     row: &Row,
@@ -439,7 +494,7 @@ fn full_sample_shares<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
 /// Every resample's shares of R², in parallel, one group per thread, so that each thread
 /// reads the table once (smaller groups measured slower at 1M and 10M rows); each resample
 /// has its own stream, so neither the grouping nor the order of work changes a draw.
-fn resample_shares<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
+fn resample_shares<Sums: RowSums, Row: CentredRows>(
     resamples: usize,
     n: usize,
     m: usize,
@@ -472,7 +527,7 @@ fn resample_shares<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
 /// a million-row table is then read from memory once per group instead of one cache miss per
 /// pick. Each resample still adds its own rows in ascending order, so its floats are the same
 /// as when it goes alone.
-fn resample_group<Sums: RowSums, Row: Fn(usize, &mut [f64]) + Sync>(
+fn resample_group<Sums: RowSums, Row: CentredRows>(
     group: std::ops::Range<usize>,
     n: usize,
     m: usize,
@@ -554,11 +609,7 @@ pub struct BootstrapIntervals {
 trait RowSums: Send + Sized {
     fn new(width: usize) -> Self;
     /// Adds the rows `rows` (each written by `row`) one after another, in the order given.
-    fn add_rows<Row: Fn(usize, &mut [f64])>(
-        &mut self,
-        rows: impl Iterator<Item = usize>,
-        row: &Row,
-    );
+    fn add_rows<Row: CentredRows>(&mut self, rows: impl Iterator<Item = usize>, row: &Row);
     fn into_cross_sums(self) -> CrossSums;
 }
 
@@ -583,17 +634,12 @@ impl<const W: usize> RowSums for FixedSums<W> {
         }
     }
 
-    #[inline]
-    fn add_rows<Row: Fn(usize, &mut [f64])>(
-        &mut self,
-        rows: impl Iterator<Item = usize>,
-        row: &Row,
-    ) {
+    #[inline(always)]
+    fn add_rows<Row: CentredRows>(&mut self, rows: impl Iterator<Item = usize>, row: &Row) {
         // A local copy, so that the sums stay in registers instead of memory between rows.
         let mut sums = *self;
-        let mut values = [0.0; W];
         for r in rows {
-            row(r, &mut values);
+            let values = row.fixed::<W>(r);
             sums.n += 1.0;
             for i in 0..W {
                 sums.sum[i] += values[i];
@@ -622,14 +668,10 @@ impl RowSums for CrossSums {
         CrossSums::new(width)
     }
 
-    fn add_rows<Row: Fn(usize, &mut [f64])>(
-        &mut self,
-        rows: impl Iterator<Item = usize>,
-        row: &Row,
-    ) {
+    fn add_rows<Row: CentredRows>(&mut self, rows: impl Iterator<Item = usize>, row: &Row) {
         let mut values = vec![0.0; self.width];
         for r in rows {
-            row(r, &mut values);
+            row.write(r, &mut values);
             self.add(&values);
         }
     }
