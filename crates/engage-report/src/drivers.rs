@@ -8,7 +8,7 @@ use engage_model::Survey;
 use engage_stats::{
     bootstrap_relative_weights, bootstrap_relative_weights_coded,
     bootstrap_relative_weights_scaled, correlation_from_covariance, fisher_interval,
-    relative_weights, CONFIDENCE,
+    relative_weights, FullSample, CONFIDENCE,
 };
 
 use crate::model::{BootstrapInfo, DimensionFigure, DriverFigure, KpiDrivers, Quadrant, Report};
@@ -130,9 +130,14 @@ fn assign_quadrants(figures: &mut [DriverFigure]) {
 /// Percentile bootstrap intervals of the relative-weight shares, resampling the rows that
 /// `rows_of(kpi, columns)` gives (`engage_aggregate::driver_rows` over the data the report was
 /// built from). Rows are asked for one KPI at a time, so only one KPI's rows are held.
+/// `overall` is the whole organisation's partial of the same rows: its exact listwise sums
+/// give the column means and the shares are the report's own, so the bootstrap reads no
+/// more rows than its resamples pick, and its intervals are rescaled around the very
+/// estimate the report shows.
 pub fn add_bootstrap_intervals(
     report: &mut Report,
     survey: &Survey,
+    overall: &GroupPartial,
     rows_of: &dyn Fn(usize, &[usize]) -> DriverRows,
 ) {
     let settings = &survey.definition.drivers;
@@ -151,6 +156,23 @@ pub fn add_bootstrap_intervals(
             .collect();
         let source = rows_of(k, &keep);
         let respondents = source.len();
+        let listwise = &overall.drivers[k];
+        if listwise.n != respondents as u64 {
+            drivers.intervals_note = Some(format!(
+                "no bootstrap intervals: {respondents} rows given for {} respondents in the partials",
+                listwise.n
+            ));
+            continue;
+        }
+        let shares: Option<Vec<f64>> = drivers.dimensions.iter().map(|f| f.share).collect();
+        let known = shares.map(|shares| FullSample {
+            means: keep
+                .iter()
+                .zip(&source.scales)
+                .map(|(&c, scale)| listwise.sum[c] as f64 / listwise.n as f64 / scale)
+                .collect(),
+            shares,
+        });
         let boot = match source.values {
             DriverValues::Coded { codes, levels } => {
                 let tables: Vec<Vec<f64>> = levels
@@ -161,6 +183,7 @@ pub fn add_bootstrap_intervals(
                 bootstrap_relative_weights_coded(
                     &codes,
                     &tables,
+                    known.as_ref(),
                     settings.resamples,
                     settings.seed,
                     CONFIDENCE,

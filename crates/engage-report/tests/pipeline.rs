@@ -397,13 +397,21 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
             .collect::<Vec<_>>(),
         vec![12, 12]
     );
+    let partials = engage_aggregate::aggregate(&survey, &ingested.table);
     let with = |threads: usize| {
         let mut report = tiny_report();
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| engage_report::add_bootstrap_intervals(&mut report, &survey, &rows_of));
+            .install(|| {
+                engage_report::add_bootstrap_intervals(
+                    &mut report,
+                    &survey,
+                    partials.overall(),
+                    &rows_of,
+                )
+            });
         report.drivers
     };
     let (one, two) = (with(1), with(2));
@@ -418,6 +426,16 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
                 "{ci:?}"
             );
         }
+    }
+    // Partials of other rows than those given (here the first ten of fourteen) cannot
+    // centre them: no intervals, and the note says why.
+    let some = engage_aggregate::aggregate_rows(&survey, &ingested.table, 0..10);
+    let mut report = tiny_report();
+    engage_report::add_bootstrap_intervals(&mut report, &survey, some.overall(), &rows_of);
+    for drivers in &report.drivers {
+        assert!(drivers.intervals.is_none());
+        let note = drivers.intervals_note.as_deref().unwrap();
+        assert!(note.contains("12 rows given for"), "{note}");
     }
 }
 

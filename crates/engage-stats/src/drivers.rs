@@ -132,7 +132,7 @@ pub fn bootstrap_relative_weights(
             }
         });
     let row = |r: usize, out: &mut [f64]| out.copy_from_slice(&rows[r * width..(r + 1) * width]);
-    bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+    bootstrap_centred(n, width, &row, None, resamples, seed, level, max_rows)
 }
 
 /// [`bootstrap_relative_weights`] for rows kept as integers: value `j` of a row is
@@ -175,7 +175,7 @@ pub fn bootstrap_relative_weights_scaled(
                     }
                 });
             return bootstrap_relative_weights_coded(
-                &codes, quotients, resamples, seed, level, max_rows,
+                &codes, quotients, None, resamples, seed, level, max_rows,
             );
         }
     }
@@ -208,7 +208,7 @@ pub fn bootstrap_relative_weights_scaled(
                 *x = centred[(v - lo) as usize];
             }
         };
-        return bootstrap_centred(n, width, &row, resamples, seed, level, max_rows);
+        return bootstrap_centred(n, width, &row, None, resamples, seed, level, max_rows);
     }
     let row = |r: usize, out: &mut [f64]| {
         let values = &rows[r * width..(r + 1) * width];
@@ -216,7 +216,7 @@ pub fn bootstrap_relative_weights_scaled(
             *x = f64::from(v) / scales[j] - means[j];
         }
     };
-    bootstrap_centred(n, width, &row, resamples, seed, level, max_rows)
+    bootstrap_centred(n, width, &row, None, resamples, seed, level, max_rows)
 }
 
 /// [`bootstrap_relative_weights`] for rows kept as one byte per value: value `j` of row `r`
@@ -224,9 +224,13 @@ pub fn bootstrap_relative_weights_scaled(
 /// values, so the rows cost a byte a value (70 MB at ten million rows of seven variables,
 /// against 280 MB as `i32`), and the floats are the tables' own: the same intervals, bit for
 /// bit, as those floats given to [`bootstrap_relative_weights`].
+///
+/// `known`, when the caller has the full sample's figures exactly (from integer sums), spares
+/// the two passes over every row that would compute them.
 pub fn bootstrap_relative_weights_coded(
     codes: &[u8],
     tables: &[Vec<f64>],
+    known: Option<&FullSample>,
     resamples: usize,
     seed: u64,
     level: f64,
@@ -235,8 +239,11 @@ pub fn bootstrap_relative_weights_coded(
     let width = tables.len();
     let n = codes.len() / width.max(1);
     check_bootstrap(n, width, level)?;
+    if let Some(known) = known {
+        known.check(width)?;
+    }
     // A code beyond its table is the caller's error.
-    let (_, largest) = column_ranges(codes, width, (u8::MAX, u8::MIN));
+    let largest = largest_codes(codes, width);
     if let Some(column) = (0..width).find(|&j| usize::from(largest[j]) >= tables[j].len()) {
         return Err(StatsError::CodeBeyondTable {
             column,
@@ -244,12 +251,15 @@ pub fn bootstrap_relative_weights_coded(
             values: tables[column].len(),
         });
     }
-    let means = column_means(n, width, &|r: usize, out: &mut [f64]| {
-        let row = &codes[r * width..(r + 1) * width];
-        for ((x, &code), table) in out.iter_mut().zip(row).zip(tables) {
-            *x = table[usize::from(code)];
-        }
-    });
+    let means = match known {
+        Some(known) => known.means.clone(),
+        None => column_means(n, width, &|r: usize, out: &mut [f64]| {
+            let row = &codes[r * width..(r + 1) * width];
+            for ((x, &code), table) in out.iter_mut().zip(row).zip(tables) {
+                *x = table[usize::from(code)];
+            }
+        }),
+    };
     // The centred floats by the same tables: each value minus its column's mean.
     let centred = CodedRows {
         codes,
@@ -266,7 +276,70 @@ pub fn bootstrap_relative_weights_coded(
             })
             .collect(),
     };
-    bootstrap_centred(n, width, &centred, resamples, seed, level, max_rows)
+    let shares = known.map(|k| k.shares.clone());
+    bootstrap_centred(n, width, &centred, shares, resamples, seed, level, max_rows)
+}
+
+/// The full sample's figures, known exactly to the caller (from the integer sums of one
+/// pass): the column means the rows are centred on, and the predictors' shares of R² the
+/// m-out-of-n intervals are rescaled around. Given these, the bootstrap reads no row beyond
+/// its resamples' picks (at ten million rows the two passes took 80 ms of a KPI's 360 ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FullSample {
+    /// One per column (predictors, then the criterion), in the rows' units.
+    pub means: Vec<f64>,
+    /// One per predictor.
+    pub shares: Vec<f64>,
+}
+
+impl FullSample {
+    fn check(&self, width: usize) -> Result<(), StatsError> {
+        if self.means.len() != width || self.shares.len() + 1 != width {
+            return Err(StatsError::FullSampleWidth {
+                columns: width,
+                means: self.means.len(),
+                shares: self.shares.len(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Each column's largest code, in parallel. A run of whole rows is taken a lane at a time
+/// (`LANES` rows side by side), so the maxima vectorise over any width.
+fn largest_codes(codes: &[u8], width: usize) -> Vec<u8> {
+    const LANES: usize = 32;
+    let stride = width * LANES;
+    let lanes = codes
+        .par_chunks(stride * (PREPARE_TASK_ROWS / LANES))
+        .map(|task| {
+            let mut largest = vec![0u8; stride];
+            let mut runs = task.chunks_exact(stride);
+            for run in &mut runs {
+                for (hi, &code) in largest.iter_mut().zip(run) {
+                    *hi = (*hi).max(code);
+                }
+            }
+            for (hi, &code) in largest.iter_mut().zip(runs.remainder()) {
+                *hi = (*hi).max(code);
+            }
+            largest
+        })
+        .reduce(
+            || vec![0u8; stride],
+            |a, b| a.iter().zip(&b).map(|(x, y)| *x.max(y)).collect(),
+        );
+    (0..width)
+        .map(|j| {
+            lanes
+                .iter()
+                .skip(j)
+                .step_by(width)
+                .copied()
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 /// Each column's smallest and largest value, in parallel (exact in any order); `(above,
@@ -411,10 +484,14 @@ macro_rules! with_row_sums {
 }
 
 /// The bootstrap over `n` rows that `row(r, out)` writes, centred on the column means.
+/// The intervals are rescaled around `shares`, the full sample's, computed from the rows
+/// when not given.
+#[allow(clippy::too_many_arguments)]
 fn bootstrap_centred<Row: CentredRows>(
     n: usize,
     width: usize,
     row: &Row,
+    shares: Option<Vec<f64>>,
     resamples: usize,
     seed: u64,
     level: f64,
@@ -422,7 +499,10 @@ fn bootstrap_centred<Row: CentredRows>(
 ) -> Result<BootstrapIntervals, StatsError> {
     let m = n.min(max_rows.max(width + 2));
     let (full, outcomes) = with_row_sums!(width, Sums => {
-        let full = full_sample_shares::<Sums, Row>(n, width, row)?;
+        let full = match shares {
+            Some(shares) => shares,
+            None => full_sample_shares::<Sums, Row>(n, width, row)?,
+        };
         (full, resample_shares::<Sums, Row>(resamples, n, m, width, row, seed))
     });
     let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width - 1];
@@ -800,12 +880,120 @@ mod tests {
                         .zip(lo)
                         .map(|(s, lo)| (lo..lo + 256).map(|v| f64::from(v) / s).collect())
                         .collect();
-                    let coded =
-                        bootstrap_relative_weights_coded(&codes, &tables, 100, 3, 0.95, max_rows)
-                            .unwrap();
+                    let coded = bootstrap_relative_weights_coded(
+                        &codes, &tables, None, 100, 3, 0.95, max_rows,
+                    )
+                    .unwrap();
                     assert_eq!(coded, from_floats);
                 }
             }
+        }
+    }
+
+    /// Codes of four columns, values `code / 4` for the first three and their sum plus noise
+    /// for the last, with the exact full-sample figures worked from integer sums.
+    fn coded_rows_and_their_full_sample(n: usize) -> (Vec<u8>, Vec<Vec<f64>>, FullSample) {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let codes: Vec<u8> = (0..n)
+            .flat_map(|_| {
+                let x: Vec<u8> = (0..3).map(|_| rng.random_range(4..=20)).collect();
+                let y = (x[0] / 2 + x[1] / 3 + x[2] / 4) + rng.random_range(0..=6);
+                [x[0], x[1], x[2], y]
+            })
+            .collect();
+        let tables: Vec<Vec<f64>> = (0..4)
+            .map(|_| (0..=255).map(|c| f64::from(c) / 4.0).collect())
+            .collect();
+        // Means and covariances from integer sums: exact before the final divisions.
+        let mut sum = [0i64; 4];
+        let mut cross = [[0i64; 4]; 4];
+        for row in codes.chunks(4) {
+            for i in 0..4 {
+                sum[i] += i64::from(row[i]);
+                for j in 0..4 {
+                    cross[i][j] += i64::from(row[i]) * i64::from(row[j]);
+                }
+            }
+        }
+        let nf = n as f64;
+        let means = sum.iter().map(|&s| s as f64 / nf / 4.0).collect();
+        let cov: Vec<Vec<f64>> = (0..4)
+            .map(|i| {
+                (0..4)
+                    .map(|j| {
+                        let c = n as i64 * cross[i][j] - sum[i] * sum[j];
+                        c as f64 / (nf * (nf - 1.0)) / 16.0
+                    })
+                    .collect()
+            })
+            .collect();
+        let shares = relative_weights(&correlation_from_covariance(&cov).unwrap())
+            .unwrap()
+            .shares();
+        (codes, tables, FullSample { means, shares })
+    }
+
+    /// The full sample's figures given exactly are what the rows give (up to the rounding of
+    /// float sums), so the intervals agree; and they are rescaled around the shares given:
+    /// θ̂ + √(m/n)(q − θ̂) moves by (1 − √(m/n))·δ when θ̂ moves by δ.
+    #[test]
+    fn known_full_sample_figures_give_the_intervals_of_the_rows() {
+        let n = 20_000;
+        let (codes, tables, known) = coded_rows_and_their_full_sample(n);
+        let m = 5_000;
+        let from_rows =
+            bootstrap_relative_weights_coded(&codes, &tables, None, 200, 3, 0.95, m).unwrap();
+        let given =
+            bootstrap_relative_weights_coded(&codes, &tables, Some(&known), 200, 3, 0.95, m)
+                .unwrap();
+        assert_eq!(given.rows_per_resample, m);
+        for (a, b) in from_rows.intervals.iter().zip(&given.intervals) {
+            assert!((a.lower - b.lower).abs() < 1e-12, "{a:?} {b:?}");
+            assert!((a.upper - b.upper).abs() < 1e-12, "{a:?} {b:?}");
+        }
+        let delta = 0.01;
+        let shifted = FullSample {
+            means: known.means.clone(),
+            shares: known.shares.iter().map(|s| s + delta).collect(),
+        };
+        let moved =
+            bootstrap_relative_weights_coded(&codes, &tables, Some(&shifted), 200, 3, 0.95, m)
+                .unwrap();
+        let expected = (1.0 - (m as f64 / n as f64).sqrt()) * delta; // 0.005
+        for (a, b) in given.intervals.iter().zip(&moved.intervals) {
+            assert!((b.lower - a.lower - expected).abs() < 1e-12, "{a:?} {b:?}");
+            assert!((b.upper - a.upper - expected).abs() < 1e-12, "{a:?} {b:?}");
+        }
+        let wrong = FullSample {
+            means: vec![0.0; 3],
+            shares: vec![0.0; 3],
+        };
+        assert_eq!(
+            bootstrap_relative_weights_coded(&codes, &tables, Some(&wrong), 10, 3, 0.95, m),
+            Err(StatsError::FullSampleWidth {
+                columns: 4,
+                means: 3,
+                shares: 3
+            })
+        );
+    }
+
+    proptest::proptest! {
+        /// Each column's largest code, over any width and any number of rows (whole runs of
+        /// lanes and a remainder; more than one task of rows for the largest), is the plain
+        /// maximum.
+        #[test]
+        fn largest_codes_are_each_columns_maximum(
+            width in 1usize..9,
+            rows in proptest::prop_oneof![0usize..3_000, proptest::strategy::Just(PREPARE_TASK_ROWS * 2 + 45)],
+            seed in 0u64..1_000,
+        ) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let codes: Vec<u8> = (0..rows * width).map(|_| rng.random_range(0..=200)).collect();
+            let expected: Vec<u8> = (0..width)
+                .map(|j| codes.iter().skip(j).step_by(width).copied().max().unwrap_or(0))
+                .collect();
+            proptest::prop_assert_eq!(largest_codes(&codes, width), expected);
         }
     }
 
@@ -813,7 +1001,7 @@ mod tests {
     fn a_code_beyond_its_table_is_an_error() {
         let codes: Vec<u8> = (0..40u8).map(|i| i % 4).collect();
         let tables = vec![vec![0.0, 1.0, 2.0, 3.0], vec![0.0, 1.0, 2.0]];
-        let got = bootstrap_relative_weights_coded(&codes, &tables, 10, 1, 0.95, usize::MAX);
+        let got = bootstrap_relative_weights_coded(&codes, &tables, None, 10, 1, 0.95, usize::MAX);
         assert_eq!(
             got,
             Err(StatsError::CodeBeyondTable {

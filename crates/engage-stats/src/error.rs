@@ -30,4 +30,12 @@ pub enum StatsError {
         code: u8,
         values: usize,
     },
+    #[error(
+        "the full sample's figures have {means} means and {shares} shares for {columns} columns"
+    )]
+    FullSampleWidth {
+        columns: usize,
+        means: usize,
+        shares: usize,
+    },
 }

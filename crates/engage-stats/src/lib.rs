@@ -17,7 +17,7 @@ pub use descriptive::{pearson, MeanSummary, Moments};
 pub use drivers::{
     bootstrap_relative_weights, bootstrap_relative_weights_coded,
     bootstrap_relative_weights_scaled, correlation_from_covariance, fisher_interval,
-    quantile_sorted, relative_weights, BootstrapIntervals, RelativeWeights,
+    quantile_sorted, relative_weights, BootstrapIntervals, FullSample, RelativeWeights,
 };
 pub use error::StatsError;
 pub use intervals::{mean_ci, t_critical, wilson_ci, wilson_ci_effective, z_critical, Interval};

@@ -236,7 +236,7 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
             engage_aggregate::driver_rows(survey, &ingested.table, kpi, columns)
         };
         let _part = crate::ui::part("  the driver bootstrap");
-        engage_report::add_bootstrap_intervals(&mut report, survey, &rows_of);
+        engage_report::add_bootstrap_intervals(&mut report, survey, partials.overall(), &rows_of);
         (report, partials)
     })?;
     {
