@@ -5,7 +5,6 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 use rayon::prelude::*;
 
-use crate::partials::ScoreVariables;
 use crate::plan::Plan;
 use crate::value_codes::ValueCodes;
 use crate::values::ValueBlock;
@@ -90,47 +89,113 @@ impl DriverRows {
     }
 }
 
+/// One KPI's driver rows to build: the KPI and the columns wanted (`0..dimensions` for the
+/// dimension scores, `dimensions` for the KPI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriverRequest {
+    pub kpi: usize,
+    pub columns: Vec<usize>,
+}
+
 /// The respondents behind one KPI's driver analysis, as they are summed into
 /// `GroupPartial::drivers` (every dimension score and the KPI present), with the variables in
 /// `columns` (`0..dimensions` for the dimension scores, `dimensions` for the KPI), in
 /// answer-code units (a share KPI as 0/1). Partials cannot carry rows; this is what bootstrap
-/// intervals resample, from the in-memory layout. One KPI at a time, only the columns used.
+/// intervals resample, from the in-memory layout.
 pub fn driver_rows(
     survey: &Survey,
     table: &ResponseTable,
     kpi: usize,
     columns: &[usize],
 ) -> DriverRows {
-    let v = ScoreVariables::of(survey);
-    let scales: Vec<f64> = (0..v.dimensions)
-        .chain([v.kpi_variable[kpi]])
-        .map(|i| v.scales[i] as f64)
-        .collect();
-    let mut out = DriverRows {
-        width: columns.len(),
-        scales: columns.iter().map(|&c| scales[c]).collect(),
-        values: DriverValues::Scaled(Vec::new()),
+    let request = DriverRequest {
+        kpi,
+        columns: columns.to_vec(),
     };
-    if let Some(values) = coded_driver_rows(survey, table, kpi, columns) {
-        out.values = values;
-    } else if let Some(values) = gather(survey, table, kpi, columns, &|_, x| i32::try_from(x).ok())
-    {
-        out.values = DriverValues::Scaled(values);
-    } else {
-        // A value beyond `i32`: the rows again, one at a time, turning into floats.
-        let mut block = ValueBlock::new(survey, table);
-        let variables = driver_variables(&block.plan, kpi, columns);
-        let mut complete = Vec::new();
-        block.for_each_block(table, 0..table.n_rows, |block, _| {
-            complete_rows(block, kpi, &mut complete);
-            for r in (0..block.len).filter(|&r| complete[r]) {
-                for (j, &v) in variables.iter().enumerate() {
-                    out.push(j, block.values(v)[r]);
-                }
+    driver_rows_of_kpis(survey, table, std::slice::from_ref(&request))
+        .pop()
+        .expect("one request gives one set of rows")
+}
+
+/// [`driver_rows`] of several KPIs at once, in the order asked. The scores of a block of rows
+/// are the same for every KPI, so they are worked out once for all of them (at ten million
+/// rows the two KPIs' rows took 330 ms one KPI at a time, 230 ms together).
+pub fn driver_rows_of_kpis(
+    survey: &Survey,
+    table: &ResponseTable,
+    requests: &[DriverRequest],
+) -> Vec<DriverRows> {
+    let plan = Plan::new(survey, table);
+    let v = &plan.variables;
+    // Byte codes where every column has few enough possible values.
+    let value_codes: Vec<Option<Vec<ValueCodes>>> = requests
+        .iter()
+        .map(|q| {
+            driver_variables(&plan, q.kpi, &q.columns)
+                .iter()
+                .map(|&variable| ValueCodes::of(&plan, variable))
+                .collect()
+        })
+        .collect();
+    // The codable requests, gathered together; the others one by one below.
+    let wanted: Vec<&DriverRequest> = requests
+        .iter()
+        .zip(&value_codes)
+        .filter_map(|(q, codes)| codes.as_ref().map(|_| q))
+        .collect();
+    let converters: Vec<&[ValueCodes]> = value_codes.iter().flatten().map(Vec::as_slice).collect();
+    let mut coded = gather(survey, table, &wanted, &converters).into_iter();
+    let mut value_codes = value_codes.into_iter();
+    requests
+        .iter()
+        .map(|q| {
+            let scales: Vec<f64> = q
+                .columns
+                .iter()
+                .map(|&c| {
+                    let variable = if c < v.dimensions {
+                        c
+                    } else {
+                        v.kpi_variable[q.kpi]
+                    };
+                    v.scales[variable] as f64
+                })
+                .collect();
+            let mut out = DriverRows {
+                width: q.columns.len(),
+                scales,
+                values: DriverValues::Scaled(Vec::new()),
+            };
+            let codes = value_codes.next().flatten();
+            let gathered = codes.as_ref().and_then(|_| coded.next().flatten());
+            if let (Some(codes), Some(gathered)) = (codes, gathered) {
+                out.values = DriverValues::Coded {
+                    codes: gathered,
+                    levels: codes.into_iter().map(|c| c.levels).collect(),
+                };
+            } else if let Some(values) =
+                gather(survey, table, &[q], &[&vec![ToI32; q.columns.len()]])
+                    .pop()
+                    .flatten()
+            {
+                out.values = DriverValues::Scaled(values);
+            } else {
+                // A value beyond `i32`: the rows again, one at a time, turning into floats.
+                let mut block = ValueBlock::new(survey, table);
+                let variables = driver_variables(&block.plan, q.kpi, &q.columns);
+                let mut complete = Vec::new();
+                block.for_each_block(table, 0..table.n_rows, |block, _| {
+                    complete_rows(block, q.kpi, &mut complete);
+                    for r in (0..block.len).filter(|&r| complete[r]) {
+                        for (j, &v) in variables.iter().enumerate() {
+                            out.push(j, block.values(v)[r]);
+                        }
+                    }
+                });
             }
-        });
-    }
-    out
+            out
+        })
+        .collect()
 }
 
 /// The score variable of each driver column: a dimension, or (`dimensions`) the KPI.
@@ -161,79 +226,122 @@ fn complete_rows(block: &ValueBlock, kpi: usize, complete: &mut Vec<bool>) {
     }
 }
 
-/// The driver rows as byte codes, when every column has at most 256 possible values within a
-/// span a lookup table covers; `None` otherwise (the rows are then kept as integers).
-fn coded_driver_rows(
-    survey: &Survey,
-    table: &ResponseTable,
-    kpi: usize,
-    columns: &[usize],
-) -> Option<DriverValues> {
-    let plan = Plan::new(survey, table);
-    let variables = driver_variables(&plan, kpi, columns);
-    let value_codes: Vec<ValueCodes> = variables
-        .iter()
-        .map(|&v| ValueCodes::of(&plan, v))
-        .collect::<Option<_>>()?;
-    let code = |j: usize, x: i64| value_codes[j].code(x);
-    let codes = gather(survey, table, kpi, columns, &code)?;
-    let levels = value_codes.into_iter().map(|c| c.levels).collect();
-    Some(DriverValues::Coded { codes, levels })
-}
-
 /// Rows per task of the row exports.
 const EXPORT_ROWS: usize = 1 << 16;
 
-/// The driver rows in parallel, each value turned by `convert(column, scaled)`, or `None` if
-/// it turns one down. Each task fills its own rows' part of a buffer sized for every row; the
-/// kept rows are then moved together in table order, so the buffer is the only copy.
-fn gather<T: Copy + Default + Send + Sync>(
+/// How a scaled value is kept in the rows: `None` when it cannot be.
+trait Keep<T>: Sync {
+    fn keep(&self, scaled: i64) -> Option<T>;
+}
+
+/// As its byte code.
+impl Keep<u8> for ValueCodes {
+    #[inline]
+    fn keep(&self, scaled: i64) -> Option<u8> {
+        self.code(scaled)
+    }
+}
+
+/// As itself, when it fits in an `i32`.
+#[derive(Clone, Copy)]
+struct ToI32;
+
+impl Keep<i32> for ToI32 {
+    #[inline]
+    fn keep(&self, scaled: i64) -> Option<i32> {
+        i32::try_from(scaled).ok()
+    }
+}
+
+/// The driver rows of each request in parallel, value `j` of request `q` kept by
+/// `converters[q][j]`; `None` for a request one of whose values cannot be kept. Each task
+/// derives its blocks once for every request and fills its rows' part of a buffer per
+/// request sized for every row; the kept rows are then moved together in table order, so the
+/// buffer is the only copy.
+fn gather<T: Copy + Default + Send + Sync, C: Keep<T>>(
     survey: &Survey,
     table: &ResponseTable,
-    kpi: usize,
-    columns: &[usize],
-    convert: &(impl Fn(usize, i64) -> Option<T> + Sync),
-) -> Option<Vec<T>> {
-    let width = columns.len();
-    let mut buffer = vec![T::default(); table.n_rows * width];
-    let kept: Vec<Option<usize>> = buffer
-        .par_chunks_mut((EXPORT_ROWS * width).max(1))
+    requests: &[&DriverRequest],
+    converters: &[&[C]],
+) -> Vec<Option<Vec<T>>> {
+    let widths: Vec<usize> = requests.iter().map(|q| q.columns.len()).collect();
+    let mut buffers: Vec<Vec<T>> = widths
+        .iter()
+        .map(|&width| vec![T::default(); table.n_rows * width])
+        .collect();
+    // Task `t` gets rows `t * EXPORT_ROWS..` of every buffer.
+    let tasks = table.n_rows.div_ceil(EXPORT_ROWS);
+    let mut parts: Vec<Vec<&mut [T]>> = (0..tasks).map(|_| Vec::new()).collect();
+    for (buffer, &width) in buffers.iter_mut().zip(&widths) {
+        let mut chunks = buffer.chunks_mut((EXPORT_ROWS * width).max(1));
+        for part in &mut parts {
+            part.push(chunks.next().unwrap_or_default());
+        }
+    }
+    let kept: Vec<Vec<Option<usize>>> = parts
+        .into_par_iter()
         .enumerate()
-        .map(|(task, out)| {
+        .map(|(task, mut outs)| {
             let mut block = ValueBlock::new(survey, table);
-            let variables = driver_variables(&block.plan, kpi, columns);
+            let variables: Vec<Vec<usize>> = requests
+                .iter()
+                .map(|q| driver_variables(&block.plan, q.kpi, &q.columns))
+                .collect();
             let mut complete = Vec::new();
-            let (mut kept, mut fits) = (0, true);
+            let mut rows_kept = Vec::new();
+            let mut kept = vec![0; requests.len()];
+            let mut fits = vec![true; requests.len()];
             let start = task * EXPORT_ROWS;
             let rows = start..(start + EXPORT_ROWS).min(table.n_rows);
             block.for_each_block(table, rows, |block, _| {
-                complete_rows(block, kpi, &mut complete);
-                for r in (0..block.len).filter(|&r| complete[r]) {
-                    let slots = out[kept * width..][..width].iter_mut();
-                    for (j, (slot, &v)) in slots.zip(&variables).enumerate() {
-                        let x = convert(j, block.values(v)[r]);
-                        fits &= x.is_some();
-                        *slot = x.unwrap_or_default();
+                for (q, request) in requests.iter().enumerate() {
+                    complete_rows(block, request.kpi, &mut complete);
+                    rows_kept.clear();
+                    rows_kept.extend((0..block.len).filter(|&r| complete[r]));
+                    let width = widths[q];
+                    let out = &mut outs[q][kept[q] * width..][..rows_kept.len() * width];
+                    let columns: Vec<&[i64]> =
+                        variables[q].iter().map(|&v| block.values(v)).collect();
+                    let mut fit = true;
+                    for (row, &r) in out.chunks_exact_mut(width.max(1)).zip(&rows_kept) {
+                        for ((slot, column), keep) in
+                            row.iter_mut().zip(&columns).zip(converters[q])
+                        {
+                            let x = keep.keep(column[r]);
+                            fit &= x.is_some();
+                            *slot = x.unwrap_or_default();
+                        }
                     }
-                    kept += 1;
+                    fits[q] &= fit;
+                    kept[q] += rows_kept.len();
                 }
             });
-            fits.then_some(kept)
+            kept.into_iter()
+                .zip(fits)
+                .map(|(kept, fits)| fits.then_some(kept))
+                .collect()
         })
         .collect();
-    let mut end = 0;
-    for (task, kept) in kept.into_iter().enumerate() {
-        let start = task * EXPORT_ROWS * width;
-        let len = kept? * width;
-        // Until a task has left rows out, its rows are already in place: no move of the
-        // whole buffer onto itself.
-        if start != end {
-            buffer.copy_within(start..start + len, end);
-        }
-        end += len;
-    }
-    buffer.truncate(end);
-    Some(buffer)
+    buffers
+        .into_iter()
+        .enumerate()
+        .map(|(q, mut buffer)| {
+            let width = widths[q];
+            let mut end = 0;
+            for (task, kept) in kept.iter().enumerate() {
+                let start = task * EXPORT_ROWS * width;
+                let len = kept[q]? * width;
+                // Until a task has left rows out, its rows are already in place: no move of
+                // the whole buffer onto itself.
+                if start != end {
+                    buffer.copy_within(start..start + len, end);
+                }
+                end += len;
+            }
+            buffer.truncate(end);
+            Some(buffer)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod value_codes;
 mod values;
 
 pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};
-pub use driver_rows::{driver_rows, DriverRows, DriverValues};
+pub use driver_rows::{driver_rows, driver_rows_of_kpis, DriverRequest, DriverRows, DriverValues};
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};
 pub use partials::{
     composite_scale, CompositeSums, CutPartial, GroupLevel, GroupPartial, ItemCounts, MultiCounts,

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use engage_aggregate::{
     aggregate_chunked, aggregate_rows, aggregate_sequential, cell_moments, driver_rows,
-    merge_shards, read_partials, write_partials, Listwise, PairSums, Partials, Sums,
+    driver_rows_of_kpis, merge_shards, read_partials, write_partials, DriverRequest, Listwise,
+    PairSums, Partials, Sums,
 };
 use engage_ingest::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel};
 use engage_model::Survey;
@@ -569,6 +570,76 @@ fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
     assert_eq!(got.scaled_integers(), Some(expected));
 }
 
+/// Both KPIs' rows asked at once (one derivation of the scores for the two) are each what
+/// the rows give worked out by hand: the mean KPI (item a) with the dimension, and the share
+/// KPI (item c answered 4 or 5 → 1, else 0) alone, each over its own complete respondents;
+/// rows across three tasks of 65,536, and the KPIs asked in the opposite order to theirs.
+#[test]
+fn driver_rows_of_two_kpis_at_once_are_each_kpis_own_rows() {
+    let mut state = 11u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let rows: Vec<([u8; 3], u32, u64, bool)> = (0..150_000)
+        .map(|_| {
+            let code = |x: u32| match x % 8 {
+                0 => 0,
+                1 => 255,
+                x => (x % 5 + 1) as u8,
+            };
+            ([code(next()), code(next()), code(next())], 0, 0, false)
+        })
+        .collect();
+    let t = table(&rows);
+    let requests = [
+        DriverRequest {
+            kpi: 1,
+            columns: vec![1],
+        },
+        DriverRequest {
+            kpi: 0,
+            columns: vec![0, 1],
+        },
+    ];
+    let got = driver_rows_of_kpis(&survey(), &t, &requests);
+    let answer = |code: u8| (1..=5).contains(&code).then_some(i64::from(code));
+    let dimension = |r: &[u8; 3]| {
+        let flipped: Vec<i64> = (0..3)
+            .filter_map(|i| answer(r[i]).map(|x| if i == 1 { 6 - x } else { x }))
+            .collect();
+        (flipped.len() >= 2).then(|| flipped.iter().sum::<i64>() * 6 / flipped.len() as i64)
+    };
+    let share: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| {
+            dimension(&r.0)?;
+            answer(r.0[2]).map(|c| i64::from(c >= 4))
+        })
+        .collect();
+    let mean: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| Some([dimension(&r.0)?, answer(r.0[0])?]))
+        .flatten()
+        .collect();
+    assert!(share.len() > 80_000 && mean.len() > 2 * 80_000);
+    assert_ne!(share.len() * 2, mean.len());
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[0].width, got[0].scales.clone()), (1, vec![1.0]));
+    assert_eq!((got[1].width, got[1].scales.clone()), (2, vec![6.0, 1.0]));
+    assert_eq!(got[0].scaled_integers(), Some(share));
+    assert_eq!(got[1].scaled_integers(), Some(mean));
+    // Both as byte codes: neither fell back to building its rows alone.
+    for rows in &got {
+        assert!(matches!(
+            rows.values,
+            engage_aggregate::DriverValues::Coded { .. }
+        ));
+    }
+}
+
 /// A survey of one dimension of `items` items (half of them needed for a score) and a mean
 /// KPI of its first item, with rows of codes 0..=5 (0: no answer) in a fixed pattern.
 fn one_dimension(items: u32) -> (Survey, ResponseTable, Vec<Vec<u8>>) {
@@ -653,6 +724,46 @@ fn driver_rows_of_many_possible_scores_are_scaled_integers() {
             "{v} / {scale} against {b}"
         );
     }
+}
+
+/// Asked together, a request too varied for byte codes (the 12-item dimension) and one that
+/// is not (the KPI alone) each get their own form: the first the scaled integers of the
+/// scores by hand, the second the first item's codes over the same complete rows.
+#[test]
+fn driver_rows_of_kpis_in_different_forms_at_once() {
+    let (survey, table, rows) = one_dimension(12);
+    let requests = [
+        DriverRequest {
+            kpi: 0,
+            columns: vec![0, 1],
+        },
+        DriverRequest {
+            kpi: 0,
+            columns: vec![1],
+        },
+    ];
+    let got = driver_rows_of_kpis(&survey, &table, &requests);
+    let expected = scores_by_hand(&rows);
+    let engage_aggregate::DriverValues::Scaled(values) = &got[0].values else {
+        panic!("scores of more than 256 values must be scaled integers");
+    };
+    assert_eq!(values.len(), expected.len());
+    for ((&v, scale), b) in values
+        .iter()
+        .zip(got[0].scales.iter().cycle())
+        .zip(&expected)
+    {
+        assert!(
+            (f64::from(v) / scale - b).abs() < 1e-12,
+            "{v} / {scale} against {b}"
+        );
+    }
+    assert!(matches!(
+        got[1].values,
+        engage_aggregate::DriverValues::Coded { .. }
+    ));
+    let kpi: Vec<i64> = expected.chunks(2).map(|pair| pair[1] as i64).collect();
+    assert_eq!(got[1].scaled_integers(), Some(kpi));
 }
 
 /// Raking's cell moments of a dimension too varied for one counter per value (12 items: more

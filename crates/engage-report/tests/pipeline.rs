@@ -386,14 +386,16 @@ fn bootstrap_intervals_come_from_the_listwise_rows_and_do_not_depend_on_threads(
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let survey = Survey::load(&dir.join("tiny.toml")).unwrap();
     let ingested = engage_ingest::read_responses(&survey, &[survey.data_path()]).unwrap();
-    let rows_of = |kpi: usize, columns: &[usize]| {
-        engage_aggregate::driver_rows(&survey, &ingested.table, kpi, columns)
+    let rows_of = |requests: &[engage_aggregate::DriverRequest]| {
+        engage_aggregate::driver_rows_of_kpis(&survey, &ingested.table, requests)
     };
     // The same 12 respondents as the listwise sums (pandas: 12 complete for both KPIs).
     let every_column: Vec<usize> = (0..=survey.definition.dimensions.len()).collect();
     assert_eq!(
         (0..2)
-            .map(|k| rows_of(k, &every_column).len())
+            .map(
+                |k| engage_aggregate::driver_rows(&survey, &ingested.table, k, &every_column).len()
+            )
             .collect::<Vec<_>>(),
         vec![12, 12]
     );

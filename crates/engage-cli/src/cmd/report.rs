@@ -232,8 +232,8 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
             let _part = crate::ui::part("  the figures and suppression");
             engage_report::build_report_with(survey, &partials, provenance, plan.suppression)
         };
-        let rows_of = |kpi: usize, columns: &[usize]| {
-            engage_aggregate::driver_rows(survey, &ingested.table, kpi, columns)
+        let rows_of = |requests: &[engage_aggregate::DriverRequest]| {
+            engage_aggregate::driver_rows_of_kpis(survey, &ingested.table, requests)
         };
         let _part = crate::ui::part("  the driver bootstrap");
         engage_report::add_bootstrap_intervals(&mut report, survey, partials.overall(), &rows_of);
