@@ -510,33 +510,37 @@ proptest! {
     }
 }
 
-/// The bootstrap's rows, built in parallel tasks of 65,536 rows and moved together, are the
-/// respondents with a dimension score and the KPI, in table order, worked out row by row here
-/// (the dimension: 2 of 3 items answered, sum × 6 / answered; the mean KPI: item a).
-#[test]
-fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
-    let mut state = 7u64;
+/// 150,000 rows (more than two tasks of 65,536) from a seeded LCG: of every `spread` draws one
+/// is no answer (0), one not applicable (255), the rest answers 1..=5; with `segments`, a
+/// segment level 0..=3 a row.
+fn pseudo_random_rows(seed: u64, spread: u32, segments: bool) -> Vec<([u8; 3], u32, u64, bool)> {
+    let mut state = seed;
     let mut next = || {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
-    let rows: Vec<([u8; 3], u32, u64, bool)> = (0..150_000)
+    (0..150_000)
         .map(|_| {
-            let code = |x: u32| match x % 10 {
+            let code = |x: u32| match x % spread {
                 0 => 0,
                 1 => 255,
                 x => (x % 5 + 1) as u8,
             };
-            (
-                [code(next()), code(next()), code(next())],
-                next() % 4,
-                0,
-                false,
-            )
+            let answers = [code(next()), code(next()), code(next())];
+            let segment = if segments { next() % 4 } else { 0 };
+            (answers, segment, 0, false)
         })
-        .collect();
+        .collect()
+}
+
+/// The bootstrap's rows, built in parallel tasks of 65,536 rows and moved together, are the
+/// respondents with a dimension score and the KPI, in table order, worked out row by row here
+/// (the dimension: 2 of 3 items answered, sum × 6 / answered; the mean KPI: item a).
+#[test]
+fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
+    let rows = pseudo_random_rows(7, 10, true);
     let t = table(&rows);
     let got = driver_rows(&survey(), &t, 0, &[1, 0]);
     let answer = |code: u8| (1..=5).contains(&code).then_some(i32::from(code));
@@ -576,23 +580,7 @@ fn driver_rows_across_tasks_are_the_complete_respondents_in_order() {
 /// rows across three tasks of 65,536, and the KPIs asked in the opposite order to theirs.
 #[test]
 fn driver_rows_of_two_kpis_at_once_are_each_kpis_own_rows() {
-    let mut state = 11u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let rows: Vec<([u8; 3], u32, u64, bool)> = (0..150_000)
-        .map(|_| {
-            let code = |x: u32| match x % 8 {
-                0 => 0,
-                1 => 255,
-                x => (x % 5 + 1) as u8,
-            };
-            ([code(next()), code(next()), code(next())], 0, 0, false)
-        })
-        .collect();
+    let rows = pseudo_random_rows(11, 8, false);
     let t = table(&rows);
     let requests = [
         DriverRequest {
