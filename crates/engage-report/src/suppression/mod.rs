@@ -21,6 +21,7 @@
 
 use engage_aggregate::{GroupLevel, GroupPartial, Partials};
 use engage_model::{KpiMeasure, Survey};
+use rayon::prelude::*;
 
 use crate::model::Suppression;
 
@@ -374,8 +375,10 @@ pub fn decide_release(
     let parts = partitions(partials, &survey.segment_parents, &survey.segment_across);
     let groups = decide_groups(partials, &parts, min, mode);
     let measures = Measure::all(survey);
+    // Each measure's cells are decided apart from the others' (most of the time is the
+    // integer programs of `repair.rs`), so side by side; collected in order.
     let figures = measures
-        .iter()
+        .par_iter()
         .map(|&measure| {
             let mut status = groups.clone();
             let size =
