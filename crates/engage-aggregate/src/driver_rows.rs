@@ -126,7 +126,6 @@ pub fn driver_rows_of_kpis(
     requests: &[DriverRequest],
 ) -> Vec<DriverRows> {
     let plan = Plan::new(survey, table);
-    let v = &plan.variables;
     // Byte codes where every column has few enough possible values.
     let value_codes: Vec<Option<Vec<ValueCodes>>> = requests
         .iter()
@@ -149,17 +148,9 @@ pub fn driver_rows_of_kpis(
     requests
         .iter()
         .map(|q| {
-            let scales: Vec<f64> = q
-                .columns
+            let scales: Vec<f64> = driver_variables(&plan, q.kpi, &q.columns)
                 .iter()
-                .map(|&c| {
-                    let variable = if c < v.dimensions {
-                        c
-                    } else {
-                        v.kpi_variable[q.kpi]
-                    };
-                    v.scales[variable] as f64
-                })
+                .map(|&variable| plan.variables.scales[variable] as f64)
                 .collect();
             let mut out = DriverRows {
                 width: q.columns.len(),
