@@ -9,7 +9,9 @@ use engage_ingest::ResponseTable;
 use engage_model::Survey;
 use rayon::prelude::*;
 
-use crate::partials::ScoreVariables;
+use engage_model::KpiMeasure;
+
+use crate::partials::{GroupPartial, Partials, ScoreVariables};
 use crate::plan::Plan;
 use crate::value_codes::ValueCodes;
 use crate::values::ValueBlock;
@@ -194,6 +196,117 @@ pub fn cell_moments(
         moments: cells.into_iter().map(|(_, c)| c.moments).collect(),
         scales,
         kpis,
+        dimensions: v.dimensions,
+    })
+}
+
+/// [`cell_moments`] without a pass over the rows, when the partials already hold the cells:
+/// raking on one segment (its groups are the cells) or on the two segments of a cross the
+/// definition has (its groups are their combinations that occur, those with one part missing
+/// included, and its missing-value group is the cell of rows missing both). The moments
+/// come from the groups' integer counts and sums, so they are the pass's exactly. `None` for
+/// any other rake, which needs [`cell_moments`].
+pub fn cells_from_partials(
+    survey: &Survey,
+    partials: &Partials,
+    segments: &[usize],
+) -> Option<CellMoments> {
+    let cut_of = |s: usize| partials.cuts.iter().position(|c| c.segment == Some(s));
+    // The cut whose groups are the cells, and each group's level in each of `segments`.
+    let (cut, levels): (usize, Vec<Vec<u32>>) = match *segments {
+        [s] => {
+            let cut = cut_of(s)?;
+            let n = partials.cuts[cut].groups.len();
+            (cut, (0..n as u32).map(|g| vec![g]).collect())
+        }
+        [a, b] => {
+            let linked = |x: usize| (survey.segment_parents[x], survey.segment_across[x]);
+            let cross = (survey.definition.segments.len()..survey.segment_parents.len())
+                .find(|&x| linked(x) == (Some(a), Some(b)) || linked(x) == (Some(b), Some(a)))?;
+            let cut = cut_of(cross)?;
+            let swapped = linked(cross).0 == Some(b);
+            let levels = partials.cuts[cut]
+                .levels
+                .iter()
+                .map(|level| {
+                    let (first, second) = (level.parent?, level.across?);
+                    let pair = [first as u32, second as u32];
+                    Some(if swapped {
+                        vec![pair[1], pair[0]]
+                    } else {
+                        pair.to_vec()
+                    })
+                })
+                .collect::<Option<_>>()?;
+            (cut, levels)
+        }
+        _ => return None,
+    };
+    let v = ScoreVariables::of(survey);
+    let points = survey.points();
+    let reversed: Vec<bool> = survey.definition.items.iter().map(|i| i.reverse).collect();
+    let flip = |item: usize, code: u8| {
+        if reversed[item] {
+            points + 1 - code
+        } else {
+            code
+        }
+    };
+    // An item's answered codes (slots 1..=points), flipped, turned into values.
+    let from_items = |group: &GroupPartial, item: usize, value: &dyn Fn(u8) -> i128| {
+        let mut m = ScaledMoments::default();
+        for (code, &count) in (1..=points).zip(group.items[item].points()) {
+            let (c, x) = (i128::from(count), value(flip(item, code)));
+            m.n += count;
+            m.sum += c * x;
+            m.squares += c * x * x;
+        }
+        m
+    };
+    let composite = |group: &GroupPartial, c: usize| {
+        let sums = &group.composites[c];
+        ScaledMoments {
+            n: sums.n,
+            sum: sums.sum,
+            squares: sums.sum_sq,
+        }
+    };
+    let kpi = |group: &GroupPartial, k: usize| match &survey.kpi_measures[k] {
+        KpiMeasure::CompositeMean { composite: c } => composite(group, *c),
+        KpiMeasure::Share { item, codes } => {
+            from_items(group, *item, &|f| i128::from(codes.contains(&f)))
+        }
+    };
+    let mut cells: Vec<(Vec<u32>, u64, Vec<ScaledMoments>)> = partials.cuts[cut]
+        .groups
+        .iter()
+        .zip(levels)
+        .filter(|(group, _)| group.respondents > 0)
+        .map(|(group, levels)| {
+            let moments = (0..v.kpi_variable.len())
+                .map(|k| kpi(group, k))
+                .chain((0..v.dimensions).map(|d| composite(group, d)))
+                .chain((0..group.items.len()).map(|i| from_items(group, i, &|f| i128::from(f))))
+                .collect();
+            (levels, group.respondents, moments)
+        })
+        .collect();
+    cells.sort_by(|a, b| a.0.cmp(&b.0));
+    let scales = v
+        .kpi_variable
+        .iter()
+        .copied()
+        .chain(0..v.dimensions)
+        .map(|variable| v.scales[variable] as f64)
+        .chain(survey.definition.items.iter().map(|_| 1.0))
+        .collect();
+    Some(CellMoments {
+        segments: segments.to_vec(),
+        levels: cells.iter().map(|c| c.0.clone()).collect(),
+        respondents: cells.iter().map(|c| c.1).collect(),
+        moments: cells.into_iter().map(|c| c.2).collect(),
+        scales,
+        kpis: v.kpi_variable.len(),
         dimensions: v.dimensions,
     })
 }

@@ -4,7 +4,8 @@
 //!
 //! Architecture invariant: no floating point in the partials; statistics are derived later.
 //! The row exports (`driver_rows`, `respondent_values`) are the only floats, for statistics
-//! that need rows; `cell_moments` gives raking its cells in integers.
+//! that need rows; `cell_moments` gives raking its cells in integers (`cells_from_partials`
+//! takes them from the partials when the margins are one segment or a cross's two).
 
 mod cells;
 mod counters;
@@ -19,7 +20,7 @@ mod shard;
 mod value_codes;
 mod values;
 
-pub use cells::{cell_moments, CellError, CellMoments, ScaledMoments};
+pub use cells::{cell_moments, cells_from_partials, CellError, CellMoments, ScaledMoments};
 pub use driver_rows::{driver_rows, driver_rows_of_kpis, DriverRequest, DriverRows, DriverValues};
 pub use moments::{pair_index, upper_index, ItemMoments, Listwise, MultiMoments, PairSums, Sums};
 pub use partials::{

@@ -78,9 +78,15 @@ pub fn run(args: Args) -> Outcome {
         read - accepted
     );
     let mut report = engage_report::build_report(&survey, &partials, provenance);
-    // Rates and corrected intervals come from counts; weights need rows, which partials do
-    // not carry.
-    crate::cmd::report::add_headcounts(&mut report, &survey, &partials, None)?;
+    // Rates and corrected intervals come from counts; weights from the raking cells, which
+    // the partials hold when the margins are one segment or the two of a cross (else they
+    // need rows, which partials do not carry).
+    let cells = engage_aggregate::cells_from_partials(
+        &survey,
+        &partials,
+        &engage_report::rake_segments(&survey),
+    );
+    crate::cmd::report::add_headcounts(&mut report, &survey, &partials, cells.as_ref())?;
     if !survey.definition.free_text.is_empty() {
         crate::ui::warning!(
             "the free-text comments are not in this report: partials carry no comment text (run `engage report` over the rows for them)"

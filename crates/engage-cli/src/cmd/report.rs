@@ -241,17 +241,18 @@ fn analyse(plan: &Plan, ingested: &Ingested) -> anyhow::Result<Report> {
     })?;
     {
         let _part = crate::ui::part("  headcounts and weights");
-        // Only raking needs more than the partials: every variable's moments per cell of the
-        // raking margins, in one more pass.
+        // Raking needs every variable's moments per cell of its margins: the partials' groups
+        // when the margins are one segment or a cross's two, else one more pass.
         let rake_segments = engage_report::rake_segments(survey);
-        let cells = (!rake_segments.is_empty())
-            .then(|| {
-                on_threads(plan.threads, || {
-                    engage_aggregate::cell_moments(survey, &ingested.table, &rake_segments)
-                })
-            })
-            .transpose()?
-            .transpose()?;
+        let cells = match rake_segments.as_slice() {
+            [] => None,
+            rake => match engage_aggregate::cells_from_partials(survey, &partials, rake) {
+                Some(cells) => Some(cells),
+                None => Some(on_threads(plan.threads, || {
+                    engage_aggregate::cell_moments(survey, &ingested.table, rake)
+                })??),
+            },
+        };
         add_headcounts(&mut report, survey, &partials, cells.as_ref())?;
     }
     {
@@ -340,8 +341,9 @@ fn add_comments(report: &mut Report, plan: &Plan, ingested: &Ingested) -> anyhow
 }
 
 /// `[population]`'s figures when the definition names a headcount file: response rates and
-/// corrected intervals from counts, weights only when `cells` (the raking cells' moments,
-/// which need the respondents' rows) are given. Shared by `report` and `merge`.
+/// corrected intervals from counts, weights only when `cells` (the raking cells' moments:
+/// from the partials for one segment or a cross's two, else from the respondents' rows) are
+/// given. Shared by `report` and `merge`.
 pub fn add_headcounts(
     report: &mut Report,
     survey: &Survey,
