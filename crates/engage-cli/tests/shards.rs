@@ -128,6 +128,57 @@ fn merged_shards_equal_one_run_over_all_rows() {
     }
 }
 
+/// Raking on margins whose cells the partials do not hold (bureau and age without their
+/// cross) leaves the merged report without weights, and merge says so on stderr.
+#[test]
+fn merge_says_when_it_cannot_weight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture().join("survey.toml")).unwrap();
+    let without_cross = text.replace("[[crosses]]\nsegments = [\"bureau\", \"age\"]\n", "");
+    assert_ne!(without_cross, text);
+    let def = tmp.path().join("survey.toml");
+    std::fs::write(&def, without_cross).unwrap();
+    std::fs::copy(
+        fixture().join("headcounts.csv"),
+        tmp.path().join("headcounts.csv"),
+    )
+    .unwrap();
+    let def = def.to_str().unwrap();
+    let mut partials = Vec::new();
+    for (n, shard) in shards(tmp.path(), &[1000]).iter().enumerate() {
+        let partial = tmp.path().join(format!("p{n}.arrow"));
+        ok(engage(&[
+            "aggregate",
+            def,
+            "--data",
+            shard,
+            "--partial",
+            partial.to_str().unwrap(),
+        ]));
+        partials.push(partial.display().to_string());
+    }
+    let out = tmp.path().join("merged");
+    let mut args = vec!["merge", def];
+    args.extend(partials.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = engage(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no weights in this report: raking on bureau × age"),
+        "{err}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert!(json["population"]["weighting"].is_null());
+    assert!(json["population"].is_object());
+}
+
 #[test]
 fn merge_refuses_partials_of_another_definition() {
     let tmp = tempfile::tempdir().unwrap();

@@ -81,11 +81,15 @@ pub fn run(args: Args) -> Outcome {
     // Rates and corrected intervals come from counts; weights from the raking cells, which
     // the partials hold when the margins are one segment or the two of a cross (else they
     // need rows, which partials do not carry).
-    let cells = engage_aggregate::cells_from_partials(
-        &survey,
-        &partials,
-        &engage_report::rake_segments(&survey),
-    );
+    let rake = engage_report::rake_segments(&survey);
+    let cells = engage_aggregate::cells_from_partials(&survey, &partials, &rake);
+    if !rake.is_empty() && cells.is_none() && survey.headcounts_path().is_some() {
+        let margins: Vec<&str> = rake.iter().map(|&s| survey.segment_id(s)).collect();
+        crate::ui::warning!(
+            "no weights in this report: raking on {} needs the respondents' rows (partials hold the cells only for one segment or the two of a [[crosses]] entry; add that cross, or run `engage report` over the rows)",
+            margins.join(" × ")
+        );
+    }
     crate::cmd::report::add_headcounts(&mut report, &survey, &partials, cells.as_ref())?;
     if !survey.definition.free_text.is_empty() {
         crate::ui::warning!(
