@@ -32,6 +32,14 @@ impl ScaledMoments {
         self.squares += x * x;
     }
 
+    /// `times` values `x` at once: from a count per possible value.
+    fn add_times(&mut self, x: i128, times: u64) {
+        let c = i128::from(times);
+        self.n += times;
+        self.sum += c * x;
+        self.squares += c * x * x;
+    }
+
     fn merge(&mut self, other: &ScaledMoments) {
         self.n += other.n;
         self.sum += other.sum;
@@ -123,17 +131,8 @@ pub fn cell_moments(
     let v = &ScoreVariables::of(survey);
     let kpis = v.kpi_variable.len();
     // The variables in output order: KPIs, dimension scores (items follow).
-    let scored: Vec<usize> = v
-        .kpi_variable
-        .iter()
-        .copied()
-        .chain(0..v.dimensions)
-        .collect();
-    let scales: Vec<f64> = scored
-        .iter()
-        .map(|&variable| v.scales[variable] as f64)
-        .chain(table.items.iter().map(|_| 1.0))
-        .collect();
+    let scored = scored_variables(v);
+    let scales = cell_scales(v, table.items.len());
     let plan = Plan::new(survey, table);
     let layout = CounterLayout::new(&plan, &scored, table.items.len());
     // Cells found by a table when the combinations are few, else by hashing.
@@ -256,10 +255,7 @@ pub fn cells_from_partials(
     let from_items = |group: &GroupPartial, item: usize, value: &dyn Fn(u8) -> i128| {
         let mut m = ScaledMoments::default();
         for (code, &count) in (1..=points).zip(group.items[item].points()) {
-            let (c, x) = (i128::from(count), value(flip(item, code)));
-            m.n += count;
-            m.sum += c * x;
-            m.squares += c * x * x;
+            m.add_times(value(flip(item, code)), count);
         }
         m
     };
@@ -292,14 +288,7 @@ pub fn cells_from_partials(
         })
         .collect();
     cells.sort_by(|a, b| a.0.cmp(&b.0));
-    let scales = v
-        .kpi_variable
-        .iter()
-        .copied()
-        .chain(0..v.dimensions)
-        .map(|variable| v.scales[variable] as f64)
-        .chain(survey.definition.items.iter().map(|_| 1.0))
-        .collect();
+    let scales = cell_scales(&v, survey.definition.items.len());
     Some(CellMoments {
         segments: segments.to_vec(),
         levels: cells.iter().map(|c| c.0.clone()).collect(),
@@ -309,6 +298,26 @@ pub fn cells_from_partials(
         kpis: v.kpi_variable.len(),
         dimensions: v.dimensions,
     })
+}
+
+/// The scored variables of the cells, in output order: KPIs, then dimension scores (items
+/// follow them in `CellMoments::moments`).
+fn scored_variables(v: &ScoreVariables) -> Vec<usize> {
+    v.kpi_variable
+        .iter()
+        .copied()
+        .chain(0..v.dimensions)
+        .collect()
+}
+
+/// What each of the cells' variables is divided by: the scored variables' scales, then 1 for
+/// each of the `items` items.
+fn cell_scales(v: &ScoreVariables, items: usize) -> Vec<f64> {
+    scored_variables(v)
+        .iter()
+        .map(|&variable| v.scales[variable] as f64)
+        .chain(std::iter::repeat_n(1.0, items))
+        .collect()
 }
 
 #[derive(Default)]
@@ -496,10 +505,7 @@ impl<'a> TaskCounts<'a> {
         let from_counts = |counts: &[u32], value: &dyn Fn(usize) -> i128| {
             let mut m = ScaledMoments::default();
             for (b, &c) in counts.iter().enumerate().skip(1) {
-                let (c, x) = (i128::from(c), value(b));
-                m.n += c as u64;
-                m.sum += c * x;
-                m.squares += c * x * x;
+                m.add_times(value(b), u64::from(c));
             }
             m
         };
