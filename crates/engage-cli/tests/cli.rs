@@ -1399,3 +1399,60 @@ fn engage_text_dictionary_installed() -> bool {
     }
     installed
 }
+
+/// The comments' dictionary loads on its own thread beside the aggregation, or in turn with
+/// `--threads 1`: the same comment figures either way, and the same handling when IPADIC is
+/// missing (the fallback with a warning; an error, exit 1, when comments are to be exported).
+#[test]
+fn the_dictionary_loaded_beside_the_aggregation_or_in_turn_gives_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str], ipadic: Option<&str>| {
+        let out = tmp.path().join(name);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_engage"));
+        command
+            .args(["report", &fixture_2023(), "--out", out.to_str().unwrap()])
+            .args(extra);
+        if let Some(dir) = ipadic {
+            command.env("ENGAGE_IPADIC_DIR", dir);
+        }
+        (command.output().unwrap(), out)
+    };
+    let missing = tmp.path().join("no-ipadic");
+    let missing = missing.to_str().unwrap();
+    let mut cases = vec![(None, "installed")];
+    if !engage_text_dictionary_installed() {
+        cases.clear();
+    }
+    cases.push((Some(missing), "missing"));
+    for (ipadic, label) in cases {
+        let (beside, beside_out) = run(&format!("{label}-beside"), &[], ipadic);
+        let (in_turn, in_turn_out) = run(&format!("{label}-in-turn"), &["--threads", "1"], ipadic);
+        assert_eq!(beside.status.code(), Some(0), "{}", stderr(&beside));
+        assert_eq!(in_turn.status.code(), Some(0), "{}", stderr(&in_turn));
+        let (mut a, mut b) = (report_json(&beside_out), report_json(&in_turn_out));
+        assert!(a["free_text"]["questions"][0]["comments"].as_u64() > Some(0));
+        // The analyser's description says whether the dictionary came from its cache, which
+        // the first run may have written.
+        for json in [&mut a, &mut b] {
+            json["free_text"]["analyser"] = serde_json::Value::Null;
+        }
+        assert_eq!(a["free_text"], b["free_text"], "{label}");
+        let fallback = "words are cut where the script changes instead";
+        assert_eq!(stderr(&beside).contains(fallback), ipadic.is_some());
+        assert_eq!(stderr(&in_turn).contains(fallback), ipadic.is_some());
+    }
+    // Exporting comments needs the dictionary's names: the loading thread's answer still
+    // stops the run.
+    for extra in [
+        &["--export-comments"][..],
+        &["--export-comments", "--threads", "1"],
+    ] {
+        let (o, _) = run("export", extra, Some(missing));
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains("exporting comments needs the IPADIC dictionary"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
