@@ -258,6 +258,32 @@ mod tests {
             .collect()
     }
 
+    /// Nothing withheld but `cells`, in tables of these sizes.
+    fn withholding(sizes: &[Vec<u64>], cells: &[(usize, usize)]) -> Decisions {
+        let mut status: Decisions = sizes.iter().map(|c| vec![None; c.len()]).collect();
+        for &(c, g) in cells {
+            status[c][g] = Some(Suppression::Complementary);
+        }
+        status
+    }
+
+    /// The cells `exposed_cells` reports for a `rows` × `columns` cross, sorted.
+    fn exposed_in_cross(
+        (rows, columns): (usize, usize),
+        sizes: &[Vec<u64>],
+        status: &Decisions,
+        min: u64,
+    ) -> Vec<(usize, usize)> {
+        let size = |c: usize, g: usize| sizes[c][g];
+        let parts = cross_parts(rows, columns);
+        let mut exposed: Vec<_> = exposed_cells(&parts, &size, &|_, _| None, status, min)
+            .into_iter()
+            .map(|e| e.cell)
+            .collect();
+        exposed.sort_unstable();
+        exposed
+    }
+
     /// A worked case: a 2 × 2 table with one margin and its cells withheld.
     ///
     /// ```text
@@ -271,24 +297,13 @@ mod tests {
     #[test]
     fn a_withheld_row_under_published_columns_is_pinned() {
         let sizes = [vec![21], vec![7, 14], vec![9, 12], vec![3, 4, 6, 8]];
-        let mut status: Decisions = sizes.iter().map(|c| vec![None; c.len()]).collect();
-        for (c, g) in [(1, 0), (3, 0), (3, 1)] {
-            status[c][g] = Some(Suppression::Complementary);
-        }
-        let size = |c: usize, g: usize| sizes[c][g];
-        let mut exposed: Vec<_> =
-            exposed_cells(&cross_parts(2, 2), &size, &|_, _| None, &status, 5)
-                .into_iter()
-                .map(|e| e.cell)
-                .collect();
-        exposed.sort_unstable();
-        assert_eq!(exposed, vec![(1, 0), (3, 0), (3, 1)]);
-
+        let first_row = [(1, 0), (3, 0), (3, 1)];
+        let status = withholding(&sizes, &first_row);
+        assert_eq!(exposed_in_cross((2, 2), &sizes, &status, 5), first_row);
         // Withholding the second row too lets every cell move by one: nothing is exposed.
-        for (c, g) in [(1, 1), (3, 2), (3, 3)] {
-            status[c][g] = Some(Suppression::Complementary);
-        }
-        assert!(exposed_cells(&cross_parts(2, 2), &size, &|_, _| None, &status, 5).is_empty());
+        let both_rows = [first_row, [(1, 1), (3, 2), (3, 3)]].concat();
+        let status = withholding(&sizes, &both_rows);
+        assert!(exposed_in_cross((2, 2), &sizes, &status, 5).is_empty());
     }
 
     /// A cell at its highest possible value is not pinned if it can go down: one bureau of
@@ -298,21 +313,14 @@ mod tests {
     #[test]
     fn a_cell_at_its_highest_value_still_moves_down() {
         let sizes = [vec![3], vec![3], vec![3, 0], vec![3, 0]];
-        let mut status: Decisions = sizes.iter().map(|c| vec![None; c.len()]).collect();
-        for (c, g) in [(2, 0), (2, 1), (3, 0), (3, 1)] {
-            status[c][g] = Some(Suppression::Complementary);
-        }
-        let size = |c: usize, g: usize| sizes[c][g];
-        assert!(exposed_cells(&cross_parts(1, 2), &size, &|_, _| None, &status, 2).is_empty());
+        let status = withholding(&sizes, &[(2, 0), (2, 1), (3, 0), (3, 1)]);
+        assert!(exposed_in_cross((1, 2), &sizes, &status, 2).is_empty());
         // With the other band published (0), the 3 is pinned both ways.
-        status[2][1] = None;
-        let mut exposed: Vec<_> =
-            exposed_cells(&cross_parts(1, 2), &size, &|_, _| None, &status, 2)
-                .into_iter()
-                .map(|e| e.cell)
-                .collect();
-        exposed.sort_unstable();
-        assert_eq!(exposed, vec![(2, 0), (3, 0)]);
+        let status = withholding(&sizes, &[(2, 0), (3, 0), (3, 1)]);
+        assert_eq!(
+            exposed_in_cross((1, 2), &sizes, &status, 2),
+            [(2, 0), (3, 0)]
+        );
     }
 
     proptest! {
@@ -349,17 +357,9 @@ mod tests {
                 .collect();
             // At most 5 unknowns, so that the enumeration stays small.
             prop_assume!(withheld.len() <= 5);
-            let mut status: Decisions = sizes.iter().map(|c| vec![None; c.len()]).collect();
-            for &(c, g) in &withheld {
-                status[c][g] = Some(Suppression::Complementary);
-            }
+            let status = withholding(&sizes, &withheld);
+            let found = exposed_in_cross((rows, columns), &sizes, &status, min);
             let parts = cross_parts(rows, columns);
-            let size = |c: usize, g: usize| sizes[c][g];
-            let mut found: Vec<_> = exposed_cells(&parts, &size, &|_, _| None, &status, min)
-                .into_iter()
-                .map(|e| e.cell)
-                .collect();
-            found.sort_unstable();
             prop_assert_eq!(found, brute_force(&sizes, &withheld, &parts, min));
         }
     }
