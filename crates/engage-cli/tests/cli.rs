@@ -1419,12 +1419,8 @@ fn the_dictionary_loaded_beside_the_aggregation_or_in_turn_gives_the_same_report
     };
     let missing = tmp.path().join("no-ipadic");
     let missing = missing.to_str().unwrap();
-    let mut cases = vec![(None, "installed")];
-    if !engage_text_dictionary_installed() {
-        cases.clear();
-    }
-    cases.push((Some(missing), "missing"));
-    for (ipadic, label) in cases {
+    let installed = engage_text_dictionary_installed().then_some((None, "installed"));
+    for (ipadic, label) in installed.into_iter().chain([(Some(missing), "missing")]) {
         let (beside, beside_out) = run(&format!("{label}-beside"), &[], ipadic);
         let (in_turn, in_turn_out) = run(&format!("{label}-in-turn"), &["--threads", "1"], ipadic);
         assert_eq!(beside.status.code(), Some(0), "{}", stderr(&beside));
