@@ -124,3 +124,20 @@ pub fn on_threads<T: Send>(
         None => work(),
     })
 }
+
+/// The run's creation time, recorded in its workbooks: `SOURCE_DATE_EPOCH` (seconds since 1970,
+/// the reproducible-builds convention) when set, so a rerun gives the same bytes; else the clock,
+/// read once so every file of the run agrees.
+pub fn created() -> anyhow::Result<engage_export::Created> {
+    static CREATED: std::sync::OnceLock<Result<i64, String>> = std::sync::OnceLock::new();
+    let seconds = CREATED.get_or_init(|| match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            format!("SOURCE_DATE_EPOCH = {text:?}: give whole seconds since 1970-01-01 UTC")
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+    });
+    let seconds = seconds.clone().map_err(anyhow::Error::msg)?;
+    Ok(engage_export::Created::from_unix_seconds(seconds)?)
+}

@@ -8,6 +8,7 @@
 mod columnar;
 mod comment_tables;
 mod compare_tables;
+mod created;
 mod csv_out;
 mod html;
 mod json;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 
 pub use columnar::write_columnar_tables;
 pub use compare_tables::comparison_tables;
+pub use created::Created;
 pub use csv_out::{write_csv_tables, write_csv_tables_encoded, CsvEncoding};
 pub use html::write_html_report;
 pub use json::{write_json, write_json_value};
@@ -50,4 +52,8 @@ pub enum ExportError {
     },
     #[error("cannot write {path}: {message}")]
     Columnar { path: PathBuf, message: String },
+    #[error(
+        "creation time {0} (seconds since 1970) is outside the years 1900-9999 a workbook can hold"
+    )]
+    CreationTime(i64),
 }

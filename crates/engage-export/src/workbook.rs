@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 
 use crate::tables::{Lang, Table};
 use crate::xlsx::{table_sheet, Formats};
+use crate::Created;
 use crate::ExportError;
 
 /// Writes `report.xlsx`: Summary, the tables, Heatmap, Charts, Method.
@@ -21,12 +22,14 @@ pub fn write_report_workbook(
     tables: &[Table],
     path: &Path,
     lang: Lang,
+    created: Created,
 ) -> Result<(), ExportError> {
     let err = |e: XlsxError| ExportError::Xlsx {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let mut workbook = Workbook::new();
+    workbook.set_properties(&created.properties());
     let formats = Formats::new();
     summary(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
     for table in tables {

@@ -6,7 +6,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, Note, Workbook, XlsxError};
 
 use crate::tables::{Cell, Kind, Lang, Table};
-use crate::ExportError;
+use crate::{Created, ExportError};
 
 /// The cell formats every sheet shares.
 pub(crate) struct Formats {
@@ -35,12 +35,18 @@ impl Formats {
 }
 
 /// A workbook of plain tables (the comparison's).
-pub fn write_workbook(tables: &[Table], path: &Path, lang: Lang) -> Result<(), ExportError> {
+pub fn write_workbook(
+    tables: &[Table],
+    path: &Path,
+    lang: Lang,
+    created: Created,
+) -> Result<(), ExportError> {
     let err = |e: XlsxError| ExportError::Xlsx {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let mut workbook = Workbook::new();
+    workbook.set_properties(&created.properties());
     let formats = Formats::new();
     for table in tables {
         table_sheet(workbook.add_worksheet(), table, lang, &formats).map_err(err)?;

@@ -181,7 +181,12 @@ pub fn compare_and_write(
     engage_export::write_json_value(&comparison, &out.join("compare.json"))?;
 
     let tables = engage_export::comparison_tables(&comparison, lang);
-    engage_export::write_workbook(&tables, &out.join("compare.xlsx"), lang)?;
+    engage_export::write_workbook(
+        &tables,
+        &out.join("compare.xlsx"),
+        lang,
+        crate::inputs::created()?,
+    )?;
     let csvs = engage_export::write_csv_tables(&tables, out)?;
     engage_export::write_columnar_tables(&tables, out)?;
     crate::ui::say!(

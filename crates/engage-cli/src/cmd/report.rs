@@ -447,7 +447,13 @@ pub fn write_packs(report: &Report, segment: &str, dir: &Path, lang: Lang) -> an
             .with_context(|| format!("cannot create {}", folder.display()))?;
         engage_export::write_json(&pack, &folder.join("report.json"))?;
         let tables = engage_export::tables(&pack, lang);
-        engage_export::write_report_workbook(&pack, &tables, &folder.join("report.xlsx"), lang)?;
+        engage_export::write_report_workbook(
+            &pack,
+            &tables,
+            &folder.join("report.xlsx"),
+            lang,
+            crate::inputs::created()?,
+        )?;
         written += 1;
     }
     crate::ui::say!(
@@ -486,6 +492,7 @@ pub fn write_outputs(
     csv: engage_export::CsvEncoding,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let created = crate::inputs::created()?;
     let tables = engage_export::tables(report, lang);
     // The files need nothing from each other but the tables and the charts: the workbook,
     // the other files and the charts (then the HTML, which inlines them) side by side.
@@ -498,6 +505,7 @@ pub fn write_outputs(
                         &tables,
                         &out.join("report.xlsx"),
                         lang,
+                        created,
                     )
                 },
                 || -> anyhow::Result<Vec<PathBuf>> {
