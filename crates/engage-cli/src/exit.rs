@@ -19,3 +19,11 @@ pub fn code(outcome: Outcome) -> i32 {
         }
     }
 }
+
+/// The exit code of a run that went to the end.
+pub fn of(status: engage::Status) -> i32 {
+    match status {
+        engage::Status::Done => OK,
+        engage::Status::Problems => PROBLEMS,
+    }
+}

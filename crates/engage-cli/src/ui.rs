@@ -2,9 +2,10 @@
 //! warnings and errors, `-v` adds detail), as plain lines or JSON lines for schedulers
 //! (`--log-format json`), and spinners for the slow steps when stderr is a terminal.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -82,90 +83,132 @@ pub fn emit(level: Level, message: &str) {
 macro_rules! say {
     ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Level::Info, &format!($($arg)*)) };
 }
-/// A warning (shown even with `--quiet`).
-macro_rules! warning {
-    ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Level::Warning, &format!($($arg)*)) };
-}
-pub(crate) use {say, warning};
+pub(crate) use say;
 
-/// A spinner naming a slow step, shown only on a terminal with text logs and not `--quiet`;
-/// finished (and cleared) when dropped. With `-v` the step's wall time is said when it ends,
-/// so an analyst can see where a long run goes.
-pub struct Step {
-    bar: Option<indicatif::ProgressBar>,
-    what: String,
-    started: Instant,
+/// Shows a run's [`engage::Event`]s: messages at their level, the accounting of what was read,
+/// a spinner for each slow step on a terminal (with `-v`, its wall time when it ends), and in a
+/// batch one spinner per job instead.
+pub struct Shown {
+    /// The current step's spinner, when steps get one (not in a batch, whose jobs overlap).
+    step: Option<Mutex<Option<indicatif::ProgressBar>>>,
+    /// A batch's job spinners, by job name, when shown.
+    jobs: Option<(
+        indicatif::MultiProgress,
+        Mutex<HashMap<String, indicatif::ProgressBar>>,
+    )>,
 }
 
-pub fn step(what: &str) -> Step {
+/// Spinners only on a terminal, with text logs, and not under `--quiet`.
+fn spinners() -> bool {
     let s = settings();
-    let started = Instant::now();
-    let what = what.to_string();
-    if !(s.terminal && s.format == LogFormat::Text && s.shown >= Level::Info) {
-        return Step {
-            bar: None,
-            what,
-            started,
-        };
-    }
+    s.terminal && s.format == LogFormat::Text && s.shown >= Level::Info
+}
+
+fn spinner(template: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .expect("a fixed template"),
-    );
-    bar.set_message(what.clone());
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("a fixed template"));
     bar.enable_steady_tick(Duration::from_millis(120));
-    Step {
-        bar: Some(bar),
-        what,
-        started,
-    }
+    bar
 }
 
-/// A part of a step: no spinner of its own (the step's is showing), only its time with `-v`.
-pub fn part(what: &str) -> Step {
-    Step {
-        bar: None,
-        what: what.to_string(),
-        started: Instant::now(),
-    }
-}
-
-impl Drop for Step {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-        let seconds = self.started.elapsed().as_secs_f64();
-        emit(Level::Detail, &format!("{}: {seconds:.3} s", self.what));
-    }
-}
-
-/// One progress bar per batch job on a terminal (plain lines otherwise).
-pub struct JobBars {
-    multi: Option<indicatif::MultiProgress>,
-}
-
-impl JobBars {
+impl Shown {
+    /// For one report, comparison or other single run.
     pub fn new() -> Self {
-        let s = settings();
-        let on = s.terminal && s.format == LogFormat::Text && s.shown >= Level::Info;
-        JobBars {
-            multi: on.then(indicatif::MultiProgress::new),
+        Shown {
+            step: spinners().then(|| Mutex::new(None)),
+            jobs: None,
         }
     }
 
-    /// A spinner for a job; None when bars are off (the caller prints lines instead).
-    pub fn job(&self, name: &str) -> Option<indicatif::ProgressBar> {
-        let multi = self.multi.as_ref()?;
-        let bar = multi.add(indicatif::ProgressBar::new_spinner());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} job {prefix}: {msg} ({elapsed})")
-                .expect("a fixed template"),
-        );
-        bar.set_prefix(name.to_string());
-        bar.set_message("running");
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
+    /// For a batch: job spinners, no step spinners.
+    pub fn batch() -> Self {
+        Shown {
+            step: None,
+            jobs: spinners().then(|| (indicatif::MultiProgress::new(), Mutex::new(HashMap::new()))),
+        }
+    }
+}
+
+impl engage::Progress for Shown {
+    fn event(&self, event: engage::Event<'_>) {
+        use engage::Event;
+        match event {
+            Event::Message { level, text } => emit(
+                match level {
+                    engage::Level::Warning => Level::Warning,
+                    engage::Level::Info => Level::Info,
+                    engage::Level::Detail => Level::Detail,
+                },
+                &text,
+            ),
+            Event::StepStarted { what } => {
+                if let Some(step) = &self.step {
+                    let bar = spinner("{spinner} {msg} ({elapsed})");
+                    bar.set_message(what.to_string());
+                    *step.lock().unwrap() = Some(bar);
+                }
+            }
+            Event::StepFinished {
+                what,
+                seconds,
+                part,
+            } => {
+                if let (Some(step), false) = (&self.step, part) {
+                    if let Some(bar) = step.lock().unwrap().take() {
+                        bar.finish_and_clear();
+                    }
+                }
+                emit(Level::Detail, &format!("{what}: {seconds:.3} s"));
+            }
+            Event::Read { ingested, examples } => {
+                crate::inputs::print_accounting(ingested, examples)
+            }
+            Event::BatchInputRead {
+                definition,
+                outcome,
+                seconds,
+            } => match outcome {
+                Ok(ingested) => {
+                    say!("read {} in {seconds:.1} s:", definition.display());
+                    crate::inputs::print_accounting(ingested, 3);
+                }
+                Err(e) => say!(
+                    "cannot read {}: {}",
+                    definition.display(),
+                    engage::error_chain(e)
+                ),
+            },
+            Event::JobStarted { name, kind } => match &self.jobs {
+                Some((multi, bars)) => {
+                    let bar = multi.add(spinner("{spinner} job {prefix}: {msg} ({elapsed})"));
+                    bar.set_prefix(name.to_string());
+                    bar.set_message("running");
+                    bars.lock().unwrap().insert(name.to_string(), bar);
+                }
+                None => say!("job {name} ({kind}): started"),
+            },
+            Event::JobFinished {
+                name,
+                kind,
+                outcome,
+                seconds,
+            } => {
+                let bar = self
+                    .jobs
+                    .as_ref()
+                    .and_then(|(_, bars)| bars.lock().unwrap().remove(name));
+                if let Some(bar) = bar {
+                    bar.finish_with_message(match outcome {
+                        Ok(_) => format!("done in {seconds:.1} s"),
+                        Err(_) => "FAILED".to_string(),
+                    });
+                }
+                match outcome {
+                    Ok(_) => say!("job {name} ({kind}): done in {seconds:.1} s"),
+                    Err(e) => say!("job {name} ({kind}): FAILED: {}", engage::error_chain(e)),
+                }
+            }
+            _ => {}
+        }
     }
 }

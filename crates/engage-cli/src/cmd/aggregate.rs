@@ -1,17 +1,8 @@
 //! `engage aggregate`: one shard of the data -> a partials file, to be combined by `engage merge`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::Context;
-
-use crate::exit::{Outcome, OK, PROBLEMS};
-use crate::inputs::{
-    aggregate_on_threads, data_paths, load_survey, on_threads, print_accounting, provenance,
-};
-
-/// Metadata key of the shard's provenance (JSON) inside a partials file.
-pub const PROVENANCE_KEY: &str = "engage.provenance";
+use crate::exit::Outcome;
 
 #[derive(clap::Args)]
 #[command(
@@ -38,33 +29,22 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let survey = load_survey(&args.survey, args.strict)?;
-    let data = data_paths(&survey, args.data);
+    let survey = engage::load_survey(&args.survey, args.strict)?;
+    let data = engage::data_paths(&survey, args.data);
     let rejects = args
         .rejects
         .unwrap_or_else(|| args.partial.with_extension("rejects.csv"));
-    let ingested = on_threads(args.threads, || {
-        engage_ingest::read_responses(&survey, &data)
-    })??;
-    print_accounting(&ingested, 10);
+    let shown = crate::ui::Shown::new();
+    let ingested = engage::read_responses(&survey, &data, args.threads, 10, &shown)?;
     if !ingested.rejected.is_empty() {
-        engage_export::write_rejects(&ingested.rejected, &rejects)?;
+        engage::write_rejects(&ingested, &rejects)?;
         crate::ui::say!("rejected rows written to {}", rejects.display());
     }
-    let partials = aggregate_on_threads(&survey, &ingested, args.threads)?;
-    let provenance = provenance(&survey, &ingested)?;
-    let metadata = BTreeMap::from([(
-        PROVENANCE_KEY.to_string(),
-        serde_json::to_string(&provenance).context("cannot describe the inputs")?,
-    )]);
-    engage_aggregate::write_partials(&args.partial, &survey, &partials, &metadata)?;
-    crate::ui::say!(
-        "wrote partials of {} respondents to {} (unsuppressed: do not publish)",
-        ingested.rows_accepted(),
-        args.partial.display()
-    );
-    if args.strict && !ingested.problems.is_empty() {
-        return Ok(PROBLEMS);
-    }
-    Ok(OK)
+    engage::write_shard(&survey, &ingested, &args.partial, args.threads, &shown)?;
+    let problems = args.strict && !ingested.problems.is_empty();
+    Ok(crate::exit::of(if problems {
+        engage::Status::Problems
+    } else {
+        engage::Status::Done
+    }))
 }

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use crate::exit::{Outcome, FAILURE, OK};
 
 #[derive(clap::Args)]
@@ -19,8 +17,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let audit = engage_audit::audit_dir(&args.dir, args.min_group_size)
-        .with_context(|| format!("auditing {}", args.dir.display()))?;
+    let audit = engage::audit(&args.dir, args.min_group_size)?;
     print!("{}: {audit}", args.dir.display());
     if audit.passed() {
         println!(

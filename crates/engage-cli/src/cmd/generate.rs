@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::ValueEnum;
+use engage::DataFormat;
 
 use crate::exit::{Outcome, OK};
 
@@ -18,6 +18,18 @@ pub enum Format {
     Parquet,
     /// Arrow IPC file (Feather v2).
     Arrow,
+}
+
+impl Format {
+    fn format(self) -> DataFormat {
+        match self {
+            Format::Csv => DataFormat::Csv,
+            Format::CsvCp932 => DataFormat::CsvCp932,
+            Format::Xlsx => DataFormat::Xlsx,
+            Format::Parquet => DataFormat::Parquet,
+            Format::Arrow => DataFormat::Arrow,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -40,40 +52,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let spec = engage_synth::wave_by_name(&args.wave)?;
-    let sample = engage_synth::generate(&spec, args.rows);
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let data_file = match args.format {
-        Format::Csv | Format::CsvCp932 => "responses.csv",
-        Format::Xlsx => "responses.xlsx",
-        Format::Parquet => "responses.parquet",
-        Format::Arrow => "responses.arrow",
-    };
-    let data_path = args.out.join(data_file);
-    match args.format {
-        Format::Csv => engage_synth::write_csv(&sample, &data_path)?,
-        Format::CsvCp932 => {
-            engage_synth::write_csv_encoded(&sample, &data_path, engage_synth::CsvEncoding::Cp932)?
-        }
-        Format::Xlsx => engage_synth::write_xlsx(&sample, &data_path)?,
-        Format::Parquet => engage_synth::write_parquet(&sample, &data_path)?,
-        Format::Arrow => engage_synth::write_arrow_ipc(&sample, &data_path)?,
-    }
-    let headcounts = args.out.join("headcounts.csv");
-    std::fs::write(&headcounts, engage_synth::headcounts_csv(&sample))
-        .with_context(|| format!("cannot write {}", headcounts.display()))?;
-    let definition = args.out.join("survey.toml");
-    std::fs::write(
-        &definition,
-        engage_synth::definition_toml(&spec, data_file, sample.comments.is_some()),
-    )
-    .with_context(|| format!("cannot write {}", definition.display()))?;
+    let generated = engage::generate(&args.wave, args.rows, args.format.format(), &args.out)?;
     crate::ui::say!(
         "wrote {} respondents to {}, the definition to {} and illustrative headcounts to headcounts.csv",
-        sample.n,
-        data_path.display(),
-        definition.display()
+        generated.respondents,
+        generated.data.display(),
+        generated.definition.display()
     );
     Ok(OK)
 }

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-
 use crate::exit::{Outcome, OK};
 
 #[derive(clap::Args)]
@@ -25,14 +23,7 @@ pub fn run(args: Args) -> Outcome {
     let out = args
         .out
         .unwrap_or_else(|| args.data.with_file_name("survey.toml"));
-    if out.exists() && !args.force {
-        bail!(
-            "{} exists; give --out another path or --force to replace it",
-            out.display()
-        );
-    }
-    let draft = engage_ingest::draft_definition(&args.data)?;
-    std::fs::write(&out, draft).with_context(|| format!("cannot write {}", out.display()))?;
+    engage::draft_definition(&args.data, &out, args.force)?;
     crate::ui::say!(
         "wrote a draft definition to {}: review it, then `engage validate {}`",
         out.display(),

@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use engage_model::ProblemKind;
+use engage::ProblemKind;
 
 use crate::exit::{Outcome, OK, PROBLEMS};
-use crate::inputs::{data_paths, load_survey, print_accounting};
 
 #[derive(clap::Args)]
 #[command(
@@ -29,10 +28,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let survey = load_survey(&args.survey, args.strict)?;
-    let data = data_paths(&survey, args.data);
-    let ingested = engage_ingest::read_responses(&survey, &data)?;
-    print_accounting(&ingested, 0);
+    let survey = engage::load_survey(&args.survey, args.strict)?;
+    let data = engage::data_paths(&survey, args.data);
+    let ingested = engage::read_responses(&survey, &data, None, 0, &crate::ui::Shown::new())?;
     for kind in ProblemKind::ALL {
         let of_kind: Vec<_> = ingested
             .problems
@@ -54,7 +52,7 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     if let Some(path) = &args.rejects {
-        engage_export::write_rejects(&ingested.rejected, path)?;
+        engage::write_rejects(&ingested, path)?;
         crate::ui::say!("rejected rows written to {}", path.display());
     }
     if ingested.problems.is_empty() {

@@ -1,0 +1,124 @@
+//! One error type for every step. Each lower crate's error passes through unchanged (it already
+//! names the file, the spreadsheet row and the column where it has them); the variants added
+//! here are the pipeline's own decisions, each naming the paths involved.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Definition(#[from] engage_model::DefinitionError),
+    #[error(transparent)]
+    Ingest(#[from] engage_ingest::IngestError),
+    #[error(transparent)]
+    SideFile(#[from] engage_ingest::SideFileError),
+    #[error(transparent)]
+    Export(#[from] engage_export::ExportError),
+    #[error(transparent)]
+    Chart(#[from] engage_charts::ChartError),
+    #[error(transparent)]
+    Shard(#[from] engage_aggregate::ShardError),
+    #[error(transparent)]
+    Cells(#[from] engage_aggregate::CellError),
+    #[error(transparent)]
+    Population(#[from] engage_report::PopulationError),
+    #[error(transparent)]
+    Pairing(#[from] engage_report::PairingError),
+    #[error(transparent)]
+    Synth(#[from] engage_synth::SynthError),
+    #[error("auditing {dir}")]
+    Audit {
+        dir: PathBuf,
+        #[source]
+        source: engage_audit::AuditError,
+    },
+    /// A crosswalk file that does not fit the two waves.
+    #[error("{path}: {source}")]
+    Crosswalk {
+        path: PathBuf,
+        source: engage_report::CrosswalkError,
+    },
+    #[error("cannot create {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}")]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}")]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Raw answers or unsuppressed counts would land in a folder meant for publishing.
+    #[error("{what} {path} would be inside the publishable folder {out}; {why}")]
+    PrivateInPublic {
+        what: &'static str,
+        path: PathBuf,
+        out: PathBuf,
+        why: &'static str,
+    },
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+    #[error("cannot load the Japanese dictionary for the comments")]
+    Dictionary(#[source] engage_text::TextError),
+    #[error("exporting comments needs the IPADIC dictionary to find the names to mask: {0}")]
+    NoDictionaryToMask(engage_text::TextError),
+    #[error("ENGAGE_CHART_FONT")]
+    ChartFont(#[source] engage_charts::ChartError),
+    #[error("packs: `{0}` is not a segment of the report")]
+    NoSuchSegment(String),
+    #[error("{path}: not written by engage aggregate")]
+    NotPartials {
+        path: PathBuf,
+        #[source]
+        source: Box<Error>,
+    },
+    #[error("no provenance")]
+    NoProvenance,
+    #[error("unreadable provenance")]
+    UnreadableProvenance(#[source] serde_json::Error),
+    #[error("{path} was aggregated with a different definition ({shard_definition}, SHA-256 {shard_sha256}) than {definition} (SHA-256 {sha256})")]
+    DifferentDefinition {
+        path: PathBuf,
+        shard_definition: String,
+        shard_sha256: String,
+        definition: String,
+        sha256: String,
+    },
+    #[error("cannot describe the inputs")]
+    DescribeInputs(#[source] serde_json::Error),
+    #[error("SOURCE_DATE_EPOCH = {0:?}: give whole seconds since 1970-01-01 UTC")]
+    SourceDateEpoch(String),
+    #[error("with one definition, give each wave's files with --a-data and --b-data")]
+    OneDefinitionNeedsData,
+    #[error("{path}: {message}")]
+    JobsFile { path: PathBuf, message: String },
+    #[error("{0}")]
+    Job(String),
+    #[error("internal error (a bug in engage): {0}")]
+    Panic(String),
+    #[error("{path} exists; give --out another path or --force to replace it")]
+    Exists { path: PathBuf },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error and every error under it, joined by ": " as the command line prints them.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}

@@ -1,0 +1,115 @@
+//! Loading a definition and reading its responses, and what every step needs from them: the
+//! provenance the outputs record, the worker threads, the run's creation time.
+
+use std::path::{Path, PathBuf};
+
+use engage_ingest::Ingested;
+use engage_model::Survey;
+use engage_report::{DataFile, InputFile, ProblemTally, Provenance};
+
+use crate::events::{Event, Progress};
+use crate::{Error, Result};
+
+/// Loads and checks a definition; `strict` makes every problem reject its row.
+pub fn load_survey(path: &Path, strict: bool) -> Result<Survey> {
+    let mut survey = Survey::load(path)?;
+    survey.policy.strict = strict;
+    Ok(survey)
+}
+
+/// The files given (patterns are expanded when read), else the definition's own file.
+pub fn data_paths(survey: &Survey, data: Vec<PathBuf>) -> Vec<PathBuf> {
+    if data.is_empty() {
+        vec![survey.data_path()]
+    } else {
+        data
+    }
+}
+
+/// Reads the response files into the compact layout on `threads` workers (default: all
+/// cores), as the step "reading the responses", then reports the accounting as
+/// [`Event::Read`] with up to `examples` problems.
+pub fn read_responses(
+    survey: &Survey,
+    data: &[PathBuf],
+    threads: Option<usize>,
+    examples: usize,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
+    let ingested = {
+        let _step = crate::events::step(progress, "reading the responses");
+        on_threads(threads, || engage_ingest::read_responses(survey, data))??
+    };
+    progress.event(Event::Read {
+        ingested: &ingested,
+        examples,
+    });
+    Ok(ingested)
+}
+
+/// What the outputs record about their inputs: the definition and every data file with its
+/// SHA-256 and row accounting, and the problems by kind.
+pub fn provenance(survey: &Survey, ingested: &Ingested) -> Result<Provenance> {
+    Ok(Provenance {
+        definition: InputFile {
+            path: survey.path.display().to_string(),
+            sha256: engage_ingest::file_sha256(&survey.path)?,
+        },
+        data: ingested
+            .accounts
+            .iter()
+            .map(|a| DataFile {
+                path: a.path.clone(),
+                sha256: a.sha256.clone(),
+                format: a.format.clone(),
+                rows_read: a.rows_read,
+                rows_accepted: a.rows_accepted,
+                rows_rejected: a.rows_rejected,
+            })
+            .collect(),
+        problems: ingested.problems.len(),
+        problem_counts: ingested
+            .problem_counts()
+            .into_iter()
+            .map(|c| ProblemTally::new(c.kind, c.action, c.count))
+            .collect(),
+        unused_columns: ingested.unused_columns.clone(),
+    })
+}
+
+/// Runs `work` on a pool of `threads` workers when given, else on the global pool (all cores).
+pub fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    Ok(match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Threads {
+                threads: n,
+                message: e.to_string(),
+            })?
+            .install(work),
+        None => work(),
+    })
+}
+
+/// `path` is `dir` or inside it, after making both absolute.
+pub fn is_inside(path: &Path, dir: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    absolute(path).starts_with(absolute(dir))
+}
+
+/// A run's creation time, which its workbooks record: `SOURCE_DATE_EPOCH` (seconds since 1970,
+/// the reproducible-builds convention) when set, so that a rerun gives the same bytes; else
+/// the clock. Read once per run and passed to every writer, so the files of one run agree.
+pub fn creation_time() -> Result<engage_export::Created> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::SourceDateEpoch(text))?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    Ok(engage_export::Created::from_unix_seconds(seconds)?)
+}

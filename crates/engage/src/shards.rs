@@ -1,0 +1,172 @@
+//! Aggregating a shard of the rows into a partials file (unsuppressed: private), and merging
+//! partials files back into the report of all their rows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use engage_ingest::Ingested;
+use engage_model::{ProblemKind, Survey};
+use engage_report::{InputFile, ProblemTally, Provenance, Report};
+
+use crate::events::{say, Level, Progress};
+use crate::inputs::{on_threads, provenance};
+use crate::{Error, Result};
+
+/// Metadata key of the shard's provenance (JSON) inside a partials file.
+pub const PROVENANCE_KEY: &str = "engage.provenance";
+
+/// One aggregation pass over `ingested` on `threads` workers, written to `path` with the
+/// shard's provenance.
+pub fn write_shard(
+    survey: &Survey,
+    ingested: &Ingested,
+    path: &Path,
+    threads: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let partials = on_threads(threads, || {
+        engage_aggregate::aggregate(survey, &ingested.table)
+    })?;
+    let provenance = provenance(survey, ingested)?;
+    let metadata = BTreeMap::from([(
+        PROVENANCE_KEY.to_string(),
+        serde_json::to_string(&provenance).map_err(Error::DescribeInputs)?,
+    )]);
+    engage_aggregate::write_partials(path, survey, &partials, &metadata)?;
+    say(
+        progress,
+        Level::Info,
+        format!(
+            "wrote partials of {} respondents to {} (unsuppressed: do not publish)",
+            ingested.rows_accepted(),
+            path.display()
+        ),
+    );
+    Ok(())
+}
+
+/// The report of every shard's rows, equal to one analysis over them except for what needs
+/// rows (the drivers' bootstrap intervals, the comments, weights raked on margins that are
+/// neither one segment nor a cross). Partials inside `out`, the publishable folder, are
+/// refused: they hold unsuppressed counts.
+pub fn merge_shards(
+    survey: &Survey,
+    paths: &[PathBuf],
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let definition = InputFile {
+        path: survey.path.display().to_string(),
+        sha256: engage_ingest::file_sha256(&survey.path)?,
+    };
+    let mut shards = Vec::with_capacity(paths.len());
+    let mut provenances = Vec::with_capacity(paths.len());
+    for path in paths {
+        if crate::is_inside(path, out) {
+            return Err(Error::PrivateInPublic {
+                what: "the partials file",
+                path: path.clone(),
+                out: out.to_path_buf(),
+                why: "partials hold unsuppressed counts",
+            });
+        }
+        let shard = engage_aggregate::read_partials(path, survey)?;
+        let provenance: Provenance = shard
+            .metadata
+            .get(PROVENANCE_KEY)
+            .ok_or(Error::NoProvenance)
+            .and_then(|json| serde_json::from_str(json).map_err(Error::UnreadableProvenance))
+            .map_err(|e| Error::NotPartials {
+                path: path.clone(),
+                source: Box::new(e),
+            })?;
+        if provenance.definition.sha256 != definition.sha256 {
+            return Err(Error::DifferentDefinition {
+                path: path.clone(),
+                shard_definition: provenance.definition.path,
+                shard_sha256: provenance.definition.sha256,
+                definition: definition.path,
+                sha256: definition.sha256,
+            });
+        }
+        shards.push(shard.partials);
+        provenances.push(provenance);
+    }
+    let partials = engage_aggregate::merge_shards(survey, &shards);
+    let provenance = merge_provenance(definition, provenances);
+    let read: usize = provenance.data.iter().map(|d| d.rows_read).sum();
+    let accepted: usize = provenance.data.iter().map(|d| d.rows_accepted).sum();
+    say(
+        progress,
+        Level::Info,
+        format!(
+            "merged {} partials files: {read} rows read = {accepted} accepted + {} rejected",
+            paths.len(),
+            read - accepted
+        ),
+    );
+    let mut report = engage_report::build_report(survey, &partials, provenance);
+    // Rates and corrected intervals come from counts; weights from the raking cells, which
+    // the partials hold when the margins are one segment or the two of a cross (else they
+    // need rows, which partials do not carry).
+    let rake = engage_report::rake_segments(survey);
+    let cells = engage_aggregate::cells_from_partials(survey, &partials, &rake);
+    if !rake.is_empty() && cells.is_none() && survey.headcounts_path().is_some() {
+        let margins: Vec<&str> = rake.iter().map(|&s| survey.segment_id(s)).collect();
+        say(
+            progress,
+            Level::Warning,
+            format!(
+                "no weights in this report: raking on {} needs the respondents' rows (partials hold the cells only for one segment or the two of a [[crosses]] entry; add that cross, or run `engage report` over the rows)",
+                margins.join(" × ")
+            ),
+        );
+    }
+    crate::analysis::add_headcounts(&mut report, survey, &partials, cells.as_ref())?;
+    if !survey.definition.free_text.is_empty() {
+        say(
+            progress,
+            Level::Warning,
+            "the free-text comments are not in this report: partials carry no comment text (run `engage report` over the rows for them)".to_string(),
+        );
+    }
+    Ok(report)
+}
+
+/// All shards' files in order; problem counts summed per kind and action, in kind order.
+fn merge_provenance(definition: InputFile, shards: Vec<Provenance>) -> Provenance {
+    let mut merged = Provenance {
+        definition,
+        data: Vec::new(),
+        problems: 0,
+        problem_counts: Vec::new(),
+        unused_columns: Vec::new(),
+    };
+    for p in shards {
+        merged.data.extend(p.data);
+        merged.problems += p.problems;
+        for tally in p.problem_counts {
+            match merged
+                .problem_counts
+                .iter_mut()
+                .find(|t| t.kind == tally.kind && t.action == tally.action)
+            {
+                Some(t) => t.count += tally.count,
+                None => merged.problem_counts.push(tally),
+            }
+        }
+        for c in p.unused_columns {
+            if !merged.unused_columns.contains(&c) {
+                merged.unused_columns.push(c);
+            }
+        }
+    }
+    let order = |t: &ProblemTally| {
+        ProblemKind::ALL
+            .iter()
+            .position(|k| k.key() == t.kind)
+            .unwrap_or(usize::MAX)
+    };
+    merged.problem_counts.sort_by_key(order);
+    merged
+}
