@@ -20,13 +20,15 @@ mod source;
 mod text;
 mod values;
 
+pub use columnar::MemoryBatches;
 pub use draft::draft_definition;
 pub use error::IngestError;
 pub use files::expand_patterns;
 pub use ids::Fingerprint;
 pub use layout::{MultiColumn, ResponseTable, SegmentColumn, SegmentLevel, MISSING_SEGMENT};
 pub use read::{
-    read_responses, FileAccount, Ingested, Problem, ProblemCount, RejectedRow, FILE_COLUMN,
+    read_record_batches, read_responses, FileAccount, Ingested, Problem, ProblemCount, RejectedRow,
+    FILE_COLUMN,
 };
 pub use side::{read_crosswalk, read_headcounts, CrosswalkRow, HeadcountRow, SideFileError};
 pub use source::{format_of, open as open_source, Record, RecordSource};

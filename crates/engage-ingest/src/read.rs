@@ -11,6 +11,7 @@ use engage_model::{
 
 mod batch;
 
+use crate::columnar::{ColumnarSource, MemoryBatches};
 use crate::files::expand_patterns;
 use crate::headers::HeaderIndex;
 use crate::ids::SeenIds;
@@ -217,6 +218,17 @@ pub fn read_responses(survey: &Survey, paths: &[PathBuf]) -> Result<Ingested, In
     for path in &paths {
         reader.read_file(path)?;
     }
+    Ok(reader.finish())
+}
+
+/// Reads responses already in memory as Arrow record batches into the compact layout, with the
+/// same checks and accounting as a file (the batches' name stands for the file).
+pub fn read_record_batches(
+    survey: &Survey,
+    batches: &MemoryBatches,
+) -> Result<Ingested, IngestError> {
+    let mut reader = RowReader::new(survey);
+    reader.read_memory(batches)?;
     Ok(reader.finish())
 }
 
@@ -453,16 +465,37 @@ impl<'s> RowReader<'s> {
     fn read_file(&mut self, path: &Path) -> Result<(), IngestError> {
         // The provenance hash reads the file a second time, beside the reading (a CSV's row
         // loop runs on one thread; 0.1 s for a 150 MB Parquet file).
-        let (sha256, account) = rayon::join(|| crate::file_sha256(path), || self.read_rows(path));
+        let (sha256, account) =
+            rayon::join(|| crate::file_sha256(path), || self.read_rows(path, None));
         let mut account = account?;
         account.sha256 = sha256?;
         self.out.accounts.push(account);
         Ok(())
     }
 
-    /// Reads one file's rows; its account's `sha256` is left empty.
-    fn read_rows(&mut self, path: &Path) -> Result<FileAccount, IngestError> {
-        let mut source = source::open(path, &self.survey.definition.data)?;
+    /// Record batches in memory, read as one file.
+    fn read_memory(&mut self, batches: &MemoryBatches) -> Result<(), IngestError> {
+        let (sha256, account) = rayon::join(
+            || batches.sha256(),
+            || self.read_rows(&batches.name, Some(batches)),
+        );
+        let mut account = account?;
+        account.sha256 = sha256?;
+        self.out.accounts.push(account);
+        Ok(())
+    }
+
+    /// Reads one file's rows (from `memory` when given, else from the file at `path`); its
+    /// account's `sha256` is left empty.
+    fn read_rows(
+        &mut self,
+        path: &Path,
+        memory: Option<&MemoryBatches>,
+    ) -> Result<FileAccount, IngestError> {
+        let mut source: Box<dyn source::RecordSource> = match memory {
+            Some(batches) => Box::new(ColumnarSource::memory(batches)),
+            None => source::open(path, &self.survey.definition.data)?,
+        };
         let header = source.header().to_vec();
         if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
             return Err(IngestError::Empty {
@@ -493,7 +526,10 @@ impl<'s> RowReader<'s> {
         if let Some(rows) = source.rows_hint() {
             self.reserve_rows(rows.min(MAX_RESERVED_ROWS));
         }
-        let format = source::format_of(path, &self.survey.definition.data)?;
+        let format = match memory {
+            Some(_) => DataFormat::Arrow,
+            None => source::format_of(path, &self.survey.definition.data)?,
+        };
         if matches!(format, DataFormat::Parquet | DataFormat::Arrow) {
             drop(source);
             let context = batch::FileContext {
@@ -504,6 +540,7 @@ impl<'s> RowReader<'s> {
                 header: &header,
                 index: &index,
                 cols: &cols,
+                memory,
             };
             self.read_columnar(&context, &mut account)?;
             return Ok(account);

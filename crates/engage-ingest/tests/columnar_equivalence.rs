@@ -1,14 +1,15 @@
 //! Parquet and Arrow IPC are read column by column (`read/batch.rs`), CSV row by row
 //! (`read.rs`). Both must decide every cell and row alike: random files full of problems, written
 //! as CSV and as Parquet (small row groups, so that rows meet across batches) and Arrow IPC,
-//! must give the same table, problems, rejected rows and accounts.
+//! must give the same table, problems, rejected rows and accounts; so must the same batches
+//! handed over in memory (`read_record_batches`).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array};
 use arrow_schema::{DataType, Field, Schema};
-use engage_ingest::{read_responses, Ingested};
+use engage_ingest::{read_record_batches, read_responses, Ingested, MemoryBatches};
 use engage_model::Survey;
 use proptest::prelude::*;
 
@@ -266,14 +267,19 @@ fn write_parquet(path: &Path, batch: &RecordBatch, group_rows: usize) {
     writer.close().unwrap();
 }
 
+/// `batch` cut into batches of `batch_rows`, as a reader or a DataFrame hands them over.
+fn slices(batch: &RecordBatch, batch_rows: usize) -> Vec<RecordBatch> {
+    (0..batch.num_rows())
+        .step_by(batch_rows)
+        .map(|start| batch.slice(start, batch_rows.min(batch.num_rows() - start)))
+        .collect()
+}
+
 fn write_ipc(path: &Path, batch: &RecordBatch, batch_rows: usize) {
     let file = std::fs::File::create(path).unwrap();
     let mut writer = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema()).unwrap();
-    let mut start = 0;
-    while start < batch.num_rows() {
-        let len = batch_rows.min(batch.num_rows() - start);
-        writer.write(&batch.slice(start, len)).unwrap();
-        start += len;
+    for slice in slices(batch, batch_rows) {
+        writer.write(&slice).unwrap();
     }
     writer.finish().unwrap();
 }
@@ -380,6 +386,63 @@ fn check(rows: &[Vec<usize>], policy: usize, storage: Storage, group_rows: usize
     let by_row = read(&csv);
     same(&by_row, &read(&parquet), "Parquet");
     same(&by_row, &read(&ipc), "Arrow IPC");
+    // In memory, under a name of its own that no file has: the batches are never reread.
+    let memory = path("memory", "arrow");
+    let batches = MemoryBatches::new(&memory, batch.schema(), slices(&batch, group_rows)).unwrap();
+    let in_memory = read_record_batches(&survey, &batches).unwrap();
+    assert!(!memory.exists());
+    same(
+        &by_row,
+        &comparable(in_memory, &memory),
+        "Arrow batches in memory",
+    );
+}
+
+/// Batches in memory record the SHA-256 of the Arrow IPC stream they make, the same as the
+/// hash of that stream written to a file and read back by `sha256sum`'s algorithm.
+#[test]
+fn batches_in_memory_record_the_hash_of_their_ipc_stream() {
+    let rows: Vec<Vec<usize>> = (0..25).map(|r| vec![r; HEADER.len()]).collect();
+    let batch = batch(&rows, Storage::Text);
+    let dir = tempfile::tempdir().unwrap();
+    let definition = dir.path().join("survey.toml");
+    std::fs::write(&definition, format!("{DEFINITION}\n{}", POLICIES[0])).unwrap();
+    let survey = Survey::load(&definition).unwrap();
+    let stream = dir.path().join("responses.arrows");
+    let mut writer = arrow_ipc::writer::StreamWriter::try_new(
+        std::fs::File::create(&stream).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    for slice in slices(&batch, 10) {
+        writer.write(&slice).unwrap();
+    }
+    writer.finish().unwrap();
+    drop(writer);
+    let batches = MemoryBatches::new("responses", batch.schema(), slices(&batch, 10)).unwrap();
+    let read = read_record_batches(&survey, &batches).unwrap();
+    assert_eq!(read.accounts[0].path, "responses");
+    assert_eq!(read.accounts[0].format, "arrow record batches in memory");
+    assert_eq!(
+        read.accounts[0].sha256,
+        engage_ingest::file_sha256(&stream).unwrap()
+    );
+    assert_eq!(read.accounts[0].rows_read, 25);
+}
+
+/// Batches whose columns differ from the schema given are refused, naming the batch.
+#[test]
+fn batches_in_memory_must_share_the_schema() {
+    let rows: Vec<Vec<usize>> = (0..4).map(|r| vec![r; HEADER.len()]).collect();
+    let text = batch(&rows, Storage::Text);
+    let bytes = batch(&rows, Storage::Bytes);
+    let error = MemoryBatches::new("df", text.schema(), vec![text.clone(), bytes]).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("record batch 2 has other columns"),
+        "{error}"
+    );
 }
 
 proptest! {

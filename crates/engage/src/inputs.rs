@@ -36,9 +36,36 @@ pub fn read_responses(
     examples: usize,
     progress: &dyn Progress,
 ) -> Result<Ingested> {
+    read_as_step(threads, examples, progress, || {
+        engage_ingest::read_responses(survey, data)
+    })
+}
+
+/// Reads responses already in memory as Arrow record batches (a DataFrame handed over through
+/// the Arrow C data interface, say) with the same checks and accounting as a file, then
+/// reports the accounting as [`Event::Read`]. The batches' name stands for the file.
+pub fn read_record_batches(
+    survey: &Survey,
+    batches: &engage_ingest::MemoryBatches,
+    threads: Option<usize>,
+    examples: usize,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
+    read_as_step(threads, examples, progress, || {
+        engage_ingest::read_record_batches(survey, batches)
+    })
+}
+
+/// `read` on `threads` workers as the step "reading the responses", then its accounting.
+fn read_as_step(
+    threads: Option<usize>,
+    examples: usize,
+    progress: &dyn Progress,
+    read: impl FnOnce() -> std::result::Result<Ingested, engage_ingest::IngestError> + Send,
+) -> Result<Ingested> {
     let ingested = {
         let _step = crate::events::step(progress, "reading the responses");
-        on_threads(threads, || engage_ingest::read_responses(survey, data))??
+        on_threads(threads, read)??
     };
     progress.event(Event::Read {
         ingested: &ingested,

@@ -20,7 +20,8 @@
 //!
 //! The steps, in the order of the data:
 //! - **definition**: [`load_survey`];
-//! - **responses**: [`read_responses`] (files or patterns, every row accounted for);
+//! - **responses**: [`read_responses`] (files or patterns, every row accounted for) or
+//!   [`read_record_batches`] (Arrow record batches already in memory, same checks);
 //! - **analysis**: [`analyse`] (aggregation, figures, suppression, drivers, headcounts and
 //!   weights, comments, earlier waves);
 //! - **outputs**: [`write_report`] (every output kind), [`write_packs`], [`write_rejects`]
@@ -57,14 +58,19 @@ pub use compare::{compare_waves, read_crosswalk, read_wave, wave_from, write_com
 pub use error::{chain as error_chain, Error, Result};
 pub use events::{Event, Level, Progress, Silent};
 pub use generate::{draft_definition, generate, DataFormat, Generated};
-pub use inputs::{creation_time, data_paths, is_inside, load_survey, on_threads, read_responses};
+pub use inputs::{
+    creation_time, data_paths, is_inside, load_survey, on_threads, read_record_batches,
+    read_responses,
+};
 pub use outputs::{write_packs, write_report, OutputOptions, Written};
 pub use release::{default_rejects, ReportJob, Status};
 pub use shards::{merge_shards, write_shard, PROVENANCE_KEY};
 
+pub use arrow_array::RecordBatch;
+pub use arrow_schema::SchemaRef;
 pub use engage_audit::Audit;
 pub use engage_export::{Created, CsvEncoding, Lang};
-pub use engage_ingest::Ingested;
+pub use engage_ingest::{Ingested, MemoryBatches};
 pub use engage_model::{ProblemKind, Survey};
 pub use engage_report::{Comparison, Report, SuppressionMode};
 

@@ -15,7 +15,7 @@ use engage_model::{Action, ProblemKind, CODE_MISSING};
 use super::{new_problem, Columns, FileAccount, ItemSummaries, RejectedRow, RowReader, FILE_INDEX};
 use crate::columnar::{
     cell_text, decide_ints, decide_rows, keyed, with_cell_text, ColumnarBatches, ColumnarSource,
-    DecidedRows, Keyed, ReadBatch,
+    DecidedRows, Keyed, MemoryBatches, ReadBatch,
 };
 use crate::headers::HeaderIndex;
 use crate::values::{normalized, option_cell};
@@ -269,6 +269,8 @@ pub(super) struct FileContext<'a> {
     pub header: &'a [String],
     pub index: &'a HeaderIndex,
     pub cols: &'a Columns,
+    /// The batches, when they are in memory rather than in the file at `path`.
+    pub memory: Option<&'a MemoryBatches>,
 }
 
 /// The columns read as dictionaries when stored as strings: every used column but ids and
@@ -346,13 +348,16 @@ impl RowReader<'_> {
         ctx: &FileContext<'_>,
         account: &mut FileAccount,
     ) -> Result<(), IngestError> {
-        let batches = ColumnarBatches::open(
-            ctx.path,
-            ctx.format,
-            &ctx.cols.used(),
-            &dictionary_columns(ctx.cols),
-            &integer_columns(ctx.cols),
-        )?;
+        let batches = match ctx.memory {
+            Some(memory) => ColumnarBatches::memory(memory),
+            None => ColumnarBatches::open(
+                ctx.path,
+                ctx.format,
+                &ctx.cols.used(),
+                &dictionary_columns(ctx.cols),
+                &integer_columns(ctx.cols),
+            )?,
+        };
         let first_rejected = self.out.rejected.len();
         let column_of = batches.column_of.clone();
         let int_of = batches.int_of.clone();
@@ -376,9 +381,10 @@ impl RowReader<'_> {
         let rejected = &mut self.out.rejected[first_rejected..];
         if !rejected.is_empty() {
             let rows: Vec<usize> = rejected.iter().map(|r| r.row).collect();
-            let mut source = match ctx.format {
-                engage_model::DataFormat::Parquet => ColumnarSource::parquet(ctx.path)?,
-                _ => ColumnarSource::arrow_ipc(ctx.path)?,
+            let mut source = match (ctx.memory, ctx.format) {
+                (Some(memory), _) => ColumnarSource::memory(memory),
+                (None, engage_model::DataFormat::Parquet) => ColumnarSource::parquet(ctx.path)?,
+                (None, _) => ColumnarSource::arrow_ipc(ctx.path)?,
             };
             for (r, raw) in rejected.iter_mut().zip(source.rows_at(&rows)?) {
                 r.raw = raw;

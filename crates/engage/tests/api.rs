@@ -1,0 +1,200 @@
+//! The library's API end to end, as a program embedding engage would call it: the published
+//! figures of Kumamoto's plan reproduced, record batches in memory read like their file,
+//! events delivered to the caller, and errors that name the file, row and column.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use engage::{AnalysisOptions, Error, Event, Silent};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture_2023() -> PathBuf {
+    root().join("fixtures/kumamoto-2023/survey.toml")
+}
+
+/// The report as JSON, as a caller reading the outputs sees it.
+fn json(report: &engage::Report) -> serde_json::Value {
+    serde_json::to_value(report).unwrap()
+}
+
+/// The plan's figures (fixtures/kumamoto-2023/published-figures.toml, copied from Kumamoto
+/// City's 市役所改革プラン2027, February 2024), as printed: means to two decimals, tallies
+/// exactly.
+#[test]
+fn the_published_figures_through_the_library() {
+    let published: toml::Value = toml::from_str(
+        &std::fs::read_to_string(root().join("fixtures/kumamoto-2023/published-figures.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let survey = engage::load_survey(&fixture_2023(), false).unwrap();
+    let data = engage::data_paths(&survey, Vec::new());
+    let ingested = engage::read_responses(&survey, &data, None, 10, &Silent).unwrap();
+    let report = engage::analyse(&survey, &ingested, &AnalysisOptions::default(), &Silent).unwrap();
+    let report = json(&report);
+
+    let survey_figures = &published["staff_satisfaction_survey"];
+    assert_eq!(
+        report["responses"]["accepted"].as_i64(),
+        survey_figures["respondents"].as_integer(),
+        "{}",
+        report["responses"]
+    );
+    for dimension in survey_figures["dimensions"].as_array().unwrap() {
+        let id = dimension["id"].as_str().unwrap();
+        let ours = report["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap();
+        let printed = format!("{:.2}", ours["mean"].as_f64().unwrap());
+        assert_eq!(
+            printed,
+            format!("{:.2}", dimension["mean"].as_float().unwrap()),
+            "{id}"
+        );
+    }
+    let kpi = report["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == "work_satisfaction")
+        .unwrap();
+    assert_eq!(format!("{:.2}", kpi["value"].as_f64().unwrap()), "3.56");
+    let issues = &published["reform_questionnaire"]["work_issues"][0]["options"];
+    let ours = &report["multi_select"][0]["options"];
+    for (rank, option) in issues.as_array().unwrap().iter().enumerate() {
+        assert_eq!(
+            ours[rank]["count"].as_i64(),
+            option["count"].as_integer(),
+            "{option}"
+        );
+    }
+}
+
+/// The same rows as Arrow record batches in memory and as the Arrow IPC file they came from
+/// give the same report; only the provenance's name and format of the input differ.
+#[test]
+fn record_batches_in_memory_give_the_report_of_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = engage::generate(
+        "kumamoto-2023",
+        Some(1200),
+        engage::DataFormat::Arrow,
+        dir.path(),
+    )
+    .unwrap();
+    let survey = engage::load_survey(&generated.definition, false).unwrap();
+    let reader =
+        arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&generated.data).unwrap(), None)
+            .unwrap();
+    let schema = reader.schema();
+    let batches: Vec<engage::RecordBatch> = reader.map(Result::unwrap).collect();
+    let batches = engage::MemoryBatches::new("dataframe", schema, batches).unwrap();
+
+    let options = AnalysisOptions::default();
+    let from_file = {
+        let ingested = engage::read_responses(
+            &survey,
+            std::slice::from_ref(&generated.data),
+            None,
+            0,
+            &Silent,
+        )
+        .unwrap();
+        json(&engage::analyse(&survey, &ingested, &options, &Silent).unwrap())
+    };
+    let in_memory = {
+        let ingested = engage::read_record_batches(&survey, &batches, None, 0, &Silent).unwrap();
+        json(&engage::analyse(&survey, &ingested, &options, &Silent).unwrap())
+    };
+    let input = |r: &serde_json::Value| r["inputs"]["data"][0].clone();
+    assert_eq!(input(&in_memory)["path"], "dataframe");
+    assert_eq!(
+        input(&in_memory)["format"],
+        "arrow record batches in memory"
+    );
+    assert_eq!(input(&in_memory)["rows_read"], 1200);
+    let without_inputs = |mut r: serde_json::Value| {
+        r["inputs"]["data"] = serde_json::Value::Null;
+        r
+    };
+    assert_eq!(without_inputs(in_memory), without_inputs(from_file));
+}
+
+/// Progress and messages reach the caller's callback, in order: the steps, the accounting of
+/// what was read, what was written.
+#[test]
+fn events_reach_the_callers_callback() {
+    let seen = Mutex::new(Vec::<String>::new());
+    let progress = |event: Event<'_>| {
+        let line = match event {
+            Event::StepStarted { what } => format!("started {what}"),
+            Event::StepFinished { what, part, .. } => format!("finished {what} {part}"),
+            Event::Read { ingested, examples } => {
+                format!("read {} rows, {examples} examples", ingested.rows_read())
+            }
+            Event::Message { level, text } => format!("{level:?}: {text}"),
+            _ => "other".to_string(),
+        };
+        seen.lock().unwrap().push(line);
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let survey = engage::load_survey(&fixture_2023(), false).unwrap();
+    let output = engage::OutputOptions::new(
+        engage::Lang::En,
+        engage::Created::from_unix_seconds(1_706_745_600).unwrap(),
+    );
+    let job = engage::ReportJob::new(survey, Vec::new(), dir.path().join("out"), output);
+    assert_eq!(job.run(&progress).unwrap(), engage::Status::Done);
+    let seen = seen.into_inner().unwrap();
+    let position = |prefix: &str| {
+        seen.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in {seen:#?}"))
+    };
+    let started = position("started reading the responses");
+    let read = position("read 3690 rows, 10 examples");
+    let aggregating = position("started aggregating and computing the statistics");
+    let pass = position("finished   the aggregation pass true");
+    let wrote = position("Info: wrote report.json, report.xlsx, report.html");
+    assert!(started < read && read < aggregating && aggregating < pass && pass < wrote);
+    assert!(dir.path().join("out/report.json").exists());
+}
+
+/// A data file without a column the definition names fails with the file and the column; a
+/// definition error names its line and key.
+#[test]
+fn errors_name_the_file_and_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = engage::load_survey(&fixture_2023(), false).unwrap();
+    let csv = dir.path().join("short.csv");
+    std::fs::write(&csv, "回答者ID,局区\nR1,政策局\n").unwrap();
+    let error =
+        engage::read_responses(&survey, std::slice::from_ref(&csv), None, 0, &Silent).unwrap_err();
+    assert!(matches!(error, Error::Ingest(_)), "{error:?}");
+    let text = engage::error_chain(&error);
+    assert!(
+        text.contains("short.csv") && text.contains("column `Q01` (item `col_1`) is missing"),
+        "{text}"
+    );
+
+    let definition = dir.path().join("survey.toml");
+    let broken = std::fs::read_to_string(fixture_2023()).unwrap().replacen(
+        "min_group_size = 5",
+        "min_group_size = \"five\"",
+        1,
+    );
+    std::fs::write(&definition, broken).unwrap();
+    let error = engage::load_survey(&definition, false).unwrap_err();
+    assert!(matches!(error, Error::Definition(_)), "{error:?}");
+    let text = engage::error_chain(&error);
+    assert!(
+        text.contains("survey.toml") && text.contains("min_group_size"),
+        "{text}"
+    );
+}
