@@ -37,7 +37,7 @@ pub struct Network {
     pub nodes: Vec<(String, u64)>,
     /// (a, b, Jaccard) between node indices.
     pub edges: Vec<(usize, usize, f64)>,
-    /// From [`crate::layout::force_layout`], in the unit square.
+    /// From the force-directed layout (`layout.rs`), in the unit square.
     pub positions: Vec<(f64, f64)>,
     /// Cluster of each node (connected components of the edges), for its colour.
     pub clusters: Vec<usize>,

@@ -4,7 +4,7 @@
 //! memory at the top of its heap back to the kernel beyond 128 KiB, so every batch's buffers
 //! came back as fresh pages: at ten million rows more than half of `engage validate`'s
 //! 640,000-690,000 page faults, and the two threads faulting together contend in the kernel
-//! (measured with `GLIBC_TUNABLES` first, see `benches/README.md`, stop 31). With blocks up to
+//! (measured with `GLIBC_TUNABLES` before this code existed). With blocks up to
 //! 32 MiB from the heap and 64 MiB of free heap kept, 285,000 faults are left and reading is
 //! about a tenth faster.
 

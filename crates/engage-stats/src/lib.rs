@@ -1,5 +1,22 @@
 //! Pure statistics over numbers already aggregated: no I/O, no polars, no survey types.
 //! Every function here is checked against SciPy/statsmodels/pingouin values in `tests/`.
+//!
+//! # What each module does
+//!
+//! Pure functions over numbers: `Moments` → mean, SD (n−1), Student's t interval (critical values
+//! kept per thread by level and degrees of freedom, which repeat across items and groups: each
+//! inversion iterates the incomplete beta, and at 960 sections that was most of the figures);
+//! Wilson interval; competition ranks; Pearson r; reliability (`reliability.rs`: alpha,
+//! standardised alpha, Feldt, item-rest, alpha if deleted); drivers (`drivers.rs`: Fisher z,
+//! Johnson's relative weights by eigen-decomposition with nalgebra, the seeded parallel
+//! percentile bootstrap, whose resamples add their rows into fixed-width sums the compiler keeps
+//! in registers, one type per width up to 16 columns); tests (`tests.rs`: one-sample t, score
+//! test, Welch, Cohen's d / Hedges' g, two-proportion z, chi-square, Benjamini–Hochberg);
+//! `paired.rs` (paired t with d_z, Wilcoxon signed-rank, McNemar); `trend.rs` (pooled OLS over
+//! waves, Cochran–Armitage); `weights.rs` (raking, Kish n, weighted mean and share,
+//! finite-population correction). Depends on statrs, nalgebra (already statrs's), rand_chacha,
+//! rayon. *Invariants:* no I/O, no polars, no survey types; every function has tests against
+//! SciPy, statsmodels or pingouin values produced by a committed script.
 
 mod descriptive;
 mod drivers;

@@ -131,7 +131,7 @@ tab = np.array([[12, 30], [25, 41], [8, 33], [0, 0]])
 res = stats.chi2_contingency(tab[:3], correction=False)
 print(f"chi2_contingency(correction=False): chi2={res.statistic!r} df={res.dof!r} p={res.pvalue!r} min_expected={res.expected_freq.min()!r}")
 
-# 20. Paired comparison (issue #5): the same 12 staff before and after a programme.
+# 20. Paired comparison: the same 12 staff before and after a programme.
 before = np.array([3, 2, 4, 3, 3, 2, 4, 5, 3, 2, 3, 4], dtype=float)
 after = np.array([4, 3, 4, 4, 2, 3, 5, 5, 4, 3, 4, 5], dtype=float)
 r = stats.ttest_rel(after, before)
@@ -206,7 +206,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 mc = mcnemar(np.array([[120, 14], [31, 35]]), exact=False, correction=False)
 print(f"mcnemar([[120, 14], [31, 35]], exact=False, correction=False) statistic={mc.statistic!r} p={mc.pvalue!r}")
 
-# 25. Keyness of a term in one group's comments against the rest (issue #9): the
+# 25. Keyness of a term in one group's comments against the rest: the
 # log-likelihood G² of the 2×2 table [[term in group, other tokens in group], [term in rest,
 # other tokens in rest]] (Rayson & Garside 2000), as scipy's chi2_contingency with
 # lambda_="log-likelihood" and no correction; Hardie's log ratio log2((a/n1)/(c/n2)).
