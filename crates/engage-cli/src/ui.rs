@@ -89,8 +89,10 @@ pub(crate) use say;
 /// a spinner for each slow step on a terminal (with `-v`, its wall time when it ends), and in a
 /// batch one spinner per job instead.
 pub struct Shown {
-    /// The current step's spinner, when steps get one (not in a batch, whose jobs overlap).
-    step: Option<Mutex<Option<indicatif::ProgressBar>>>,
+    /// The spinners of the steps under way, innermost last, when steps get one (not in a
+    /// batch, whose jobs overlap). A step can run inside another (an earlier wave is read while
+    /// the report is computed); the outer spinner is hidden meanwhile.
+    steps: Option<Mutex<Vec<indicatif::ProgressBar>>>,
     /// A batch's job spinners, by job name, when shown.
     jobs: Option<(
         indicatif::MultiProgress,
@@ -115,7 +117,7 @@ impl Shown {
     /// For one report, comparison or other single run.
     pub fn new() -> Self {
         Shown {
-            step: spinners().then(|| Mutex::new(None)),
+            steps: spinners().then(|| Mutex::new(Vec::new())),
             jobs: None,
         }
     }
@@ -123,7 +125,7 @@ impl Shown {
     /// For a batch: job spinners, no step spinners.
     pub fn batch() -> Self {
         Shown {
-            step: None,
+            steps: None,
             jobs: spinners().then(|| (indicatif::MultiProgress::new(), Mutex::new(HashMap::new()))),
         }
     }
@@ -142,10 +144,15 @@ impl engage::Progress for Shown {
                 &text,
             ),
             Event::StepStarted { what } => {
-                if let Some(step) = &self.step {
+                if let Some(steps) = &self.steps {
+                    let mut steps = steps.lock().unwrap();
+                    if let Some(outer) = steps.last() {
+                        outer.disable_steady_tick();
+                        outer.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+                    }
                     let bar = spinner("{spinner} {msg} ({elapsed})");
                     bar.set_message(what.to_string());
-                    *step.lock().unwrap() = Some(bar);
+                    steps.push(bar);
                 }
             }
             Event::StepFinished {
@@ -153,12 +160,19 @@ impl engage::Progress for Shown {
                 seconds,
                 part,
             } => {
-                if let (Some(step), false) = (&self.step, part) {
-                    if let Some(bar) = step.lock().unwrap().take() {
+                if let (Some(steps), false) = (&self.steps, part) {
+                    let mut steps = steps.lock().unwrap();
+                    if let Some(bar) = steps.pop() {
                         bar.finish_and_clear();
                     }
+                    if let Some(outer) = steps.last() {
+                        outer.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                        outer.enable_steady_tick(Duration::from_millis(120));
+                    }
                 }
-                emit(Level::Detail, &format!("{what}: {seconds:.3} s"));
+                // A part is shown indented under its step.
+                let indent = if part { "  " } else { "" };
+                emit(Level::Detail, &format!("{indent}{what}: {seconds:.3} s"));
             }
             Event::Read { ingested, examples } => {
                 crate::inputs::print_accounting(ingested, examples)

@@ -1300,7 +1300,7 @@ fn tables_for_machines_parquet_arrow_and_cp932_csv() {
     assert_eq!(audit.status.code(), Some(0), "{}", stderr(&audit));
 }
 
-/// The fixture's comments (#9): terms, keyness by bureau, categories and the network, small
+/// The fixture's comments: terms, keyness by bureau, categories and the network, small
 /// bureaus withheld, and with --export-comments only published bureaus' comments, masked.
 /// Needs IPADIC (Debian's mecab-ipadic); skipped without it unless ENGAGE_REQUIRE_IPADIC is set
 /// (as in CI).

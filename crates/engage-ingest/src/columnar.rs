@@ -43,11 +43,13 @@ pub(crate) fn guarded<T>(
 /// Responses already in memory as Arrow record batches (a DataFrame handed over through the
 /// Arrow C data interface), read like an Arrow IPC file named `name`: the name stands for the
 /// file in accounting, problems and `@file` segments.
+///
+/// Rows are numbered as in a file whose first line is the header: the first record is row 2.
 #[derive(Debug, Clone)]
 pub struct MemoryBatches {
-    pub name: PathBuf,
-    pub schema: SchemaRef,
-    pub batches: Vec<RecordBatch>,
+    name: PathBuf,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
 }
 
 impl MemoryBatches {
@@ -77,6 +79,11 @@ impl MemoryBatches {
         })
     }
 
+    /// The name that stands for the file.
+    pub fn name(&self) -> &Path {
+        &self.name
+    }
+
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
@@ -87,7 +94,9 @@ impl MemoryBatches {
     }
 
     /// SHA-256 of the batches written as an Arrow IPC stream: what the provenance records for
-    /// them, equal to the hash of that stream saved as a file.
+    /// them, equal to the hash of that stream saved as a file. It identifies these batches as
+    /// cut and encoded now: the same rows cut into other batches, or written by another
+    /// version of arrow-ipc, can hash differently.
     pub fn sha256(&self) -> Result<String, IngestError> {
         use sha2::{Digest, Sha256};
         let fail = |e: ArrowError| IngestError::Columnar {

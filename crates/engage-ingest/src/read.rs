@@ -477,7 +477,7 @@ impl<'s> RowReader<'s> {
     fn read_memory(&mut self, batches: &MemoryBatches) -> Result<(), IngestError> {
         let (sha256, account) = rayon::join(
             || batches.sha256(),
-            || self.read_rows(&batches.name, Some(batches)),
+            || self.read_rows(batches.name(), Some(batches)),
         );
         let mut account = account?;
         account.sha256 = sha256?;

@@ -77,27 +77,27 @@ fn analyse_with(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let provenance = {
-        let _part = part(progress, "  provenance");
+        let _part = part(progress, "provenance");
         provenance(survey, ingested)?
     };
     let (mut report, partials) = on_threads(options.threads, || {
         let partials = {
-            let _part = part(progress, "  the aggregation pass");
+            let _part = part(progress, "the aggregation pass");
             engage_aggregate::aggregate(survey, &ingested.table)
         };
         let mut report = {
-            let _part = part(progress, "  the figures and suppression");
+            let _part = part(progress, "the figures and suppression");
             engage_report::build_report_with(survey, &partials, provenance, options.suppression)
         };
         let rows_of = |requests: &[engage_aggregate::DriverRequest]| {
             engage_aggregate::driver_rows_of_kpis(survey, &ingested.table, requests)
         };
-        let _part = part(progress, "  the driver bootstrap");
+        let _part = part(progress, "the driver bootstrap");
         engage_report::add_bootstrap_intervals(&mut report, survey, partials.overall(), &rows_of);
         (report, partials)
     })?;
     {
-        let _part = part(progress, "  headcounts and weights");
+        let _part = part(progress, "headcounts and weights");
         // Raking needs every variable's moments per cell of its margins: the partials' groups
         // when the margins are one segment or a cross's two, else one more pass.
         let rake_segments = engage_report::rake_segments(survey);
@@ -113,7 +113,7 @@ fn analyse_with(
         add_headcounts(&mut report, survey, &partials, cells.as_ref())?;
     }
     {
-        let _part = part(progress, "  the free-text analysis");
+        let _part = part(progress, "the free-text analysis");
         add_comments(&mut report, survey, ingested, options, analyser, progress)?;
     }
     if !options.earlier.is_empty() {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use engage_export::Lang;
@@ -13,7 +14,6 @@ use engage_model::Survey;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::error::chain;
 use crate::events::{Event, Progress};
 use crate::{Error, OutputOptions, ReportJob, Result, Status};
 
@@ -87,13 +87,13 @@ pub struct Job {
     /// "report" or "compare".
     pub kind: &'static str,
     pub out: PathBuf,
-    work: Result<Work>,
+    work: Result<Work, Arc<Error>>,
 }
 
 impl Job {
     /// Why the job cannot run, when its entry or its definitions are wrong.
     pub fn problem(&self) -> Option<&Error> {
-        self.work.as_ref().err()
+        self.work.as_ref().err().map(|e| e.as_ref())
     }
 }
 
@@ -112,7 +112,8 @@ pub struct JobResult {
 
 impl Batch {
     /// Reads and plans `path`; paths in it are relative to it. `output` gives the creation
-    /// time, CSV encoding and chart font of every job; each job's language is its own.
+    /// time, CSV encoding and chart font of every job; each job's language is its own (else
+    /// the file's `[defaults]`, else Japanese).
     pub fn load(path: &Path, output: &OutputOptions) -> Result<Batch> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
             path: path.to_path_buf(),
@@ -159,10 +160,10 @@ impl Batch {
             .num_threads(threads.unwrap_or(0))
             .build()
             .map_err(|e| Error::Threads {
-                threads: threads.unwrap_or(0),
+                threads,
                 message: e.to_string(),
             })?;
-        let results: Vec<(Result<(Survey, Ingested)>, f64)> = pool.install(|| {
+        let results: Vec<(Read, f64)> = pool.install(|| {
             self.inputs
                 .par_iter()
                 .map(|k| {
@@ -172,15 +173,18 @@ impl Batch {
                         let ingested = engage_ingest::read_responses(&survey, &k.data)?;
                         Ok((survey, ingested))
                     })();
-                    (read, t.elapsed().as_secs_f64())
+                    (read.map_err(Arc::new), t.elapsed().as_secs_f64())
                 })
                 .collect()
         });
-        let mut read: HashMap<&Input, Result<(Survey, Ingested)>> = HashMap::new();
+        let mut read: HashMap<&Input, Read> = HashMap::new();
         for (k, (r, seconds)) in self.inputs.iter().zip(results) {
             progress.event(Event::BatchInputRead {
                 definition: &k.definition,
-                outcome: r.as_ref().map(|(_, ingested)| ingested),
+                outcome: r
+                    .as_ref()
+                    .map(|(_, ingested)| ingested)
+                    .map_err(|e| e.as_ref()),
                 seconds,
             });
             read.insert(k, r);
@@ -219,11 +223,14 @@ impl Batch {
     }
 }
 
+/// An input as read, or why it could not be (shared by every job that uses it).
+type Read = std::result::Result<(Survey, Ingested), Arc<Error>>;
+
 fn lang_of(job: Option<&String>, defaults: &Defaults) -> Result<Lang> {
     match job.or(defaults.lang.as_ref()).map(String::as_str) {
         None | Some("ja") => Ok(Lang::Ja),
         Some("en") => Ok(Lang::En),
-        Some(other) => Err(Error::Job(format!(
+        Some(other) => Err(Error::JobEntry(format!(
             "lang = \"{other}\": use \"ja\" or \"en\""
         ))),
     }
@@ -259,7 +266,6 @@ fn plan_job(job: JobEntry, base: &Path, defaults: &Defaults, output: &OutputOpti
     let work = (|| -> Result<Work> {
         let output = OutputOptions {
             lang: lang_of(job.lang.as_ref(), defaults)?,
-            csv_encoding: engage_export::CsvEncoding::Utf8Bom,
             ..output.clone()
         };
         match (&job.report, &job.compare) {
@@ -298,7 +304,7 @@ fn plan_job(job: JobEntry, base: &Path, defaults: &Defaults, output: &OutputOpti
                     output,
                 })
             }
-            _ => Err(Error::Job(
+            _ => Err(Error::JobEntry(
                 "give either `report = \"SURVEY.toml\"` or `compare = [\"A.toml\", \"B.toml\"]`"
                     .to_string(),
             )),
@@ -308,26 +314,21 @@ fn plan_job(job: JobEntry, base: &Path, defaults: &Defaults, output: &OutputOpti
         name: job.name,
         kind,
         out,
-        work,
+        work: work.map_err(Arc::new),
     }
 }
 
-fn run_job(
-    job: &Job,
-    read: &HashMap<&Input, Result<(Survey, Ingested)>>,
-    progress: &dyn Progress,
-) -> Result<Status> {
+fn run_job(job: &Job, read: &HashMap<&Input, Read>, progress: &dyn Progress) -> Result<Status> {
     let input = |k: &Input| -> Result<&(Survey, Ingested)> {
         match &read[k] {
             Ok(r) => Ok(r),
-            Err(e) => Err(Error::Job(format!(
-                "its input {} could not be read: {}",
-                k.definition.display(),
-                chain(e)
-            ))),
+            Err(e) => Err(Error::BatchInput {
+                definition: k.definition.clone(),
+                source: e.clone(),
+            }),
         }
     };
-    match job.work.as_ref().map_err(|e| Error::Job(chain(e)))? {
+    match job.work.as_ref().map_err(|e| Error::JobPlan(e.clone()))? {
         Work::Report { input: key, job } => {
             let (_, ingested) = input(key)?;
             job.run_on(ingested, progress)

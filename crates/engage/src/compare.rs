@@ -86,11 +86,11 @@ pub fn compare_waves(
     crosswalk_path: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<Comparison> {
-    let in_crosswalk = |source: engage_report::CrosswalkError| Error::Crosswalk {
+    let in_crosswalk = |error: engage_report::CrosswalkError| Error::Crosswalk {
         path: crosswalk_path
             .unwrap_or(Path::new("crosswalk"))
             .to_path_buf(),
-        source,
+        error,
     };
     engage_report::check_crosswalk_segments(&a.report, &b.report, crosswalk)
         .map_err(in_crosswalk)?;
@@ -153,7 +153,7 @@ pub fn write_comparison(
         options.lang,
         options.created,
     )?;
-    let csvs = engage_export::write_csv_tables(&tables, out)?;
+    let csvs = engage_export::write_csv_tables_encoded(&tables, out, options.csv_encoding)?;
     engage_export::write_columnar_tables(&tables, out)?;
     say(
         progress,

@@ -33,11 +33,11 @@ pub enum Error {
         #[source]
         source: engage_audit::AuditError,
     },
-    /// A crosswalk file that does not fit the two waves.
-    #[error("{path}: {source}")]
+    /// A crosswalk file that does not fit the two waves (the message names its row).
+    #[error("{path}: {error}")]
     Crosswalk {
         path: PathBuf,
-        source: engage_report::CrosswalkError,
+        error: engage_report::CrosswalkError,
     },
     #[error("cannot create {path}")]
     CreateDir {
@@ -58,21 +58,29 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Raw answers or unsuppressed counts would land in a folder meant for publishing.
-    #[error("{what} {path} would be inside the publishable folder {out}; {why}")]
+    #[error("{what} {path} is inside the publishable folder {out}; {why}")]
     PrivateInPublic {
         what: &'static str,
         path: PathBuf,
         out: PathBuf,
         why: &'static str,
     },
-    #[error("cannot start {threads} worker threads: {message}")]
-    Threads { threads: usize, message: String },
+    #[error("cannot start {} worker threads: {message}", threads.map_or("the".to_string(), |n| n.to_string()))]
+    Threads {
+        threads: Option<usize>,
+        message: String,
+    },
     #[error("cannot load the Japanese dictionary for the comments")]
     Dictionary(#[source] engage_text::TextError),
     #[error("exporting comments needs the IPADIC dictionary to find the names to mask: {0}")]
     NoDictionaryToMask(engage_text::TextError),
-    #[error("ENGAGE_CHART_FONT")]
-    ChartFont(#[source] engage_charts::ChartError),
+    /// The font given for the PNG charts cannot be used.
+    #[error("the chart font {path}")]
+    ChartFont {
+        path: PathBuf,
+        #[source]
+        source: engage_charts::ChartError,
+    },
     #[error("packs: `{0}` is not a segment of the report")]
     NoSuchSegment(String),
     #[error("{path}: not written by engage aggregate")]
@@ -97,15 +105,25 @@ pub enum Error {
     DescribeInputs(#[source] serde_json::Error),
     #[error("SOURCE_DATE_EPOCH = {0:?}: give whole seconds since 1970-01-01 UTC")]
     SourceDateEpoch(String),
-    #[error("with one definition, give each wave's files with --a-data and --b-data")]
-    OneDefinitionNeedsData,
     #[error("{path}: {message}")]
     JobsFile { path: PathBuf, message: String },
+    /// A batch job's entry cannot be run as written.
     #[error("{0}")]
-    Job(String),
+    JobEntry(String),
+    /// A batch job's input could not be read (or its entry was wrong: `definition` is then
+    /// the job's own problem, with no definition).
+    #[error("its input {definition} could not be read")]
+    BatchInput {
+        definition: PathBuf,
+        #[source]
+        source: std::sync::Arc<Error>,
+    },
+    /// A batch job that could not be planned.
+    #[error(transparent)]
+    JobPlan(std::sync::Arc<Error>),
     #[error("internal error (a bug in engage): {0}")]
     Panic(String),
-    #[error("{path} exists; give --out another path or --force to replace it")]
+    #[error("{path} exists and was not to be replaced")]
     Exists { path: PathBuf },
 }
 

@@ -28,7 +28,7 @@ pub fn data_paths(survey: &Survey, data: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Reads the response files into the compact layout on `threads` workers (default: all
 /// cores), as the step "reading the responses", then reports the accounting as
-/// [`Event::Read`] with up to `examples` problems.
+/// [`Event::Read`], suggesting that up to `examples` problems be shown.
 pub fn read_responses(
     survey: &Survey,
     data: &[PathBuf],
@@ -105,13 +105,16 @@ pub fn provenance(survey: &Survey, ingested: &Ingested) -> Result<Provenance> {
 }
 
 /// Runs `work` on a pool of `threads` workers when given, else on the global pool (all cores).
-pub fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+pub(crate) fn on_threads<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T> {
     Ok(match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Error::Threads {
-                threads: n,
+                threads: Some(n),
                 message: e.to_string(),
             })?
             .install(work),
@@ -120,7 +123,7 @@ pub fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Se
 }
 
 /// `path` is `dir` or inside it, after making both absolute.
-pub fn is_inside(path: &Path, dir: &Path) -> bool {
+pub(crate) fn is_inside(path: &Path, dir: &Path) -> bool {
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     absolute(path).starts_with(absolute(dir))
 }

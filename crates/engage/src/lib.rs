@@ -27,7 +27,7 @@
 //! - **outputs**: [`write_report`] (every output kind), [`write_packs`], [`write_rejects`]
 //!   (private); [`ReportJob`] runs all of these for one report;
 //! - **two waves**: [`read_wave`], [`compare_waves`], [`write_comparison`];
-//! - **shards**: [`write_shard`] and [`merge_shards`];
+//! - **shards**: [`aggregate_shard`] (or [`write_shard`] on rows read) and [`merge_shards`];
 //! - **checks**: [`audit`] of a published folder;
 //! - **many jobs**: [`Batch`];
 //! - **data to try it on**: [`generate`], and [`draft_definition`] for a raw export.
@@ -58,13 +58,12 @@ pub use compare::{compare_waves, read_crosswalk, read_wave, wave_from, write_com
 pub use error::{chain as error_chain, Error, Result};
 pub use events::{Event, Level, Progress, Silent};
 pub use generate::{draft_definition, generate, DataFormat, Generated};
-pub use inputs::{
-    creation_time, data_paths, is_inside, load_survey, on_threads, read_record_batches,
-    read_responses,
-};
+pub use inputs::{creation_time, data_paths, load_survey, read_record_batches, read_responses};
 pub use outputs::{write_packs, write_report, OutputOptions, Written};
 pub use release::{default_rejects, ReportJob, Status};
-pub use shards::{merge_shards, write_shard, PROVENANCE_KEY};
+pub use shards::{
+    aggregate_shard, default_shard_rejects, merge_shards, write_shard, PROVENANCE_KEY,
+};
 
 pub use arrow_array::RecordBatch;
 pub use arrow_schema::SchemaRef;

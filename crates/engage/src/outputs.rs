@@ -152,7 +152,10 @@ fn chart_rasteriser(
             );
             Ok(None)
         }
-        Err(e) => Err(Error::ChartFont(e)),
+        Err(source) => Err(Error::ChartFont {
+            path: font.map(Path::to_path_buf).unwrap_or_default(),
+            source,
+        }),
     }
 }
 

@@ -15,8 +15,8 @@ use crate::{AnalysisOptions, Error, OutputOptions, Result};
 pub enum Status {
     /// Everything done; problems, if any, were warnings.
     Done,
-    /// Done, but strict checking was asked for and problems were found (their rows rejected),
-    /// or `validate` found problems.
+    /// Done, but the definition's policy was strict and problems were found (their rows were
+    /// rejected).
     Problems,
 }
 
@@ -31,18 +31,17 @@ pub struct ReportJob {
     pub rejects: PathBuf,
     pub analysis: AnalysisOptions,
     pub output: OutputOptions,
-    pub strict: bool,
     /// Also one pack per published group of this segment, under `out/packs`.
     pub packs: Option<String>,
 }
 
 impl ReportJob {
-    /// A job with the rejects at their default place ([`default_rejects`]), refused when
-    /// that place is inside the publishable folder.
+    /// A job over `data` (default: the definition's file) with the rejects at their default
+    /// place ([`default_rejects`]) and the default analysis. Strict checking is the survey's
+    /// policy (`load_survey`'s `strict`).
     pub fn new(survey: Survey, data: Vec<PathBuf>, out: PathBuf, output: OutputOptions) -> Self {
         let data = crate::data_paths(&survey, data);
         ReportJob {
-            strict: survey.policy.strict,
             rejects: default_rejects(&out),
             survey,
             data,
@@ -53,14 +52,15 @@ impl ReportJob {
         }
     }
 
-    /// Refuses a rejects file inside the publishable folder.
+    /// Refuses a rejects file inside the publishable folder. [`ReportJob::run`] checks before
+    /// reading, [`ReportJob::run_on`] again before writing anything.
     pub fn check(&self) -> Result<()> {
-        if crate::is_inside(&self.rejects, &self.out) {
+        if crate::inputs::is_inside(&self.rejects, &self.out) {
             return Err(Error::PrivateInPublic {
                 what: "the rejects file",
                 path: self.rejects.clone(),
                 out: self.out.clone(),
-                why: "it holds raw answers, so give --rejects a path outside it",
+                why: "it holds raw answers, so give it a path outside that folder",
             });
         }
         Ok(())
@@ -122,19 +122,19 @@ impl ReportJob {
                 progress,
                 Level::Warning,
                 format!(
-                    "WARNING: --suppression {}: {} exposes groups under the minimum of {}; do not publish it",
+                    "WARNING: suppression {}: {} exposes groups under the minimum of {}; do not publish it",
                     suppression.as_str(),
                     self.out.display(),
                     self.survey.min_group_size()
                 ),
             );
         }
-        if self.strict && !ingested.problems.is_empty() {
+        if self.survey.policy.strict && !ingested.problems.is_empty() {
             say(
                 progress,
                 Level::Info,
                 format!(
-                    "--strict: {} problem(s); {} row(s) rejected",
+                    "strict: {} problem(s); {} row(s) rejected",
                     ingested.problems.len(),
                     ingested.rows_rejected()
                 ),

@@ -10,10 +10,45 @@ use engage_report::{InputFile, ProblemTally, Provenance, Report};
 
 use crate::events::{say, Level, Progress};
 use crate::inputs::{on_threads, provenance};
-use crate::{Error, Result};
+use crate::{Error, Result, Status};
 
 /// Metadata key of the shard's provenance (JSON) inside a partials file.
 pub const PROVENANCE_KEY: &str = "engage.provenance";
+
+/// One shard from its files to its partials: read `data` (the definition's policy decides
+/// what is rejected), write the rejected rows to `rejects` (default [`default_shard_rejects`]),
+/// then [`write_shard`]. Returns [`Status::Problems`] when the policy is strict and problems
+/// were found.
+pub fn aggregate_shard(
+    survey: &Survey,
+    data: &[PathBuf],
+    partial: &Path,
+    rejects: Option<PathBuf>,
+    threads: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<Status> {
+    let rejects = rejects.unwrap_or_else(|| default_shard_rejects(partial));
+    let ingested = crate::read_responses(survey, data, threads, 10, progress)?;
+    if !ingested.rejected.is_empty() {
+        crate::write_rejects(&ingested, &rejects)?;
+        say(
+            progress,
+            Level::Info,
+            format!("rejected rows written to {}", rejects.display()),
+        );
+    }
+    write_shard(survey, &ingested, partial, threads, progress)?;
+    Ok(if survey.policy.strict && !ingested.problems.is_empty() {
+        Status::Problems
+    } else {
+        Status::Done
+    })
+}
+
+/// `private/a.arrow` -> `private/a.rejects.csv`: a shard's rejects beside its partials.
+pub fn default_shard_rejects(partial: &Path) -> PathBuf {
+    partial.with_extension("rejects.csv")
+}
 
 /// One aggregation pass over `ingested` on `threads` workers, written to `path` with the
 /// shard's provenance.
@@ -62,7 +97,7 @@ pub fn merge_shards(
     let mut shards = Vec::with_capacity(paths.len());
     let mut provenances = Vec::with_capacity(paths.len());
     for path in paths {
-        if crate::is_inside(path, out) {
+        if crate::inputs::is_inside(path, out) {
             return Err(Error::PrivateInPublic {
                 what: "the partials file",
                 path: path.clone(),

@@ -160,7 +160,7 @@ fn events_reach_the_callers_callback() {
     let started = position("started reading the responses");
     let read = position("read 3690 rows, 10 examples");
     let aggregating = position("started aggregating and computing the statistics");
-    let pass = position("finished   the aggregation pass true");
+    let pass = position("finished the aggregation pass true");
     let wrote = position("Info: wrote report.json, report.xlsx, report.html");
     assert!(started < read && read < aggregating && aggregating < pass && pass < wrote);
     assert!(dir.path().join("out/report.json").exists());

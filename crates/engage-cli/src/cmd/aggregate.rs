@@ -31,20 +31,13 @@ pub struct Args {
 pub fn run(args: Args) -> Outcome {
     let survey = engage::load_survey(&args.survey, args.strict)?;
     let data = engage::data_paths(&survey, args.data);
-    let rejects = args
-        .rejects
-        .unwrap_or_else(|| args.partial.with_extension("rejects.csv"));
-    let shown = crate::ui::Shown::new();
-    let ingested = engage::read_responses(&survey, &data, args.threads, 10, &shown)?;
-    if !ingested.rejected.is_empty() {
-        engage::write_rejects(&ingested, &rejects)?;
-        crate::ui::say!("rejected rows written to {}", rejects.display());
-    }
-    engage::write_shard(&survey, &ingested, &args.partial, args.threads, &shown)?;
-    let problems = args.strict && !ingested.problems.is_empty();
-    Ok(crate::exit::of(if problems {
-        engage::Status::Problems
-    } else {
-        engage::Status::Done
-    }))
+    let status = engage::aggregate_shard(
+        &survey,
+        &data,
+        &args.partial,
+        args.rejects,
+        args.threads,
+        &crate::ui::Shown::new(),
+    )?;
+    Ok(crate::exit::of(status))
 }

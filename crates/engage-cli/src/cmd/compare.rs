@@ -42,7 +42,9 @@ pub fn run(args: Args) -> Outcome {
     let (path_a, path_b) = match args.surveys.as_slice() {
         [a] => {
             if args.a_data.is_empty() || args.b_data.is_empty() {
-                return Err(engage::Error::OneDefinitionNeedsData.into());
+                anyhow::bail!(
+                    "with one definition, give each wave's files with --a-data and --b-data"
+                );
             }
             (a.clone(), a.clone())
         }

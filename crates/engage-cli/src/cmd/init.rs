@@ -23,6 +23,12 @@ pub fn run(args: Args) -> Outcome {
     let out = args
         .out
         .unwrap_or_else(|| args.data.with_file_name("survey.toml"));
+    if out.exists() && !args.force {
+        anyhow::bail!(
+            "{} exists; give --out another path or --force to replace it",
+            out.display()
+        );
+    }
     engage::draft_definition(&args.data, &out, args.force)?;
     crate::ui::say!(
         "wrote a draft definition to {}: review it, then `engage validate {}`",
