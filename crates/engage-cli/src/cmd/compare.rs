@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::report::LangArg;
+use crate::cmd::args::LangArg;
 use crate::exit::{Outcome, OK};
 
 #[derive(clap::Args)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::report::{CsvEncodingArg, LangArg};
+use crate::cmd::args::{CsvEncodingArg, LangArg};
 use crate::exit::{Outcome, OK};
 
 #[derive(clap::Args)]

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod aggregate;
+pub mod args;
 pub mod audit;
 pub mod batch;
 pub mod compare;

@@ -3,24 +3,11 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use engage::{Lang, ReportJob, SuppressionMode};
+use engage::{ReportJob, SuppressionMode};
+
+use crate::cmd::args::{CsvEncodingArg, LangArg};
 
 use crate::exit::Outcome;
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum LangArg {
-    Ja,
-    En,
-}
-
-impl LangArg {
-    pub fn lang(self) -> Lang {
-        match self {
-            LangArg::Ja => Lang::Ja,
-            LangArg::En => Lang::En,
-        }
-    }
-}
 
 /// `--suppression`: only `full` is for publication.
 #[derive(Clone, Copy, ValueEnum)]
@@ -38,25 +25,6 @@ impl SuppressionArg {
             SuppressionArg::Full => SuppressionMode::Full,
             SuppressionArg::PrimaryOnly => SuppressionMode::PrimaryOnly,
             SuppressionArg::Off => SuppressionMode::Off,
-        }
-    }
-}
-
-/// `--csv-encoding`.
-#[derive(Clone, Copy, Default, ValueEnum)]
-pub enum CsvEncodingArg {
-    /// UTF-8 with a byte-order mark (Excel on Japanese Windows opens it).
-    #[default]
-    Utf8,
-    /// CP932 for older Excel.
-    Cp932,
-}
-
-impl CsvEncodingArg {
-    pub fn encoding(self) -> engage::CsvEncoding {
-        match self {
-            CsvEncodingArg::Utf8 => engage::CsvEncoding::Utf8Bom,
-            CsvEncodingArg::Cp932 => engage::CsvEncoding::Cp932,
         }
     }
 }
