@@ -27,7 +27,7 @@ pub use created::Created;
 pub use csv_out::{write_csv_tables, write_csv_tables_encoded, CsvEncoding};
 pub use html::write_html_report;
 pub use json::{write_json, write_json_value};
-pub use rejects::write_rejects;
+pub use rejects::{write_accounting, write_rejects};
 pub use tables::{tables, Cell, Column, Kind, Lang, Table};
 pub use workbook::write_report_workbook;
 pub use xlsx::write_workbook;

@@ -39,3 +39,46 @@ pub fn write_rejects(rejected: &[RejectedRow], path: &Path) -> Result<(), Export
     }
     std::fs::write(path, bytes).map_err(io)
 }
+
+/// The full row accounting per file, for the private folder when a release withholds some
+/// files' rows (they count withheld groups): the same columns as `data_quality.csv`.
+pub fn write_accounting(
+    files: &[engage_ingest::FileAccount],
+    path: &Path,
+) -> Result<(), ExportError> {
+    let io = |source: std::io::Error| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut bytes: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut bytes);
+        w.write_record([
+            "file",
+            "sha256",
+            "format",
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+        ])
+        .map_err(|e| io(e.into()))?;
+        for f in files {
+            w.write_record([
+                f.path.clone(),
+                f.sha256.clone(),
+                f.format.clone(),
+                f.rows_read.to_string(),
+                f.rows_accepted.to_string(),
+                f.rows_rejected.to_string(),
+            ])
+            .map_err(|e| io(e.into()))?;
+        }
+        w.flush().map_err(io)?;
+    }
+    std::fs::write(path, bytes).map_err(io)
+}

@@ -105,7 +105,9 @@ struct Score {
     mean: f64,
     sd: Option<f64>,
     ci: Option<engage_report::Interval>,
-    shares: [f64; 3],
+    /// `None`: withheld for anonymity (a dimension's pooled shares in a group where one of its
+    /// items is withheld).
+    shares: [Option<f64>; 3],
 }
 
 impl From<&ScoreFigures> for Score {
@@ -127,7 +129,7 @@ impl From<&ItemFigures> for Score {
             mean: f.mean,
             sd: f.sd,
             ci: f.ci,
-            shares: [f.favourable, f.neutral, f.unfavourable],
+            shares: [Some(f.favourable), Some(f.neutral), Some(f.unfavourable)],
         }
     }
 }
@@ -140,11 +142,19 @@ fn score_cells(s: Option<Score>, withheld: bool) -> Vec<Cell> {
         opt(s.and_then(|s| s.sd), Kind::Mean, withheld),
         opt(s.and_then(|s| s.ci).map(|c| c.lower), Kind::Mean, withheld),
         opt(s.and_then(|s| s.ci).map(|c| c.upper), Kind::Mean, withheld),
-        opt(s.map(|s| s.shares[0]), Kind::Share, withheld),
-        opt(s.map(|s| s.shares[1]), Kind::Share, withheld),
-        opt(s.map(|s| s.shares[2]), Kind::Share, withheld),
+        share_cell(s, 0, withheld),
+        share_cell(s, 1, withheld),
+        share_cell(s, 2, withheld),
         Cell::Bool(withheld),
     ]
+}
+
+/// A favourable, neutral or unfavourable share: withheld with the figure, or alone.
+fn share_cell(s: Option<&Score>, k: usize, withheld: bool) -> Cell {
+    match s {
+        Some(s) if !withheld && s.shares[k].is_none() => Cell::Withheld,
+        _ => opt(s.and_then(|s| s.shares[k]), Kind::Share, withheld),
+    }
 }
 
 fn kpi_value_cells(v: Option<&KpiValue>, share: bool, withheld: bool) -> Vec<Cell> {
@@ -852,9 +862,9 @@ fn quality_table(report: &Report) -> Table {
                 Cell::Text(d.path.clone()),
                 Cell::Text(d.sha256.clone()),
                 Cell::Text(d.format.clone()),
-                Cell::Int(d.rows_read as u64),
-                Cell::Int(d.rows_accepted as u64),
-                Cell::Int(d.rows_rejected as u64),
+                count(d.rows_read.map(|r| r as u64), d.withheld()),
+                count(d.rows_accepted.map(|r| r as u64), d.withheld()),
+                count(d.rows_rejected.map(|r| r as u64), d.withheld()),
             ]
         })
         .collect();

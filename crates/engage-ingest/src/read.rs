@@ -22,7 +22,7 @@ use crate::IngestError;
 
 /// A segment may use the name of the file a row came from as its value, e.g. when each bureau
 /// sends its own file: `column = "@file"` (the file name without folder and extension).
-pub const FILE_COLUMN: &str = "@file";
+pub const FILE_COLUMN: &str = engage_model::FILE_SEGMENT_COLUMN;
 const FILE_INDEX: usize = usize::MAX;
 /// Most rows a file's own row count may reserve in advance (about 4 GB of table).
 const MAX_RESERVED_ROWS: usize = 50_000_000;

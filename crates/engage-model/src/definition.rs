@@ -397,6 +397,10 @@ pub struct Kpi {
     pub target: Option<YearValue>,
 }
 
+/// A segment's `column` that takes the name of the file a row came from as its value, e.g.
+/// when each bureau sends its own file (the file name without folder and extension).
+pub const FILE_SEGMENT_COLUMN: &str = "@file";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {

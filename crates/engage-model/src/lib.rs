@@ -11,7 +11,7 @@ pub use definition::{
     AlphaMethod, Choice, Cross, DataFormat, DataSource, Dimension, DriverSettings, FreeText, Item,
     Kpi, KpiKind, MissingCodes, MultiSelect, MultiStorage, PointLabel, Population, Privacy,
     ReliabilitySettings, Scale, Segment, SheetRef, SkipRule, SurveyDefinition, SurveyMeta,
-    TextCategory, TextEncoding, TextSettings, Wave, YearValue,
+    TextCategory, TextEncoding, TextSettings, Wave, YearValue, FILE_SEGMENT_COLUMN,
 };
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;

@@ -25,6 +25,8 @@ pub struct Provenance {
 struct Withholding {
     primary: usize,
     complementary: usize,
+    /// Pooled dimension shares withheld in a published dimension of a published group.
+    pooled_shares: usize,
 }
 
 impl Withholding {
@@ -297,7 +299,7 @@ pub fn build_report_with(
         },
         inputs: Inputs {
             definition: provenance.definition,
-            data: provenance.data,
+            data: published_files(survey, provenance.data, &segments),
         },
         responses: Responses {
             read,
@@ -320,6 +322,7 @@ pub fn build_report_with(
             groups_withheld_complementary: complementary,
             figures_withheld_primary: w.primary,
             figures_withheld_complementary: w.complementary,
+            pooled_shares_withheld: w.pooled_shares,
         },
         population: None,
         previous_wave: None,
@@ -365,8 +368,18 @@ fn group_figures(
         .enumerate()
         .map(|(d, dim)| {
             let figures = score_figures(survey, d, group);
-            let (withheld, figures) =
+            let (withheld, mut figures) =
                 w.apply(figures, decision(Measure::Dimension(d)), group_withheld);
+            // The pooled shares add up the items' answers: with one item withheld here and
+            // the others published, they would pin its answers. They go with it.
+            let item_withheld = survey.composites[d]
+                .items
+                .iter()
+                .any(|&i| decision(Measure::Item(i)).is_some());
+            if let (Some(f), true) = (figures.as_mut(), item_withheld) {
+                (f.favourable, f.neutral, f.unfavourable) = (None, None, None);
+                w.pooled_shares += 1;
+            }
             GroupScore {
                 id: dim.id.get_ref().clone(),
                 withheld,
@@ -437,4 +450,41 @@ fn group_report(
         dimensions: figures.dimensions,
         items: figures.items,
     }
+}
+
+/// The files' accounting as published: a file whose name gives a withheld group of an `@file`
+/// segment has its rows withheld (they are that group's size).
+fn published_files(
+    survey: &Survey,
+    files: Vec<crate::DataFile>,
+    segments: &[SegmentReport],
+) -> Vec<crate::PublishedFile> {
+    let from_file_names: Vec<&SegmentReport> = survey
+        .definition
+        .segments
+        .iter()
+        .filter(|s| s.column == engage_model::FILE_SEGMENT_COLUMN)
+        .filter_map(|s| segments.iter().find(|r| &r.id == s.id.get_ref()))
+        .collect();
+    files
+        .into_iter()
+        .map(|d| {
+            let stem = std::path::Path::new(&d.path)
+                .file_stem()
+                .map(|s| engage_model::normalize_text(&s.to_string_lossy()))
+                .unwrap_or_default();
+            let withheld = from_file_names
+                .iter()
+                .any(|s| s.groups.iter().any(|g| g.value == stem && g.suppressed));
+            let shown = |rows: usize| (!withheld).then_some(rows);
+            crate::PublishedFile {
+                rows_read: shown(d.rows_read),
+                rows_accepted: shown(d.rows_accepted),
+                rows_rejected: shown(d.rows_rejected),
+                path: d.path,
+                sha256: d.sha256,
+                format: d.format,
+            }
+        })
+        .collect()
 }

@@ -73,7 +73,7 @@ pub fn kpi_drivers(
                             .figures
                             .as_ref()
                             .filter(|_| !dimensions[d].withheld)
-                            .map(|f| f.favourable),
+                            .and_then(|f| f.favourable),
                         quadrant: None,
                     }
                 })

@@ -105,6 +105,7 @@ pub fn score_figures(
     } else {
         shares(pooled)
     };
+    let (favourable, neutral, unfavourable) = (Some(favourable), Some(neutral), Some(unfavourable));
     Some(ScoreFigures {
         n: s.n,
         mean: s.mean + offset,

@@ -80,7 +80,27 @@ pub struct SurveyInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct Inputs {
     pub definition: InputFile,
-    pub data: Vec<DataFile>,
+    pub data: Vec<PublishedFile>,
+}
+
+/// A data file as a release shows it. Its rows are null where they would count a withheld
+/// group: with a segment taken from the file name (`column = "@file"`), a file's accepted rows
+/// are that group's respondents. The full accounting stays in the private folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedFile {
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+    pub rows_read: Option<usize>,
+    pub rows_accepted: Option<usize>,
+    pub rows_rejected: Option<usize>,
+}
+
+impl PublishedFile {
+    /// Whether the file's rows are withheld.
+    pub fn withheld(&self) -> bool {
+        self.rows_accepted.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -147,10 +167,12 @@ pub struct ScoreFigures {
     pub mean: f64,
     pub sd: Option<f64>,
     pub ci: Option<Interval>,
-    /// Favourable, neutral and unfavourable shares, pooled over the item answers.
-    pub favourable: f64,
-    pub neutral: f64,
-    pub unfavourable: f64,
+    /// Favourable, neutral and unfavourable shares, pooled over the item answers. Null in a
+    /// group where one of the items is withheld: the pooled shares and the other items'
+    /// published counts would give that item's answers away (docs/anonymity.md).
+    pub favourable: Option<f64>,
+    pub neutral: Option<f64>,
+    pub unfavourable: Option<f64>,
 }
 
 /// Count of one scale point, as answered (before reverse keying).
@@ -511,6 +533,9 @@ pub struct SuppressionSummary {
     /// Figures withheld inside published groups so that those cannot be recovered by
     /// subtraction.
     pub figures_withheld_complementary: usize,
+    /// Dimensions published in a group whose pooled favourable / neutral / unfavourable shares
+    /// are withheld there, because one of their items is.
+    pub pooled_shares_withheld: usize,
 }
 
 /// Key drivers of one KPI among the dimensions, on the whole organisation.

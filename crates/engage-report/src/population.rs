@@ -120,9 +120,12 @@ pub struct Weighting {
     pub converged: bool,
     pub max_relative_error: f64,
     /// Respondents with a group in every margin; the others (a margin left blank) carry no
-    /// weight and are not in the weighted figures.
-    pub rows_weighted: u64,
-    pub rows_without_weight: u64,
+    /// weight and are not in the weighted figures. Both are null unless nobody left a margin
+    /// blank or the blanks are those of one margin whose blank group is published: otherwise
+    /// they would count a group the report withholds, or a new one (the blanks of several
+    /// margins together).
+    pub rows_weighted: Option<u64>,
+    pub rows_without_weight: Option<u64>,
     /// Kish's (Σw)²/Σw² over the weighted rows, and n / that.
     pub effective_n: f64,
     pub design_effect: f64,
@@ -530,13 +533,30 @@ fn weigh(
     }
     let n_weighted: u64 = everyone.iter().map(|g| g.n).sum();
     let all_respondents: u64 = cells.respondents.iter().sum();
+    let without_weight = all_respondents - n_weighted;
+    // Each margin's blank group, where someone left it blank: whether the report publishes it.
+    let blank_groups: Vec<bool> = population
+        .rake
+        .iter()
+        .filter_map(|id| {
+            report
+                .segments
+                .iter()
+                .find(|s| &s.id == id)
+                .and_then(|s| s.groups.iter().find(|g| g.value.is_empty()))
+                .map(|g| !g.suppressed)
+        })
+        .collect();
+    // The rows without weight are the blanks of every margin together: a published count only
+    // when there are none, or they are one margin's blank group and the report publishes it.
+    let rows_published = without_weight == 0 || blank_groups == [true];
     Ok(Weighting {
         margins: population.rake.clone(),
         iterations: raked.iterations,
         converged: raked.converged,
         max_relative_error: raked.max_relative_error,
-        rows_weighted: n_weighted,
-        rows_without_weight: all_respondents - n_weighted,
+        rows_weighted: rows_published.then_some(n_weighted),
+        rows_without_weight: rows_published.then_some(without_weight),
         effective_n,
         design_effect: if effective_n > 0.0 {
             n_weighted as f64 / effective_n

@@ -100,6 +100,18 @@ impl ReportJob {
             let _step = step(progress, "aggregating and computing the statistics");
             crate::analyse(&self.survey, ingested, &self.analysis, progress)?
         };
+        if report.inputs.data.iter().any(|f| f.withheld()) {
+            let path = private_accounting(&self.rejects);
+            engage_export::write_accounting(&ingested.accounts, &path)?;
+            say(
+                progress,
+                Level::Info,
+                format!(
+                    "some files' rows count withheld groups: the full accounting is in {} (keep it out of published folders)",
+                    path.display()
+                ),
+            );
+        }
         {
             let _step = step(
                 progress,
@@ -143,6 +155,11 @@ impl ReportJob {
         }
         Ok(Status::Done)
     }
+}
+
+/// The full accounting beside the rejects file: `OUT-private/accounting.csv` by default.
+pub fn private_accounting(rejects: &Path) -> PathBuf {
+    rejects.with_file_name("accounting.csv")
 }
 
 /// `out/kumamoto-2023` -> `out/kumamoto-2023-private/rejects.csv`.

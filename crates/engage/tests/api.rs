@@ -198,3 +198,157 @@ fn errors_name_the_file_and_the_column() {
         "{text}"
     );
 }
+
+/// Raking's rows without weight are the respondents who left a margin blank: published only
+/// when they are a blank group the report publishes too. The 2023 fixture's ten blank ages
+/// are a published group; in a 1,000-row draw of the same survey the blank ages are too few to
+/// publish, so the rows without weight are withheld with them.
+#[test]
+fn rows_without_weight_are_published_only_as_a_published_blank_group() {
+    let weighting = |definition: &Path| {
+        let survey = engage::load_survey(definition, false).unwrap();
+        let data = engage::data_paths(&survey, Vec::new());
+        let ingested = engage::read_responses(&survey, &data, None, 0, &Silent).unwrap();
+        let report = json(
+            &engage::analyse(&survey, &ingested, &AnalysisOptions::default(), &Silent).unwrap(),
+        );
+        let blank_age = report["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "age")
+            .and_then(|s| {
+                s["groups"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|g| g["value"] == "")
+            })
+            .cloned();
+        (report["population"]["weighting"].clone(), blank_age)
+    };
+    let (fixture, blank) = weighting(&fixture_2023());
+    assert_eq!(fixture["margins"], serde_json::json!(["bureau", "age"]));
+    assert_eq!(blank.as_ref().unwrap()["respondents"], 10);
+    assert_eq!(fixture["rows_without_weight"], 10);
+    assert_eq!(fixture["rows_weighted"], 3680);
+
+    let dir = tempfile::tempdir().unwrap();
+    let small = engage::generate(
+        "kumamoto-2023",
+        Some(1000),
+        engage::DataFormat::Csv,
+        dir.path(),
+    )
+    .unwrap();
+    let (small, blank) = weighting(&small.definition);
+    let blank = blank.expect("some of 1,000 leave their age blank");
+    assert_eq!(blank["suppressed"], true, "{blank}");
+    assert!(small["rows_without_weight"].is_null(), "{small}");
+    assert!(small["rows_weighted"].is_null(), "{small}");
+}
+
+/// With a segment taken from the file name, a file's accepted rows are its group's size: the
+/// release withholds the rows of files whose group it withholds, in report.json and
+/// data_quality.csv, and keeps the full accounting in the private folder. The fixture's rows
+/// are split into one file per bureau, one bureau's nine rows into files of three and six.
+#[test]
+fn file_accounting_is_withheld_with_the_groups_it_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = root().join("fixtures/kumamoto-2023");
+    let definition = std::fs::read_to_string(fixture.join("survey.toml")).unwrap()
+        + "\n[[segments]]\nid = \"file\"\ncolumn = \"@file\"\nja = \"ファイル\"\nen = \"File\"\n";
+    std::fs::write(dir.path().join("survey.toml"), definition).unwrap();
+    std::fs::copy(
+        fixture.join("headcounts.csv"),
+        dir.path().join("headcounts.csv"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(fixture.join("responses.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let mut files: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    let mut small = 0;
+    for line in lines {
+        let bureau = line.split(',').nth(1).unwrap();
+        let name = if bureau == "選挙管理委員会事務局" {
+            small += 1;
+            if small <= 3 { "small-a" } else { "small-b" }.to_string()
+        } else {
+            format!("bureau-{bureau}")
+        };
+        files.entry(name).or_default().push(line);
+    }
+    assert_eq!(small, 9);
+    let data: Vec<PathBuf> = files
+        .iter()
+        .map(|(name, rows)| {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+            path
+        })
+        .collect();
+    let survey = engage::load_survey(&dir.path().join("survey.toml"), false).unwrap();
+    let out = dir.path().join("out");
+    let output = engage::OutputOptions::new(
+        engage::Lang::En,
+        engage::Created::from_unix_seconds(1_706_745_600).unwrap(),
+    );
+    let job = engage::ReportJob::new(survey, data, out.clone(), output);
+    job.run(&Silent).unwrap();
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let by_file = |name: &str| {
+        report["inputs"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| {
+                d["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("{name}.csv"))
+            })
+            .unwrap()
+            .clone()
+    };
+    let group = |key: &str| {
+        report["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "file")
+            .unwrap()["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    // The file of three is withheld as a group and so are its rows; whatever else the
+    // segment withholds, its files' rows go with it, and published groups keep theirs.
+    assert_eq!(group("small-a")["suppressed"], true);
+    for (name, rows) in &files {
+        let file = by_file(name);
+        if group(name)["suppressed"] == true {
+            assert!(
+                file["rows_accepted"].is_null() && file["rows_read"].is_null(),
+                "{file}"
+            );
+        } else {
+            assert_eq!(file["rows_accepted"], rows.len(), "{file}");
+        }
+    }
+    let quality = std::fs::read_to_string(out.join("data_quality.csv")).unwrap();
+    let small_a = quality.lines().find(|l| l.contains("small-a.csv")).unwrap();
+    assert!(!small_a.contains(",3,"), "{small_a}");
+    let accounting =
+        std::fs::read_to_string(dir.path().join("out-private/accounting.csv")).unwrap();
+    let small_a = accounting
+        .lines()
+        .find(|l| l.contains("small-a.csv"))
+        .unwrap();
+    assert!(small_a.ends_with(",3,3,0"), "{small_a}");
+}
