@@ -290,6 +290,8 @@ def figures(w, grp, items, dims, kpis, src, W, structural):
             counts = {c['value']: c['count'] for c in i.get('counts') or []}
             for p in W['points']:
                 M.pub(('C',) + base[1:] + (p,), counts.get(p, 0), src)
+            for kind, pts in split_points(W, i['id']).items():
+                M.pub((kind,) + base[1:], sum(counts.get(p, 0) for p in pts), src)
     for kind, lst in (('D', dims), ('K', kpis)):
         for d in lst:
             var = (kind, w) + grp + (d['id'],)
@@ -414,6 +416,13 @@ def show(terms, total):
     return f"{name(total).split(': ', 1)[1]} {M.val(total)} = " + ' + '.join(parts) + more
 
 
+def split_points(W, item):
+    """Ticked scale points that count as favourable (F), neutral (E), unfavourable (U)."""
+    score = lambda p: W['flip'] - p if W['items'][item]['reverse'] else p
+    return {k: [p for p in W['points'] if score(p) in pts] for k, pts in
+            (('F', W['fav']), ('U', W['unf']), ('E', set(W['points']) - W['fav'] - W['unf']))}
+
+
 def identities(w, W, g):
     R = ('R', w) + g
     for i, it in W['items'].items():
@@ -423,8 +432,7 @@ def identities(w, W, g):
         if W['clean']:
             M.add({R: 1, N: -1, ('X', w) + g + (i,): -1}, '=', 0, f, 'identity',
                   f"{name(R)} {M.val(R)} = n {M.val(N)} + missing/na {M.val(('X', w) + g + (i,))} ({i})")
-        for kind, pts in (('F', W['fav']), ('U', W['unf']), ('E', set(W['points']) - W['fav'] - W['unf'])):
-            ticked = [p for p in W['points'] if (W['flip'] - p if it['reverse'] else p) in pts]
+        for kind, ticked in split_points(W, i).items():
             M.add({(kind, w) + g + (i,): -1, **{('C', w) + g + (i, p): 1 for p in ticked}}, '=', 0, f, 'identity', '')
     for d, D in W['dims'].items():
         Dv, ns, k, m = ('D', w) + g + (d,), {('N', w) + g + (i,): 1 for i in D['items']}, len(D['items']), D['min_answered']
@@ -566,10 +574,22 @@ class Component:
             y = run(rng.normal(size=n))
             if y is not None:
                 smin, smax = np.minimum(smin, y), np.maximum(smax, y)
+        while True:           # group test: counts only ever seen at their lower bound
+            at_lb = (smax == self.lb) & np.array([v[0] != 'k' for v in self.vars])
+            if not at_lb.any():
+                break
+            y = run(-at_lb.astype(float))
+            if y is None or not (y[at_lb] > self.lb[at_lb]).any():
+                break         # none of them can rise: all pinned at the lower bound (zero cells)
+            smin, smax = np.minimum(smin, y), np.maximum(smax, y)
+        pinned_lb = (smax == self.lb)
         out = {}
         for j, v in enumerate(self.vars):
             small = v[0] in COUNTS and smax[j] < mg_of(v)
             if v[0] == 'k' or (v[0] == 'R') != (self.fam[1] == 'R') or not (smin[j] == smax[j] or small):
+                continue
+            if pinned_lb[j]:
+                out[v] = (int(self.lb[j]), int(self.lb[j]))
                 continue
             e = np.zeros(n)
             e[j] = -1
@@ -627,7 +647,8 @@ def components():
             yield Component(rows_c, fam)
 
 
-def classify(comp, v, pinned):
+def classify(comp, v, pinned, own):
+    """Which constraint kinds the finding needs: drop each and see whether it still holds."""
     def holds(drop):
         rg = comp.range(v, drop)
         return rg is not None and (rg[0] == rg[1] if pinned else rg[1] < mg_of(v))
@@ -636,13 +657,23 @@ def classify(comp, v, pinned):
         return 'subtraction', ()
     nec = tuple(k for k in SPECIAL if k in present and not holds((k,)))
     label = '+'.join(nec) or 'combined'
-    if 'share' in nec and not any(r[4] == 'share' and set(r[0]) & set(vars_of_cell(comp, v)) for r in comp.rows):
+    if 'share' in nec and not any(r[4] == 'share' and set(r[0]) & own for r in comp.rows):
         label = f'chain ({label})'
     return label, nec
 
 
-def vars_of_cell(comp, v):
-    return [u for u in comp.vars if u[0] != 'k' and cell(u) == cell(v)]
+def size_of(c, found):
+    """Bounds of the number of respondents behind a cell: its group's or its figure's n."""
+    w, seg, key, fig = c
+    kind, rest = ('R', ()) if fig == 'respondents' else \
+        ({'item': 'N', 'dimension': 'D', 'KPI': 'K', 'multi-select': 'B', 'comments': 'T'}[fig.split()[0]], (fig.split()[1],))
+    v = (kind, w, seg, key) + rest
+    if v in M.known:
+        return M.known[v], M.known[v], mg_of(v)
+    lo, hi = found.get(v, (M.lo[v], M.hi.get(v, 10 ** 9)))
+    if (w, seg, key) in M.primary:
+        hi = min(hi, M.waves[w]['min'] - 1)
+    return lo, hi, mg_of(v)
 
 
 # ------------------------------------------------------------------------------ main
@@ -657,38 +688,51 @@ def main(dirs):
             found[v] = (max(lo, old[0]), min(hi, old[1]))
             if found[v] != old or v not in where:
                 where[v] = comp
-    direct = sorted((v for v in M.hidden if v in M.known), key=str)
     cells = defaultdict(list)
     for v, (lo, hi) in found.items():
         grp = (v[1], v[2], v[3])
-        primary_small = grp in M.primary or (('R',) + grp in found and found[('R',) + grp][1] < mg_of(v) and v[0] != 'R')
-        if (lo == hi and hi > 0) or (v[0] in COUNTS and 0 < hi < mg_of(v) and not primary_small):
+        small_group = grp in M.primary or (v[0] != 'R' and found.get(('R',) + grp, (0, 10 ** 9))[1] < mg_of(v))
+        if (lo == hi and hi > 0) or (v[0] in COUNTS and 0 < hi < mg_of(v) and not small_group):
             cells[cell(v)].append(v)
-    per_class, zero = defaultdict(int), sum(1 for v, (lo, hi) in found.items() if hi == 0)
+    per_class = defaultdict(lambda: [0, 0])
     for c in sorted(cells, key=str):
+        if all(v[0] == 'X' for v in cells[c]):
+            continue                  # only "how many skipped the item": shown with the item, not alone
         vs = sorted(cells[c], key=lambda v: 'RNDKBTFEUCOX'.index(v[0]))
-        rep = vs[0]
-        comp = where[rep]
-        label, nec = classify(comp, rep, found[rep][0] == found[rep][1])
-        per_class[(c[0], label)] += 1
-        vals = ', '.join(f"{what(v)} "
-                         f"{found[v][0] if found[v][0] == found[v][1] else f'{found[v][0]}..{found[v][1]}'}" for v in vs)
-        print(f"RECOVERED [{label}] {c[0]}: {c[1]} '{c[2]}' {c[3]}: {vals}")
-        used = [r[5] for r in comp.rows if r[5] and (r[4] in nec + ('partition',) or rep in r[0])
-                and set(r[0]) & set(vars_of_cell(comp, rep) + [('R',) + rep[1:4]])]
-        for note in list(dict.fromkeys(used))[:4]:
+        rep, comp = vs[0], where[vs[0]]
+        own = {u for u in comp.vars if u[0] != 'k' and cell(u) == c}
+        label, nec = classify(comp, rep, found[rep][0] == found[rep][1], own)
+        lo, hi, mg = size_of(c, found)
+        small = hi < mg
+        per_class[(c[0], label)][0] += 1
+        per_class[(c[0], label)][1] += small
+        size = f'{lo}' if lo == hi else f'{lo}..{hi}' if hi < 10 ** 9 else f'>={lo}'
+        vals = ', '.join(f"{what(v)} {found[v][0] if found[v][0] == found[v][1] else f'{found[v][0]}..{found[v][1]}'}"
+                         for v in vs)
+        print(f"RECOVERED [{label}] {c[0]}: {where_(c)} {c[3]} ({size} respondents"
+              f"{', UNDER THE MINIMUM' if small else ''}): {vals}")
+        used = [r for r in comp.rows if r[5] and (r[4] in nec + ('partition',) or rep in r[0])
+                and set(r[0]) & (own | {('R',) + rep[1:4]})]
+        used.sort(key=lambda r: (rep not in r[0], r[4] != 'share'))
+        for note in list(dict.fromkeys(r[5] for r in used))[:4]:
             print(f'    using {note}')
-    for v in direct:
-        per_class[(v[1], 'published elsewhere')] += 1
+    for v in sorted((v for v in M.hidden if v in M.known), key=str):
+        per_class[(v[1], 'published elsewhere')][0] += 1
+        per_class[(v[1], 'published elsewhere')][1] += M.known[v] < mg_of(v)
         print(f'RECOVERED [published elsewhere] {name(v)} = {M.known[v]} from {M.src[v]} (withheld in report.json)')
     for n in M.notes:
         print('note:', n)
-    print(f'attacker: {zero} withheld counts pinned to 0 (zero cells, documented exception, not counted)')
-    for (w, label), n in sorted(per_class.items()):
-        print(f'attacker: {w}: {n} recovered by {label}')
-    total = sum(per_class.values())
+    zero = sum(1 for v, (lo, hi) in found.items() if hi == 0)
+    print(f'attacker: {zero} withheld counts pinned to 0 (zero cells, the documented exception; not counted)')
+    for (w, label), (n, small) in sorted(per_class.items()):
+        print(f'attacker: {w}: {n} withheld figures recovered by {label} ({small} of groups under the minimum)')
+    total = sum(n for n, _ in per_class.values())
     print(f'attacker: {total} recovered')
     return 1 if total else 0
+
+
+def where_(c):
+    return where(('', c[0], c[1], c[2]))
 
 
 M = Model()

@@ -91,6 +91,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
             "重み付け集計",
             "自由記述 概要",
             "自由記述 頻出語",
+            "自由記述 評価語",
             "自由記述 分類別割合",
             "自由記述 特徴語",
             "自由記述 共起ネットワーク",
@@ -106,7 +107,7 @@ fn report_on_the_fixture_writes_json_workbook_and_csvs() {
         .iter()
         .filter(|(n, _)| n == "_xlnm.Print_Area")
         .count();
-    assert_eq!(areas, 22, "{names:?}");
+    assert_eq!(areas, 23, "{names:?}");
     assert!(
         names.iter().any(|(n, v)| n == "_xlnm.Print_Titles"
             && v.contains("検証指標")

@@ -12,6 +12,7 @@ pub(crate) fn comment_tables(f: &FreeTextReport, lang: Lang) -> Vec<Table> {
     let mut tables = vec![
         summary_table(f, lang),
         terms_table(f, lang),
+        evaluative_table(f, lang),
         categories_table(f, lang),
         keyness_table(f, lang),
         network_table(f),
@@ -154,6 +155,39 @@ fn terms_table(f: &FreeTextReport, lang: Lang) -> Table {
     Table {
         name: "comment_terms",
         title: Label::new("自由記述 頻出語", "Comment terms"),
+        columns,
+        rows,
+    }
+}
+
+/// The evaluative words (多い, 少ない...), whole organisation, apart from the topic terms.
+fn evaluative_table(f: &FreeTextReport, lang: Lang) -> Table {
+    let columns = vec![
+        col("question_id", "設問ID", "Question id"),
+        col("rank", "順位", "Rank"),
+        col("term", "語", "Term"),
+        col("pos", "品詞", "Part of speech"),
+        col("comments", "出現記述数", "Comments using it"),
+        col("base", "記述数（母数）", "Comments (base)"),
+        col("share", "出現率", "Share"),
+    ];
+    let mut rows = Vec::new();
+    for q in f.questions.iter().filter(|q| !q.withheld) {
+        for (i, t) in q.evaluative_terms.iter().enumerate() {
+            rows.push(vec![
+                Cell::Text(q.id.clone()),
+                Cell::Int(i as u64 + 1),
+                Cell::Text(t.term.clone()),
+                Cell::Text(pos_label(t.pos, lang).into()),
+                Cell::Int(t.comments),
+                Cell::Int(q.comments),
+                Cell::Number(t.share, Kind::Share),
+            ]);
+        }
+    }
+    Table {
+        name: "comment_evaluative",
+        title: Label::new("自由記述 評価語", "Comment evaluative words"),
         columns,
         rows,
     }

@@ -534,6 +534,25 @@ pub struct TextSettings {
     /// patterns it contains.
     #[serde(default)]
     pub categories: Vec<TextCategory>,
+    /// More person suffixes and titles (after 様, 課長, 主査... built in): the word before one
+    /// is masked as a name whatever the dictionary says of it.
+    #[serde(default)]
+    pub name_suffixes: Vec<String>,
+    /// Names to mask wherever they stand as words (e.g. from the staff directory).
+    #[serde(default)]
+    pub mask_names: Vec<String>,
+    /// A private file of names to mask, one per line (`#` starts a comment), relative to the
+    /// definition; keep it out of published folders.
+    #[serde(default)]
+    pub mask_names_file: Option<String>,
+    /// Words never masked as names (besides マイナンバー and the like, built in, and every
+    /// segment value, such as the organisation's unit names).
+    #[serde(default)]
+    pub not_names: Vec<String>,
+    /// More identifiers to mask, as regular expressions (a capture group marks the part to
+    /// mask), after the built-in staff numbers, extensions, postal codes and dates.
+    #[serde(default)]
+    pub mask_patterns: Vec<String>,
 }
 
 fn default_top_terms() -> usize {
@@ -560,6 +579,11 @@ impl Default for TextSettings {
             stop_words: Vec::new(),
             export_comments: false,
             categories: Vec::new(),
+            name_suffixes: Vec::new(),
+            mask_names: Vec::new(),
+            mask_names_file: None,
+            not_names: Vec::new(),
+            mask_patterns: Vec::new(),
         }
     }
 }

@@ -217,6 +217,16 @@ impl Survey {
     }
 
     /// The headcount file named in `[population]`, relative to the definition.
+    /// `[text] mask_names_file`, relative to the definition.
+    pub fn mask_names_path(&self) -> Option<PathBuf> {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
+        self.definition
+            .text
+            .mask_names_file
+            .as_ref()
+            .map(|f| dir.join(f))
+    }
+
     pub fn headcounts_path(&self) -> Option<PathBuf> {
         let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
         self.definition

@@ -41,6 +41,9 @@ pub struct FreeTextQuestion {
     /// Fewer than `min_comment_group_size` comments: nothing below is published.
     pub withheld: bool,
     pub terms: Vec<TermFigure>,
+    /// Evaluative words (多い, 少ない, ない...), which name no topic, counted apart from
+    /// `terms`: whole organisation only.
+    pub evaluative_terms: Vec<TermFigure>,
     pub categories: Vec<CategoryFigure>,
     /// Comments in no category.
     pub uncategorised: Option<CategoryFigure>,
@@ -59,6 +62,8 @@ pub struct MaskCounts {
     pub names: u64,
     pub emails: u64,
     pub phones: u64,
+    /// Staff numbers, extensions, postal codes, dates and the definition's patterns.
+    pub identifiers: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,6 +273,7 @@ impl Context<'_> {
             comments,
             withheld: comments < self.k,
             terms: Vec::new(),
+            evaluative_terms: Vec::new(),
             categories: Vec::new(),
             uncategorised: None,
             network: None,
@@ -281,6 +287,7 @@ impl Context<'_> {
         }
         let (totals, n) = term_counts(corpus, |_| true);
         out.terms = self.top_terms(&totals, n);
+        out.evaluative_terms = self.ranked(&totals, n, true);
         out.categories = self.categories(|_| true, n);
         let uncategorised = corpus
             .docs
@@ -311,11 +318,20 @@ impl Context<'_> {
         out
     }
 
-    /// The most used terms among those at least `min_term_comments` comments use.
+    /// The most used topic terms among those at least `min_term_comments` comments use.
     fn top_terms(&self, counts: &[u64], n: u64) -> Vec<TermFigure> {
+        self.ranked(counts, n, false)
+    }
+
+    /// The most used evaluative terms, or topic terms, among those at least
+    /// `min_term_comments` comments use.
+    fn ranked(&self, counts: &[u64], n: u64, evaluative: bool) -> Vec<TermFigure> {
         let text = &self.survey.definition.text;
         let min = u64::from(text.min_term_comments);
-        let mut order: Vec<usize> = (0..counts.len()).filter(|&t| counts[t] >= min).collect();
+        let terms = &self.corpus.terms;
+        let mut order: Vec<usize> = (0..counts.len())
+            .filter(|&t| counts[t] >= min && terms[t].evaluative == evaluative)
+            .collect();
         self.sort_terms(&mut order, counts);
         order.truncate(text.top_terms);
         order
@@ -384,7 +400,10 @@ impl Context<'_> {
         if n_group == 0 || n_rest == 0 {
             return Vec::new();
         }
-        let tested: Vec<usize> = (0..totals.len()).filter(|&t| totals[t] >= min).collect();
+        let terms = &self.corpus.terms;
+        let tested: Vec<usize> = (0..totals.len())
+            .filter(|&t| totals[t] >= min && !terms[t].evaluative)
+            .collect();
         let results: Vec<_> = tested
             .iter()
             .map(|&t| {
@@ -549,7 +568,10 @@ impl Context<'_> {
     fn network(&self, totals: &[u64], n: u64) -> TermNetwork {
         let text = &self.survey.definition.text;
         let min = u64::from(text.min_term_comments);
-        let mut order: Vec<usize> = (0..totals.len()).filter(|&t| totals[t] >= min).collect();
+        let terms = &self.corpus.terms;
+        let mut order: Vec<usize> = (0..totals.len())
+            .filter(|&t| totals[t] >= min && !terms[t].evaluative)
+            .collect();
         self.sort_terms(&mut order, totals);
         order.truncate(text.network_terms);
         let node_of: HashMap<u32, usize> = order
@@ -620,6 +642,7 @@ impl Context<'_> {
             names: 0,
             emails: 0,
             phones: 0,
+            identifiers: 0,
         };
         let order_of: Vec<usize> = match &groups {
             Some((_, labels)) => {
@@ -651,6 +674,7 @@ impl Context<'_> {
             masked.names += doc.masks.names as u64;
             masked.emails += doc.masks.emails as u64;
             masked.phones += doc.masks.phones as u64;
+            masked.identifiers += doc.masks.identifiers as u64;
             rows.push((
                 rank,
                 ExportedComment {

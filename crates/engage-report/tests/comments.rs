@@ -37,6 +37,7 @@ fn question(export: bool) -> FreeTextQuestion {
             })
             .collect(),
         mask: export,
+        mask_rules: Default::default(),
     };
     let corpora: Vec<Corpus> = table
         .comments

@@ -31,6 +31,18 @@ pub struct Token {
     pub person_name: bool,
     /// Byte range in the analysed text.
     pub range: Range<usize>,
+    /// The dictionary's part of speech and its first two subdivisions (名詞, 固有名詞, 人名);
+    /// `*` where there is none, and all `*` without a dictionary.
+    pub tags: [String; 3],
+    /// Not in the dictionary: its tags were guessed from the characters (IPADIC's unk.def).
+    pub unknown: bool,
+}
+
+impl Token {
+    /// A particle, auxiliary verb or symbol: never part of a name.
+    pub fn is_function_word(&self) -> bool {
+        matches!(self.tags[0].as_str(), "助詞" | "助動詞" | "記号")
+    }
 }
 
 enum Backend {
@@ -112,7 +124,8 @@ impl Analyser {
                 (0..worker.num_tokens())
                     .map(|i| {
                         let t = worker.token(i);
-                        ipadic_token(t.surface(), t.feature(), t.range_byte())
+                        let unknown = t.lex_type() == vibrato::dictionary::LexType::Unknown;
+                        ipadic_token(t.surface(), t.feature(), t.range_byte(), unknown)
                     })
                     .collect()
             }
@@ -123,13 +136,13 @@ impl Analyser {
 
 /// IPADIC features: POS, sub-POS 1–3, conjugation type and form, base form, reading,
 /// pronunciation.
-fn ipadic_token(surface: &str, feature: &str, range: Range<usize>) -> Token {
+fn ipadic_token(surface: &str, feature: &str, range: Range<usize>, unknown: bool) -> Token {
     let f: Vec<&str> = feature.split(',').collect();
     let at = |i: usize| f.get(i).copied().unwrap_or("*");
     let pos = match (at(0), at(1)) {
-        ("名詞", "非自立" | "代名詞" | "数" | "接尾" | "特殊" | "副詞可能") => {
-            Pos::Other
-        }
+        // 特殊 is only the stems of そうだ and ようだ; 副詞可能 nouns such as 時間 are counted,
+        // their generic ones stopped (`ADVERBIAL_STOP_WORDS`).
+        ("名詞", "非自立" | "代名詞" | "数" | "接尾" | "特殊") => Pos::Other,
         ("名詞", _) => Pos::Noun,
         ("動詞", "自立") => Pos::Verb,
         ("形容詞", "自立") => Pos::Adjective,
@@ -145,6 +158,8 @@ fn ipadic_token(surface: &str, feature: &str, range: Range<usize>) -> Token {
         pos,
         person_name: at(0) == "名詞" && at(1) == "固有名詞" && at(2) == "人名",
         range,
+        tags: [at(0).to_string(), at(1).to_string(), at(2).to_string()],
+        unknown,
     }
 }
 
@@ -184,6 +199,8 @@ fn script_runs(text: &str) -> Vec<Token> {
                 pos,
                 person_name: false,
                 range: from..to,
+                tags: ["*".to_string(), "*".to_string(), "*".to_string()],
+                unknown: true,
             });
         }
     };

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::mask::{mask_comment, Masked};
+use crate::mask::{mask_tokens, name_spans, MaskRules, Masked};
 use crate::normalize::{is_non_answer, normalize_comment};
 use crate::{Analyser, Pos};
 
@@ -36,10 +36,6 @@ pub const STOP_WORDS: &[&str] = &[
     "来る",
     "行く",
     "いく",
-    "ない",
-    "いい",
-    "よい",
-    "良い",
     "欲しい",
     "ほしい",
     "もらう",
@@ -73,6 +69,87 @@ pub const STOP_WORDS: &[&str] = &[
     "必要",
 ];
 
+/// Adjectives that judge an amount or a quality but name no topic (多い says there is much of
+/// something; the something is the topic). They are counted as terms but reported apart from
+/// the topic terms, so they do not crowd the top of every list.
+pub const EVALUATIVE_WORDS: &[&str] = &[
+    "多い",
+    "少ない",
+    "ない",
+    "無い",
+    "高い",
+    "低い",
+    "大きい",
+    "小さい",
+    "長い",
+    "短い",
+    "早い",
+    "遅い",
+    "いい",
+    "よい",
+    "良い",
+    "悪い",
+    "強い",
+    "弱い",
+    "広い",
+    "狭い",
+    "難しい",
+    "易しい",
+    "やすい",
+    "にくい",
+];
+
+/// Nouns IPADIC tags 副詞可能 (usable as adverbs) that only place a comment in time or
+/// quantity. The others, such as 時間 (研修を受ける時間がない), are counted.
+pub const ADVERBIAL_STOP_WORDS: &[&str] = &[
+    "今",
+    "今日",
+    "最近",
+    "以前",
+    "毎日",
+    "毎年",
+    "毎月",
+    "前",
+    "後",
+    "先日",
+    "全て",
+    "すべて",
+    "全部",
+    "一番",
+    "時",
+    "日",
+    "今年",
+    "昨年",
+    "去年",
+    "今年度",
+    "当時",
+    "以降",
+    "以外",
+    "以下",
+    "間",
+    "うち",
+    "ほか",
+    "他",
+    "際",
+    "頃",
+    "度",
+    "限り",
+    "一緒",
+    "次",
+    "先",
+    "常",
+    "普段",
+    "後々",
+    "いつ",
+    "いま",
+    "あと",
+    "ほとんど",
+    "たくさん",
+    "沢山",
+    "大半",
+    "結局",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentKind {
     Blank,
@@ -94,12 +171,16 @@ pub struct CorpusOptions {
     pub categories: Vec<CategoryRule>,
     /// Compute the masked text of every comment (only when comments are to be exported).
     pub mask: bool,
+    /// What is a name or an identifier; names are never counted as terms, masked or not.
+    pub mask_rules: MaskRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub text: String,
     pub pos: Pos,
+    /// One of [`EVALUATIVE_WORDS`]: reported apart from the topic terms.
+    pub evaluative: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +212,7 @@ impl Corpus {
         let stop: std::collections::HashSet<String> = STOP_WORDS
             .iter()
             .map(|s| s.to_string())
+            .chain(ADVERBIAL_STOP_WORDS.iter().map(|s| s.to_string()))
             .chain(options.extra_stop_words.iter().map(|s| s.nfkc().collect()))
             .collect();
         let matchers: Vec<CategoryMatcher> = options
@@ -158,8 +240,14 @@ impl Corpus {
             };
             if kind == CommentKind::Comment {
                 let tokens = analyser.tokens(&text);
+                let names = name_spans(&text, &tokens, &options.mask_rules);
+                let in_name = |t: &crate::Token| {
+                    names
+                        .iter()
+                        .any(|n| n.start < t.range.end && t.range.start < n.end)
+                };
                 for t in &tokens {
-                    if t.pos == Pos::Other || t.person_name || !is_term(&t.base) {
+                    if t.pos == Pos::Other || t.person_name || in_name(t) || !is_term(&t.base) {
                         continue;
                     }
                     if stop.contains(&t.base) {
@@ -169,6 +257,7 @@ impl Corpus {
                         corpus.terms.push(Term {
                             text: t.base.clone(),
                             pos: t.pos,
+                            evaluative: EVALUATIVE_WORDS.contains(&t.base.as_str()),
                         });
                         corpus.occurrences.push(0);
                         (corpus.terms.len() - 1) as u32
@@ -182,7 +271,7 @@ impl Corpus {
                     doc.categories[c] = m.matches(&text, &tokens);
                 }
                 if options.mask {
-                    let (masked, counts) = mask_comment(&text, analyser);
+                    let (masked, counts) = mask_tokens(&text, &tokens, &options.mask_rules);
                     doc.masked = Some(masked);
                     doc.masks = counts;
                 }

@@ -1,7 +1,7 @@
 //! Free-text comments: normalisation and non-answers ([`normalize`]), Japanese morphological
 //! analysis with a real dictionary ([`Analyser`]: vibrato with IPADIC built from Debian's
 //! `mecab-ipadic` source, or a labelled dictionary-free fallback), and masking of names,
-//! e-mail addresses and phone numbers ([`mask`]). No polars, no survey types: the report layer
+//! identifiers, e-mail addresses and phone numbers ([`mask`]). No polars, no survey types: the report layer
 //! decides which comments may be counted or shown.
 
 mod analyser;
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 pub use analyser::{Analyser, Pos, Token};
 pub use corpus::{CategoryRule, CommentDoc, CommentKind, Corpus, CorpusOptions, Term};
 pub use dictionary::{default_ipadic_dir, WORKPLACE_TERMS};
+pub use mask::MaskRules;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
@@ -34,4 +35,6 @@ pub enum TextError {
     Build { dir: PathBuf, message: String },
     #[error("user dictionary term `{term}`: {message}")]
     UserTerm { term: String, message: String },
+    #[error("mask pattern `{pattern}` is not a regular expression: {message}")]
+    Pattern { pattern: String, message: String },
 }

@@ -2,7 +2,12 @@
 //! token list below was written from IPADIC's entries (dictionary form, part of speech) and
 //! checked by reading, not produced by the code under test.
 
-use engage_text::mask::{mask_comment, Masked, EMAIL_MASK, NAME_MASK, PHONE_MASK};
+use engage_text::mask::{Masked, EMAIL_MASK, NAME_MASK, NUMBER_MASK, PHONE_MASK};
+use engage_text::MaskRules;
+
+fn mask_comment(text: &str, a: &Analyser) -> (String, Masked) {
+    engage_text::mask::mask_comment(text, a, &MaskRules::default())
+}
 use engage_text::normalize::{is_non_answer, normalize_comment};
 use engage_text::{Analyser, Pos};
 
@@ -120,13 +125,17 @@ fn names_addresses_and_numbers_are_masked() {
         Masked {
             names: 2,
             emails: 1,
-            phones: 1
+            phones: 1,
+            identifiers: 0,
         }
     );
-    // Numbers that are not phone numbers, and an @ that is not an address, stay.
+    // A staff number is masked after its label.
+    let (out, m) = mask_comment("職員番号12345", &a);
+    assert_eq!(out, format!("職員番号{NUMBER_MASK}"));
+    assert_eq!(m.identifiers, 1);
+    // Amounts, hours and years, and an @ that is not an address, stay.
     for keep in [
         "2023年度の予算は1,234,567円",
-        "職員番号12345",
         "会議は@会議室で",
         "残業は月45時間",
     ] {

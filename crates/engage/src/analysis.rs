@@ -183,6 +183,7 @@ fn add_comments(
             })
             .collect(),
         mask: export,
+        mask_rules: mask_rules(survey, ingested)?,
     };
     let table = &ingested.table;
     let corpora: Vec<engage_text::Corpus> = on_threads(options.threads, || {
@@ -243,4 +244,36 @@ pub(crate) fn add_headcounts(
         cells,
     )?;
     Ok(())
+}
+
+/// What the comments' masking takes for names and identifiers: the definition's suffixes,
+/// names (and its private names file), patterns, and words that are never names, to which
+/// every segment value is added (a unit name such as 総務課 is not a surname before 課長).
+fn mask_rules(survey: &Survey, ingested: &Ingested) -> Result<engage_text::MaskRules> {
+    let text = &survey.definition.text;
+    let mut names = text.mask_names.clone();
+    if let Some(path) = survey.mask_names_path() {
+        let list = std::fs::read_to_string(&path).map_err(|source| Error::ReadFile {
+            path: path.clone(),
+            source,
+        })?;
+        names.extend(
+            list.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    let mut not_names = text.not_names.clone();
+    for segment in &ingested.table.segments {
+        not_names.extend(
+            segment
+                .levels
+                .iter()
+                .map(|l| l.value.clone())
+                .filter(|v| !v.is_empty()),
+        );
+    }
+    engage_text::MaskRules::new(&text.name_suffixes, &names, &not_names, &text.mask_patterns)
+        .map_err(Error::MaskRules)
 }

@@ -72,6 +72,8 @@ pub enum Error {
     },
     #[error("cannot load the Japanese dictionary for the comments")]
     Dictionary(#[source] engage_text::TextError),
+    #[error("[text] masking")]
+    MaskRules(#[source] engage_text::TextError),
     #[error("exporting comments needs the IPADIC dictionary to find the names to mask: {0}")]
     NoDictionaryToMask(engage_text::TextError),
     /// The font given for the PNG charts cannot be used.

@@ -352,3 +352,146 @@ fn file_accounting_is_withheld_with_the_groups_it_counts() {
         .unwrap();
     assert!(small_a.ends_with(",3,3,0"), "{small_a}");
 }
+
+/// The hard cases of comment masking (crates/engage-text/tests/masking/hard-cases.tsv) as a
+/// survey's comment column, exported: no planted name or identifier reaches comments.csv,
+/// report.json, the workbook or the HTML report, and the known compounds do.
+#[test]
+fn exported_comments_carry_no_planted_name_in_any_output() {
+    if !engage_text_ipadic_installed() {
+        return;
+    }
+    let cases =
+        std::fs::read_to_string(root().join("crates/engage-text/tests/masking/hard-cases.tsv"))
+            .unwrap();
+    let rows: Vec<Vec<&str>> = cases
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let units = ["総務課", "人事課", "企画課", "政策局"];
+    let mut csv = String::from("id,局,課,Q1,意見\n");
+    for (r, row) in rows.iter().enumerate() {
+        let comment = row[0].replace('"', "\"\"");
+        csv += &format!("{r},本庁,{},4,\"{comment}\"\n", units[r % units.len()]);
+    }
+    std::fs::write(dir.path().join("responses.csv"), csv).unwrap();
+    let definition = r#"
+[survey]
+id = "masking"
+ja = "マスキング"
+en = "Masking"
+[wave]
+year = 2024
+label = "R6"
+[data]
+file = "responses.csv"
+respondent_id = "id"
+[[dimensions]]
+id = "d"
+ja = "領域"
+en = "Dimension"
+[[items]]
+id = "q1"
+column = "Q1"
+ja = "設問"
+en = "Item"
+dimension = "d"
+[[segments]]
+id = "bureau"
+column = "局"
+ja = "局"
+en = "Bureau"
+[[segments]]
+id = "section"
+column = "課"
+ja = "課"
+en = "Section"
+parent = "bureau"
+[[free_text]]
+id = "comment"
+column = "意見"
+ja = "意見"
+en = "Comment"
+[text]
+segments = ["bureau"]
+export_comments = true
+mask_names = ["森"]
+"#;
+    std::fs::write(dir.path().join("survey.toml"), definition).unwrap();
+    let survey = engage::load_survey(&dir.path().join("survey.toml"), false).unwrap();
+    let out = dir.path().join("out");
+    let output = engage::OutputOptions::new(
+        engage::Lang::Ja,
+        engage::Created::from_unix_seconds(1_706_745_600).unwrap(),
+    );
+    engage::ReportJob::new(survey, Vec::new(), out.clone(), output)
+        .run(&Silent)
+        .unwrap();
+    let nfkc = |s: &str| engage_text::normalize::normalize_comment(s);
+    let workbook = {
+        let file = std::fs::File::open(out.join("report.xlsx")).unwrap();
+        let mut zip = zip::ZipArchive::new(file).unwrap();
+        let mut text = String::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            if entry.name().unwrap().ends_with(".xml") {
+                std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            }
+        }
+        text
+    };
+    let outputs = [
+        (
+            "comments.csv",
+            std::fs::read_to_string(out.join("comments.csv")).unwrap(),
+        ),
+        (
+            "report.json",
+            std::fs::read_to_string(out.join("report.json")).unwrap(),
+        ),
+        (
+            "report.html",
+            std::fs::read_to_string(out.join("report.html")).unwrap(),
+        ),
+        ("report.xlsx", workbook),
+    ];
+    let exported = &outputs[0].1;
+    let expected_names: usize = rows.iter().map(|r| r[1].matches("［人名］").count()).sum();
+    assert_eq!(
+        exported.matches("［人名］").count(),
+        expected_names,
+        "{exported}"
+    );
+    // A planted name inside a kept word (森 in 森林) is checked by the masking's own test.
+    let kept: Vec<&str> = rows.iter().flat_map(|r| r[3].split('|')).collect();
+    for row in &rows {
+        for planted in row[2]
+            .split('|')
+            .filter(|p| !p.is_empty() && !kept.iter().any(|k| k.contains(*p)))
+        {
+            for (name, text) in &outputs {
+                assert!(!text.contains(&nfkc(planted)), "`{planted}` is in {name}");
+            }
+        }
+        for kept in row[3].split('|').filter(|k| !k.is_empty()) {
+            assert!(
+                exported.contains(&nfkc(kept)),
+                "`{kept}` was masked in comments.csv"
+            );
+        }
+    }
+}
+
+fn engage_text_ipadic_installed() -> bool {
+    let installed = engage_text::default_ipadic_dir()
+        .join("matrix.def")
+        .exists();
+    assert!(
+        installed || std::env::var_os("ENGAGE_REQUIRE_IPADIC").is_none(),
+        "ENGAGE_REQUIRE_IPADIC is set but IPADIC is missing"
+    );
+    installed
+}
