@@ -65,11 +65,24 @@ pub fn write_csv_tables_encoded(
 /// Full precision for numbers (machines read these); rounding is for the workbook's display.
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => spreadsheet_text(s),
         Cell::Int(v) => v.to_string(),
         Cell::Number(v, _) => v.to_string(),
         Cell::Bool(b) => b.to_string(),
         Cell::Empty | Cell::Withheld => String::new(),
+    }
+}
+
+/// Text as a spreadsheet must show it: a cell starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be taken for a formula (OWASP "CSV injection": =HYPERLINK(...) in a
+/// group name or a comment runs on the analyst's PC), so it gets a leading `'`, which Excel and
+/// LibreOffice read as "text". Numbers are never text cells, so a negative number stays as
+/// written; Parquet, Arrow and JSON keep the text unchanged.
+pub fn spreadsheet_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -96,6 +109,44 @@ mod tests {
     use super::*;
     use crate::tables::{col, Table};
     use engage_model::Label;
+
+    /// OWASP's list of formula triggers, each written as text; other text and numbers as they
+    /// are.
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_written_as_text() {
+        let table = Table {
+            name: "t",
+            title: Label::new("表", "Table"),
+            columns: vec![col("label", "ラベル", "Label"), col("x", "x", "x")],
+            rows: vec![
+                vec![
+                    Cell::Text("=HYPERLINK(\"http://x\",\"y\")".into()),
+                    Cell::Number(-0.5, crate::Kind::Mean),
+                ],
+                vec![Cell::Text("+1".into()), Cell::Int(3)],
+                vec![Cell::Text("-総務課".into()), Cell::Empty],
+                vec![Cell::Text("@SUM(A1)".into()), Cell::Empty],
+                vec![Cell::Text("\tx".into()), Cell::Empty],
+                vec![Cell::Text("政策局".into()), Cell::Empty],
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        write_csv_tables_encoded(&[table], dir.path(), CsvEncoding::Utf8Bom).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "label,x",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-0.5",
+                "'+1,3",
+                "'-総務課,",
+                "'@SUM(A1),",
+                "'\tx,",
+                "政策局,",
+            ]
+        );
+    }
 
     #[test]
     fn cp932_refuses_a_character_it_lacks_and_names_the_line() {

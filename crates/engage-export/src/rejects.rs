@@ -6,6 +6,7 @@ use std::path::Path;
 
 use engage_ingest::RejectedRow;
 
+use crate::csv_out::spreadsheet_text;
 use crate::ExportError;
 
 pub fn write_rejects(rejected: &[RejectedRow], path: &Path) -> Result<(), ExportError> {
@@ -27,12 +28,17 @@ pub fn write_rejects(rejected: &[RejectedRow], path: &Path) -> Result<(), Export
             // A header line before the first row and whenever the source file's header changes.
             if last_header != Some(&r.header) {
                 let mut h = vec!["source_file".to_string(), "row".into(), "reasons".into()];
-                h.extend(r.header.iter().cloned());
+                h.extend(r.header.iter().map(|v| spreadsheet_text(v)));
                 w.write_record(&h).map_err(|e| io(e.into()))?;
                 last_header = Some(&r.header);
             }
-            let mut record = vec![r.file.clone(), r.row.to_string(), r.reasons.join(" | ")];
-            record.extend(r.raw.iter().cloned());
+            // Raw answers as text a spreadsheet will not run (a leading `'` before =, +, -, @).
+            let mut record = vec![
+                spreadsheet_text(&r.file),
+                r.row.to_string(),
+                spreadsheet_text(&r.reasons.join(" | ")),
+            ];
+            record.extend(r.raw.iter().map(|v| spreadsheet_text(v)));
             w.write_record(&record).map_err(|e| io(e.into()))?;
         }
         w.flush().map_err(io)?;
@@ -69,9 +75,9 @@ pub fn write_accounting(
         .map_err(|e| io(e.into()))?;
         for f in files {
             w.write_record([
-                f.path.clone(),
+                spreadsheet_text(&f.path),
                 f.sha256.clone(),
-                f.format.clone(),
+                spreadsheet_text(&f.format),
                 f.rows_read.to_string(),
                 f.rows_accepted.to_string(),
                 f.rows_rejected.to_string(),
