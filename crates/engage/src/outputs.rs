@@ -173,28 +173,13 @@ pub fn write_packs(
         return Err(Error::NoSuchSegment(segment.to_string()));
     };
     let (mut written, mut withheld) = (0, 0);
+    let mut taken = std::collections::HashSet::new();
     for g in &seg.groups {
         let Some(pack) = engage_report::pack(report, segment, &g.key) else {
             withheld += 1;
             continue;
         };
-        let name: String = g
-            .key
-            .chars()
-            .map(|c| {
-                if matches!(c, '/' | '\\' | ':') {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let name = if name.is_empty() {
-            "_missing".to_string()
-        } else {
-            name
-        };
-        let folder = dir.join(name);
+        let folder = dir.join(unique_name(&folder_name(&g.key), &mut taken));
         create_dir(&folder)?;
         engage_export::write_json(&pack, &folder.join("report.json"))?;
         let tables = engage_export::tables(&pack, options.lang);
@@ -224,4 +209,118 @@ pub(crate) fn create_dir(dir: &Path) -> Result<()> {
         path: dir.to_path_buf(),
         source,
     })
+}
+
+/// Longest folder name made from data, in bytes (file systems allow 255).
+const MAX_NAME_BYTES: usize = 120;
+
+/// A folder name for a value from the data, safe on every file system: no separators, no `..`,
+/// no control or NUL characters, none of the characters or device names Windows refuses, no
+/// trailing dot or space, and at most [`MAX_NAME_BYTES`] bytes. A name that had to change keeps
+/// what it could and ends in a short hash of the original, so two values never share a folder.
+pub fn folder_name(value: &str) -> String {
+    if value.is_empty() {
+        return "_missing".to_string();
+    }
+    let mut name: String = value
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    while name.ends_with(['.', ' ']) {
+        name.pop();
+    }
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved || name.is_empty() {
+        name.insert(0, '_');
+    }
+    if name.len() > MAX_NAME_BYTES {
+        let mut end = MAX_NAME_BYTES;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    if name == value {
+        return name;
+    }
+    // FNV-1a of the original value: the same on every run and platform.
+    let hash = value.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{name}~{:08x}", hash as u32)
+}
+
+/// `name`, or `name-2`, `name-3`... when an earlier group took it; compared without case, as
+/// Windows and macOS file systems do.
+fn unique_name(name: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let mut candidate = name.to_string();
+    let mut n = 1;
+    while !taken.insert(candidate.to_lowercase()) {
+        n += 1;
+        candidate = format!("{name}-{n}");
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_data_never_leave_their_folder_and_stay_apart() {
+        assert_eq!(folder_name("政策局"), "政策局");
+        assert_eq!(folder_name(""), "_missing");
+        for hostile in [
+            "..",
+            ".",
+            "../..",
+            "a/b",
+            "a\\b",
+            "x\0y",
+            "CON",
+            "com1.txt",
+            "a. ",
+            "tab\there",
+        ] {
+            let name = folder_name(hostile);
+            assert!(
+                !name.is_empty() && name != "." && name != "..",
+                "{hostile:?} -> {name:?}"
+            );
+            assert!(
+                !name.contains(['/', '\\', '\0', '\t']),
+                "{hostile:?} -> {name:?}"
+            );
+            assert!(!name.ends_with(['.', ' ']), "{hostile:?} -> {name:?}");
+            assert_ne!(name.to_ascii_uppercase(), "CON");
+            let path = std::path::Path::new("packs").join(&name);
+            let normal = path
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            assert!(
+                normal && path.components().count() == 2,
+                "{hostile:?} -> {name:?}"
+            );
+        }
+        assert_ne!(folder_name("a/b"), folder_name("a:b"));
+        let long = "課".repeat(300);
+        assert!(folder_name(&long).len() <= MAX_NAME_BYTES + 9);
+        let mut taken = std::collections::HashSet::new();
+        assert_eq!(unique_name("Ab", &mut taken), "Ab");
+        assert_eq!(unique_name("aB", &mut taken), "aB-2");
+    }
 }
