@@ -28,6 +28,8 @@ integer linear constraint, and every withheld count is bounded with scipy.optimi
                 the files' names (`column = "@file"`).
   weighting     (class 4) rows_without_weight = respondents blank in a raking margin; with two
                 margins and their cross: blank A + blank B - blank (A x B).
+  label         `suppression: primary` says 1..min-1 respondents, `complementary` at least min:
+                with the sums, two primary groups adding up to 8 are 4 and 4.
   published elsewhere  a count that a CSV table, the workbook, the HTML page, a pack or a
                 comparison publishes while report.json withholds it; `release` constraints: a
                 compared crosswalk unit is the sum of its groups.
@@ -46,7 +48,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-SPECIAL = ('share', 'accounting', 'weighting', 'release')   # constraint kinds whose need is tested
+SPECIAL = ('share', 'accounting', 'weighting', 'release', 'label')   # what a finding may need
 COUNTS = 'RNDKB'                    # counts of respondents (group, item, dimension, KPI, multi-select)
 ORG = ('*', '')                     # (segment, key) of the whole organisation
 INF = 10 ** 9
@@ -335,7 +337,9 @@ def build():
                 total = (t[0], w) + tot + t[1:]
                 terms = {(t[0], w) + g + t[1:]: 1 for g in mem}
                 terms[total] = terms.get(total, 0) - 1
-                shown = ' + '.join(f"{v[3] or 'org'}={val(v)}" for v in terms if v != total)
+                pub = [known[v] for v in terms if v != total and v in known]
+                unk = [f"'{v[3]}' ?" for v in terms if v != total and v not in known]
+                shown = ' + '.join(unk[:5] + ['…'] * (len(unk) > 5) + [f'{sum(pub)} published in {len(pub)} groups'])
                 cons.append((terms, '=', 0, family(total), 'partition',
                              f'{desc}: {where(total)} {what(total)} {val(total)} = {shown}'))
         for q, seg, keys in W['text']:
@@ -466,6 +470,8 @@ class Component:
 
     def solver(self, drop=()):
         rows = [r for r in self.rows if r[4] not in drop]
+        labelled = np.array(['label' in drop and v[0] == 'R' for v in self.vars])   # primary: 1..min-1,
+        lb, ub = np.where(labelled, 0, self.lb), np.where(labelled, waves[self.fam[0]]['org'], self.ub)  # compl.: >= min
         data, ri, ci = [], [], []
         for n, r in enumerate(rows):
             for v, c in r[0].items():
@@ -476,7 +482,7 @@ class Component:
 
         def run(c):
             res = milp(c, constraints=cons_, integrality=np.ones(len(self.vars)),
-                       bounds=Bounds(self.lb, self.ub), options={'time_limit': 60})
+                       bounds=Bounds(lb, ub), options={'time_limit': 60})
             return np.round(res.x).astype(int) if res.status == 0 and res.x is not None else None
         return run
 
@@ -562,7 +568,7 @@ def classify(comp, v, pinned, own):
     def holds(drop):
         rg = comp.range(v, drop)
         return rg is not None and (rg[0] == rg[1] if pinned else rg[1] < mg_of(v))
-    present = {r[4] for r in comp.rows} & set(SPECIAL)
+    present = {r[4] for r in comp.rows} & set(SPECIAL) | ({'label'} if any(u[0] == 'R' and lower[u] for u in comp.vars) else set())
     if not present or holds(present):
         return 'subtraction', ()
     need = tuple(k for k in SPECIAL if k in present and not holds((k,)))
@@ -615,13 +621,13 @@ def main(dirs):
         lo, hi, mg = size_of(c, found)
         per_class[(c[0], label)][0] += 1
         per_class[(c[0], label)][1] += hi < mg
-        size = f'{lo}' if lo == hi else f'{lo}..{hi}' if hi < INF else 'n unknown'
+        size = f'{lo}' if lo == hi else f'{lo}..{hi}' if hi < INF else f'>={lo}' if lo else 'unknown'
         print(f"RECOVERED [{label}] {c[0]}: {where(('',) + c)} {c[3]} ({size} respondents"
               f"{', UNDER THE MINIMUM' if hi < mg else ''}): " + ', '.join(f'{what(v)} {shown(v)}' for v in vs))
         used = [r for r in comp.rows if r[5] and (r[4] in need + ('partition',) or rep in r[0])
                 and set(r[0]) & (own | {('R',) + rep[1:4]})]
         used.sort(key=lambda r: (rep not in r[0], r[4] != 'share'))
-        for r in list({r[5]: r for r in used}.values())[:4]:
+        for r in list({r[5]: r for r in used}.values())[:3]:
             others = [f'{where(u)}={shown(u)}' for u in r[0] if u not in own and u in found and found[u][0] == found[u][1]]
             print(f'    using {r[5]}' + (f"  [where {', '.join(others[:3])} (pinned)]" if others else ''))
     for v in sorted((v for v in hidden if v in known), key=str):

@@ -453,6 +453,60 @@ fn rejected_rows_are_warnings_go_to_a_private_rejects_file_and_fail_under_strict
     );
 }
 
+/// No output ever lands on an input: a rejects file, partials or a draft named after the data
+/// or the definition, an output folder holding the data, a rejects path reaching the published
+/// folder through a symlink, and two batch jobs sharing a folder are all refused with exit 1,
+/// and every input keeps its bytes.
+#[test]
+fn outputs_never_overwrite_inputs_or_reach_the_published_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = broken_copy(tmp.path());
+    let data = tmp.path().join("tiny.csv");
+    let (d, c) = (def.to_str().unwrap(), data.to_str().unwrap());
+    let out = tmp.path().join("pub");
+    let o = out.to_str().unwrap();
+    let before = [std::fs::read(&def).unwrap(), std::fs::read(&data).unwrap()];
+    let refused = |args: &[&str], says: &str| {
+        let run = engage(args);
+        assert_eq!(run.status.code(), Some(1), "{args:?}: {}", stderr(&run));
+        assert!(stderr(&run).contains(says), "{args:?}: {}", stderr(&run));
+    };
+    let overwrite = "inputs are never written to";
+    refused(&["validate", d, "--rejects", c], overwrite);
+    refused(&["report", d, "--out", o, "--rejects", d], overwrite);
+    refused(&["aggregate", d, "--partial", c], overwrite);
+    refused(
+        &["report", d, "--out", tmp.path().to_str().unwrap()],
+        overwrite,
+    );
+    refused(&["init", c, "--out", c, "--force"], overwrite);
+    // A private folder that is a symlink to the published one.
+    std::fs::create_dir_all(&out).unwrap();
+    let link = tmp.path().join("looks-private");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    let through = link.join("rejects.csv");
+    refused(
+        &[
+            "report",
+            d,
+            "--out",
+            o,
+            "--rejects",
+            through.to_str().unwrap(),
+        ],
+        "inside the publishable folder",
+    );
+    let jobs = tmp.path().join("jobs.toml");
+    std::fs::write(
+        &jobs,
+        "[[job]]\nname = \"a\"\nreport = \"tiny.toml\"\nout = \"pub\"\n\n[[job]]\nname = \"b\"\nreport = \"tiny.toml\"\nout = \"pub/b\"\n",
+    )
+    .unwrap();
+    refused(&["batch", jobs.to_str().unwrap()], "overlapping folders");
+    let after = [std::fs::read(&def).unwrap(), std::fs::read(&data).unwrap()];
+    assert!(before == after, "an input changed");
+}
+
 #[test]
 fn bad_definition_names_line_and_key_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();

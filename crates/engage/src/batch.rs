@@ -137,6 +137,21 @@ impl Batch {
             .into_iter()
             .map(|j| plan_job(j, &base, &file.defaults, output))
             .collect();
+        // Two jobs writing into one folder, or one into the other's, would mix their files.
+        for (i, a) in jobs.iter().enumerate() {
+            for b in &jobs[i + 1..] {
+                let (ra, rb) = (crate::resolved(&a.out), crate::resolved(&b.out));
+                if ra.starts_with(&rb) || rb.starts_with(&ra) {
+                    return Err(in_file(format!(
+                        "jobs `{}` and `{}` write to overlapping folders {} and {}: give each job a folder of its own",
+                        a.name,
+                        b.name,
+                        a.out.display(),
+                        b.out.display()
+                    )));
+                }
+            }
+        }
         let mut inputs: Vec<Input> = Vec::new();
         for job in &jobs {
             let keys: Vec<&Input> = match &job.work {
@@ -347,12 +362,20 @@ fn run_job(job: &Job, read: &HashMap<&Input, Read>, progress: &dyn Progress) -> 
             };
             let wave = |k: &Input| -> Result<crate::Wave> {
                 let (survey, ingested) = input(k)?;
-                crate::wave_from(survey.clone(), ingested, None, *paired)
+                let mut wave = crate::wave_from(survey.clone(), ingested, None, *paired)?;
+                wave.inputs = crate::input_files(survey, &k.data);
+                Ok(wave)
             };
             let (wa, wb) = (wave(a)?, wave(b)?);
-            let comparison =
-                crate::compare_waves(&wa, &wb, &links, crosswalk.as_deref(), progress)?;
-            crate::write_comparison(&comparison, out, output, progress)?;
+            crate::compare_and_write(
+                &wa,
+                &wb,
+                &links,
+                crosswalk.as_deref(),
+                out,
+                output,
+                progress,
+            )?;
             Ok(Status::Done)
         }
     }

@@ -16,6 +16,8 @@ pub struct Wave {
     pub survey: engage_model::Survey,
     pub partials: engage_aggregate::Partials,
     pub report: engage_report::Report,
+    /// The files read for this wave: a comparison is never written over them.
+    pub inputs: Vec<PathBuf>,
     /// Respondent id fingerprints and values, for a paired comparison.
     pub rows: Option<(
         Vec<Option<std::num::NonZeroU128>>,
@@ -35,7 +37,9 @@ pub fn read_wave(
     let survey = crate::load_survey(definition, false)?;
     let data = crate::data_paths(&survey, data);
     let ingested = crate::read_responses(&survey, &data, threads, 3, progress)?;
-    wave_from(survey, &ingested, threads, keep_rows)
+    let mut wave = wave_from(survey, &ingested, threads, keep_rows)?;
+    wave.inputs = crate::input_files(&wave.survey, &data);
+    Ok(wave)
 }
 
 /// [`read_wave`] on data already read (a batch reads each input once).
@@ -56,6 +60,7 @@ pub fn wave_from(
         (ingested.table.respondent_ids.clone(), values)
     });
     Ok(Wave {
+        inputs: vec![survey.path.clone()],
         survey,
         partials,
         report,
@@ -165,4 +170,23 @@ pub fn write_comparison(
         ),
     );
     Ok(())
+}
+
+/// [`compare_waves`] then [`write_comparison`] into `out`, refused when `out` would hold either
+/// wave's input files.
+pub fn compare_and_write(
+    a: &Wave,
+    b: &Wave,
+    crosswalk: &[engage_report::GroupLink],
+    crosswalk_path: Option<&Path>,
+    out: &Path,
+    options: &OutputOptions,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
+    let mut inputs: Vec<PathBuf> = a.inputs.iter().chain(&b.inputs).cloned().collect();
+    inputs.extend(crosswalk_path.map(Path::to_path_buf));
+    crate::guard_output(out, true, &inputs)?;
+    let comparison = compare_waves(a, b, crosswalk, crosswalk_path, progress)?;
+    write_comparison(&comparison, out, options, progress)?;
+    Ok(comparison)
 }

@@ -65,6 +65,9 @@ pub enum Error {
         out: PathBuf,
         why: &'static str,
     },
+    /// An output would replace or sit over an input file.
+    #[error("{output} would overwrite or hold the input {input}: inputs are never written to; give the output a place of its own")]
+    WouldOverwriteInput { output: PathBuf, input: PathBuf },
     #[error("cannot start {} worker threads: {message}", threads.map_or("the".to_string(), |n| n.to_string()))]
     Threads {
         threads: Option<usize>,

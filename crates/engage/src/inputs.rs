@@ -122,10 +122,67 @@ pub(crate) fn on_threads<T: Send>(
     })
 }
 
-/// `path` is `dir` or inside it, after making both absolute.
+/// `path` is `dir` or inside it, both resolved as the file system will (symlinks, `..`).
 pub(crate) fn is_inside(path: &Path, dir: &Path) -> bool {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    absolute(path).starts_with(absolute(dir))
+    resolved(path).starts_with(resolved(dir))
+}
+
+/// `path` as the file system will resolve it, whether or not it exists yet: its deepest
+/// existing ancestor canonicalised (symlinks followed), the rest appended with `.` and `..`
+/// folded.
+pub fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => out.push(other),
+                }
+            }
+            return out;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// Every file a run over `data` reads besides the rows' own: the definition, each data file
+/// (patterns expanded), the headcount and names files.
+pub fn input_files(survey: &Survey, data: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = vec![survey.path.clone()];
+    files.extend(engage_ingest::expand_patterns(data).unwrap_or_else(|_| data.to_vec()));
+    files.extend(survey.headcounts_path());
+    files.extend(survey.mask_names_path());
+    files
+}
+
+/// Refuses to write `output` where it would change an input: when it is one of `inputs` (or
+/// resolves to one through a symlink or `..`), or, for a folder, when an input is inside it.
+pub fn guard_output(output: &Path, folder: bool, inputs: &[PathBuf]) -> Result<()> {
+    let out = resolved(output);
+    for input in inputs {
+        let input_path = resolved(input);
+        let clash = out == input_path || (folder && input_path.starts_with(&out));
+        if clash {
+            return Err(Error::WouldOverwriteInput {
+                output: output.to_path_buf(),
+                input: input.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A run's creation time, which its workbooks record: `SOURCE_DATE_EPOCH` (seconds since 1970,

@@ -54,11 +54,16 @@ use std::path::Path;
 
 pub use analysis::{analyse, AnalysisOptions};
 pub use batch::{Batch, Input as BatchInput, Job, JobResult};
-pub use compare::{compare_waves, read_crosswalk, read_wave, wave_from, write_comparison, Wave};
+pub use compare::{
+    compare_and_write, compare_waves, read_crosswalk, read_wave, wave_from, write_comparison, Wave,
+};
 pub use error::{chain as error_chain, Error, Result};
 pub use events::{Event, Level, Progress, Silent};
 pub use generate::{draft_definition, generate, DataFormat, Generated};
-pub use inputs::{creation_time, data_paths, load_survey, read_record_batches, read_responses};
+pub use inputs::{
+    creation_time, data_paths, guard_output, input_files, load_survey, read_record_batches,
+    read_responses, resolved,
+};
 pub use outputs::{write_packs, write_report, OutputOptions, Written};
 pub use release::{default_rejects, ReportJob, Status};
 pub use shards::{

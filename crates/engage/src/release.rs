@@ -55,6 +55,11 @@ impl ReportJob {
     /// Refuses a rejects file inside the publishable folder. [`ReportJob::run`] checks before
     /// reading, [`ReportJob::run_on`] again before writing anything.
     pub fn check(&self) -> Result<()> {
+        let mut inputs = crate::input_files(&self.survey, &self.data);
+        inputs.extend(self.analysis.earlier.iter().cloned());
+        crate::guard_output(&self.out, true, &inputs)?;
+        crate::guard_output(&self.rejects, false, &inputs)?;
+        crate::guard_output(&private_accounting(&self.rejects), false, &inputs)?;
         if crate::inputs::is_inside(&self.rejects, &self.out) {
             return Err(Error::PrivateInPublic {
                 what: "the rejects file",

@@ -28,6 +28,9 @@ pub fn aggregate_shard(
     progress: &dyn Progress,
 ) -> Result<Status> {
     let rejects = rejects.unwrap_or_else(|| default_shard_rejects(partial));
+    let inputs = crate::input_files(survey, data);
+    crate::guard_output(partial, false, &inputs)?;
+    crate::guard_output(&rejects, false, &inputs)?;
     let ingested = crate::read_responses(survey, data, threads, 10, progress)?;
     if !ingested.rejected.is_empty() {
         crate::write_rejects(&ingested, &rejects)?;
@@ -94,17 +97,21 @@ pub fn merge_shards(
         path: survey.path.display().to_string(),
         sha256: engage_ingest::file_sha256(&survey.path)?,
     };
+    if let Some(path) = paths.iter().find(|p| crate::inputs::is_inside(p, out)) {
+        return Err(Error::PrivateInPublic {
+            what: "the partials file",
+            path: path.clone(),
+            out: out.to_path_buf(),
+            why: "partials hold unsuppressed counts",
+        });
+    }
+    let mut inputs = paths.to_vec();
+    inputs.push(survey.path.clone());
+    inputs.extend(survey.headcounts_path());
+    crate::guard_output(out, true, &inputs)?;
     let mut shards = Vec::with_capacity(paths.len());
     let mut provenances = Vec::with_capacity(paths.len());
     for path in paths {
-        if crate::inputs::is_inside(path, out) {
-            return Err(Error::PrivateInPublic {
-                what: "the partials file",
-                path: path.clone(),
-                out: out.to_path_buf(),
-                why: "partials hold unsuppressed counts",
-            });
-        }
         let shard = engage_aggregate::read_partials(path, survey)?;
         let provenance: Provenance = shard
             .metadata

@@ -59,7 +59,14 @@ pub fn run(args: Args) -> Outcome {
     let shown = crate::ui::Shown::new();
     let a = engage::read_wave(&path_a, args.a_data, args.threads, args.paired, &shown)?;
     let b = engage::read_wave(&path_b, args.b_data, args.threads, args.paired, &shown)?;
-    let comparison = engage::compare_waves(&a, &b, &crosswalk, args.crosswalk.as_deref(), &shown)?;
-    engage::write_comparison(&comparison, &args.out, &output, &shown)?;
+    engage::compare_and_write(
+        &a,
+        &b,
+        &crosswalk,
+        args.crosswalk.as_deref(),
+        &args.out,
+        &output,
+        &shown,
+    )?;
     Ok(OK)
 }

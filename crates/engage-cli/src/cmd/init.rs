@@ -29,6 +29,7 @@ pub fn run(args: Args) -> Outcome {
             out.display()
         );
     }
+    engage::guard_output(&out, false, std::slice::from_ref(&args.data))?;
     engage::draft_definition(&args.data, &out, args.force)?;
     crate::ui::say!(
         "wrote a draft definition to {}: review it, then `engage validate {}`",

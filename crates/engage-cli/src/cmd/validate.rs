@@ -52,6 +52,7 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     if let Some(path) = &args.rejects {
+        engage::guard_output(path, false, &engage::input_files(&survey, &data))?;
         engage::write_rejects(&ingested, path)?;
         crate::ui::say!("rejected rows written to {}", path.display());
     }
