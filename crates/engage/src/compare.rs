@@ -164,9 +164,8 @@ pub fn write_comparison(
         progress,
         Level::Info,
         format!(
-            "wrote compare.json, compare.xlsx and {} tables as CSV, parquet/ and arrow/ to {}",
+            "wrote compare.json, compare.xlsx and {} tables as CSV, parquet/ and arrow/",
             csvs.len(),
-            out.display()
         ),
     );
     Ok(())
@@ -186,7 +185,10 @@ pub fn compare_and_write(
     let mut inputs: Vec<PathBuf> = a.inputs.iter().chain(&b.inputs).cloned().collect();
     inputs.extend(crosswalk_path.map(Path::to_path_buf));
     crate::guard_output(out, true, &inputs)?;
+    let release = crate::StagedRelease::begin(out)?;
     let comparison = compare_waves(a, b, crosswalk, crosswalk_path, progress)?;
-    write_comparison(&comparison, out, options, progress)?;
+    write_comparison(&comparison, release.dir(), options, progress)?;
+    let files = release.commit()?;
+    crate::outputs::say_released(out, files, progress);
     Ok(comparison)
 }

@@ -65,6 +65,12 @@ pub enum Error {
         out: PathBuf,
         why: &'static str,
     },
+    /// `--out` cannot hold a release.
+    #[error("{out} cannot be the release folder: {why}; give an empty or new folder")]
+    NotAReleaseFolder { out: PathBuf, why: &'static str },
+    /// Another run holds the release's lock.
+    #[error("another engage run is writing {out} right now; wait for it to finish, or give another folder")]
+    ReleaseBusy { out: PathBuf },
     /// An output would replace or sit over an input file.
     #[error("{output} would overwrite or hold the input {input}: inputs are never written to; give the output a place of its own")]
     WouldOverwriteInput { output: PathBuf, input: PathBuf },

@@ -49,6 +49,7 @@ mod inputs;
 mod outputs;
 mod release;
 mod shards;
+mod staging;
 
 use std::path::Path;
 
@@ -64,11 +65,12 @@ pub use inputs::{
     creation_time, data_paths, guard_output, input_files, load_survey, read_record_batches,
     read_responses, resolved,
 };
-pub use outputs::{write_packs, write_report, OutputOptions, Written};
+pub use outputs::{write_packs, write_release, write_report, OutputOptions, Written};
 pub use release::{default_rejects, ReportJob, Status};
 pub use shards::{
     aggregate_shard, default_shard_rejects, merge_shards, write_shard, PROVENANCE_KEY,
 };
+pub use staging::{StagedRelease, MANIFEST};
 
 pub use arrow_array::RecordBatch;
 pub use arrow_schema::SchemaRef;

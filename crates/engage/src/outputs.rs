@@ -41,6 +41,34 @@ pub struct Written {
     pub png_charts: Vec<PathBuf>,
 }
 
+/// [`write_report`] as a release: written whole into `out` or not at all
+/// ([`StagedRelease`](crate::StagedRelease)), with its manifest.
+pub fn write_release(
+    report: &Report,
+    out: &Path,
+    options: &OutputOptions,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    let release = crate::StagedRelease::begin(out)?;
+    let written = write_report(report, release.dir(), options, progress)?;
+    let files = release.commit()?;
+    say_released(out, files, progress);
+    Ok(written)
+}
+
+/// "release written to OUT: N files, each with its SHA-256 in engage-manifest.json".
+pub(crate) fn say_released(out: &Path, files: usize, progress: &dyn Progress) {
+    say(
+        progress,
+        Level::Info,
+        format!(
+            "release written to {}: {files} files, each with its SHA-256 in {}",
+            out.display(),
+            crate::MANIFEST
+        ),
+    );
+}
+
 /// The publishable outputs: report.json, the workbook, the CSV tables and the same tables as
 /// Parquet and Arrow IPC, the charts (SVG, and PNG when a Japanese font is installed) and the
 /// one-file HTML report.
@@ -107,11 +135,10 @@ pub fn write_report(
         progress,
         Level::Info,
         format!(
-            "wrote report.json, report.xlsx, report.html, {} tables as CSV, parquet/ and arrow/, and {} charts as SVG and {} as PNG in charts/ to {}",
+            "wrote report.json, report.xlsx, report.html, {} tables as CSV, parquet/ and arrow/, and {} charts as SVG and {} as PNG in charts/",
             csv_tables.len(),
             charts.svg.len(),
             charts.png.len(),
-            out.display()
         ),
     );
     Ok(Written {
@@ -196,8 +223,7 @@ pub fn write_packs(
         progress,
         Level::Info,
         format!(
-            "wrote {written} packs of `{segment}` to {} ({withheld} withheld groups have none)",
-            dir.display()
+            "wrote {written} packs of `{segment}` in packs/ ({withheld} withheld groups have none)"
         ),
     );
     Ok((written, withheld))

@@ -101,6 +101,7 @@ impl ReportJob {
                 ),
             );
         }
+        let release = crate::StagedRelease::begin(&self.out)?;
         let report = {
             let _step = step(progress, "aggregating and computing the statistics");
             crate::analyse(&self.survey, ingested, &self.analysis, progress)?
@@ -122,16 +123,13 @@ impl ReportJob {
                 progress,
                 "writing report.json, the workbook and the CSV tables",
             );
-            crate::write_report(&report, &self.out, &self.output, progress)?;
-        }
-        if let Some(segment) = &self.packs {
-            crate::write_packs(
-                &report,
-                segment,
-                &self.out.join("packs"),
-                &self.output,
-                progress,
-            )?;
+            crate::write_report(&report, release.dir(), &self.output, progress)?;
+            if let Some(segment) = &self.packs {
+                let packs = release.dir().join("packs");
+                crate::write_packs(&report, segment, &packs, &self.output, progress)?;
+            }
+            let files = release.commit()?;
+            crate::outputs::say_released(&self.out, files, progress);
         }
         let suppression = self.analysis.suppression;
         if suppression != SuppressionMode::Full {

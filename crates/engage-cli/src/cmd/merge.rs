@@ -32,6 +32,6 @@ pub fn run(args: Args) -> Outcome {
     output.csv_encoding = args.csv_encoding.encoding();
     let shown = crate::ui::Shown::new();
     let report = engage::merge_shards(&survey, &args.partials, &args.out, &shown)?;
-    engage::write_report(&report, &args.out, &output, &shown)?;
+    engage::write_release(&report, &args.out, &output, &shown)?;
     Ok(OK)
 }
