@@ -219,3 +219,57 @@ fn merge_refuses_partials_of_another_definition() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("publishable"));
 }
+
+/// The same shard given twice, or a copy of it under another name, would count its
+/// respondents twice: both are refused, naming the two partials files.
+#[test]
+fn merge_refuses_a_shard_given_twice_or_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = fixture().join("survey.toml");
+    let data = shards(tmp.path(), &[100, 120]);
+    let mut partials = Vec::new();
+    for (i, d) in data.iter().enumerate() {
+        let partial = tmp.path().join(format!("p{i}.arrow"));
+        ok(engage(&[
+            "aggregate",
+            def.to_str().unwrap(),
+            "--data",
+            d,
+            "--partial",
+            partial.to_str().unwrap(),
+        ]));
+        partials.push(partial);
+    }
+    let copy = tmp.path().join("copy-of-p0.arrow");
+    std::fs::copy(&partials[0], &copy).unwrap();
+    let out = tmp.path().join("merged");
+    for twice in [&partials[0], &copy] {
+        let o = engage(&[
+            "merge",
+            def.to_str().unwrap(),
+            partials[0].to_str().unwrap(),
+            partials[1].to_str().unwrap(),
+            partials[2].to_str().unwrap(),
+            twice.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("both counted the rows of") && err.contains("p0.arrow"),
+            "{err}"
+        );
+        assert!(!out.exists(), "a release was written");
+    }
+    // Each shard once merges.
+    ok(engage(&[
+        "merge",
+        def.to_str().unwrap(),
+        partials[0].to_str().unwrap(),
+        partials[1].to_str().unwrap(),
+        partials[2].to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+}

@@ -112,6 +112,14 @@ pub enum Error {
         definition: String,
         sha256: String,
     },
+    /// Two partials files counted the same data file: merging them would count its
+    /// respondents twice.
+    #[error("{first} and {second} both counted the rows of {data} (same SHA-256): every respondent must be counted once, so give each shard once")]
+    DuplicateShard {
+        first: PathBuf,
+        second: PathBuf,
+        data: String,
+    },
     #[error("cannot describe the inputs")]
     DescribeInputs(#[source] serde_json::Error),
     #[error("SOURCE_DATE_EPOCH = {0:?}: give whole seconds since 1970-01-01 UTC")]

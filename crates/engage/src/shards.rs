@@ -111,6 +111,9 @@ pub fn merge_shards(
     crate::guard_output(out, true, &inputs)?;
     let mut shards = Vec::with_capacity(paths.len());
     let mut provenances = Vec::with_capacity(paths.len());
+    // Each data file's SHA-256, and the partials file that counted it: a shard given twice,
+    // or a copy of one, would count its respondents twice.
+    let mut counted: std::collections::HashMap<String, (PathBuf, String)> = Default::default();
     for path in paths {
         let shard = engage_aggregate::read_partials(path, survey)?;
         let provenance: Provenance = shard
@@ -130,6 +133,21 @@ pub fn merge_shards(
                 definition: definition.path,
                 sha256: definition.sha256,
             });
+        }
+        for data in &provenance.data {
+            if let Some((first, first_data)) =
+                counted.insert(data.sha256.clone(), (path.clone(), data.path.clone()))
+            {
+                return Err(Error::DuplicateShard {
+                    first,
+                    second: path.clone(),
+                    data: if first_data == data.path {
+                        data.path.clone()
+                    } else {
+                        format!("{first_data} and {}", data.path)
+                    },
+                });
+            }
         }
         shards.push(shard.partials);
         provenances.push(provenance);
