@@ -73,10 +73,6 @@ def publish(var, value, src):
     source.setdefault(var, src)
 
 
-def val(var):
-    return known.get(var, '?')
-
-
 def where(v):
     return 'organisation' if (v[2], v[3]) == ORG else f"{v[2]} '{v[3]}'"
 
@@ -167,11 +163,8 @@ def html_table(path, table):
 
 
 def as_int(x):
-    try:
-        f = float(str(x).replace(',', ''))
-        return int(f) if f == int(f) else None
-    except (TypeError, ValueError):
-        return None
+    m = re.fullmatch(r'(\d+)(\.0*)?', str(x).strip())
+    return int(m.group(1)) if m else None
 
 
 # ------------------------------------------------------------------------------ loading
@@ -305,9 +298,9 @@ def load_dir(d):
             if 'report.html' in files:
                 load_segment_table(html_table(path('report.html'), 'segments'), w, src + '/report.html')
             if 'report.xlsx' in files:
-                segs = {s['id'] for s in waves[w]['segs']}
-                for sheet, rows in read_xlsx(path('report.xlsx')).items():
-                    if len(rows) > 1 and len(rows[1]) > 9 and rows[1][0] in segs:
+                W, segs = waves[w], {s['id'] for s in waves[w]['segs']}
+                for sheet, rows in read_xlsx(path('report.xlsx')).items():     # the segments sheet
+                    if len(rows) > 1 and len(rows[1]) > 9 and rows[1][0] in segs and rows[1][7] in {**W['kpis'], **W['dims'], **W['items']}:
                         load_segment_table(rows, w, f'{src}/report.xlsx[{sheet}]')
         if 'compare.json' in files:
             load_compare(json.load(open(path('compare.json'), encoding='utf-8')), src + '/compare.json')
@@ -341,7 +334,7 @@ def build():
                 unk = [f"'{v[3]}' ?" for v in terms if v != total and v not in known]
                 shown = ' + '.join(unk[:5] + ['…'] * (len(unk) > 5) + [f'{sum(pub)} published in {len(pub)} groups'])
                 cons.append((terms, '=', 0, family(total), 'partition',
-                             f'{desc}: {where(total)} {what(total)} {val(total)} = {shown}'))
+                             f'{desc}: {where(total)} {what(total)} {known.get(total, "?")} = {shown}'))
         for q, seg, keys in W['text']:
             T = ('T', w) + ORG + (q,)
             if seg in byid and len(keys) == len(byid[seg]['groups']) and T in known:
@@ -371,7 +364,7 @@ def identities(w, W, g):
         N, X, f = ('N', w) + g + (i,), ('X', w) + g + (i,), family(('N', w) + g + (i,))
         add({N: -1, **{('C', w) + g + (i, p): 1 for p in W['points']}}, '=', f)
         if W['clean']:                  # no out-of-range answers kept: respondents = n + missing + n/a
-            add({R: 1, N: -1, X: -1}, '=', f, f'{where(R)} respondents {val(R)} = {i} n {val(N)} + missing/na {val(X)}')
+            add({R: 1, N: -1, X: -1}, '=', f, f'{where(R)} respondents {known.get(R, "?")} = {i} n {known.get(N, "?")} + missing/na {known.get(X, "?")}')
         for kind, ticked in split_points(W, i).items():
             add({(kind, w) + g + (i,): -1, **{('C', w) + g + (i, p): 1 for p in ticked}}, '=', f)
     for d, dim in W['dims'].items():
@@ -419,7 +412,7 @@ def share_equations(w, W, g, fig):
     upper[k] = W['org'] * len(den)
     note = (f"{where(('', w) + g)} {label}: " + '; '.join(f'{lab} {float(f)!r} = {f.numerator}/{f.denominator}'
             for f, _, lab in fracs) + f" of all its answers, so answers = {L}*k ("
-            + ', '.join(f'{v[4]} n={val(v)}' for v in den) + ')')
+            + ', '.join(f'{v[4]} n={known.get(v, "?")}' for v in den) + ')')
     cons.append(({**den, k: -L}, '=', 0, family(next(iter(den))), 'share', note))
     for f, terms, lab in fracs:
         cons.append(({**terms, k: -f.numerator * (L // f.denominator)}, '=', 0, family(next(iter(den))), 'share', note))

@@ -215,3 +215,9 @@ for table in ([[40, 1960], [60, 17940]], [[3, 497], [0, 9500]], [[5, 995], [200,
     (a, b), (c, d) = table
     lr = np.log2((a / (a + b)) / (c / (c + d))) if a and c else None
     print(f"keyness {table}: G2={res.statistic!r} p={res.pvalue!r} log_ratio={lr!r}")
+
+# 26. Student's t critical values for large degrees of freedom, where inverting the incomplete
+# beta takes minutes (t.ppf(1 - (1 - level) / 2, df)).
+for level in (0.9, 0.95, 0.99, 0.999):
+    for df in (1e3, 1e4, 1e5, 1e6, 1e7, 1e9):
+        print(f"t.ppf({1 - (1 - level) / 2!r}, {df:.0f})={stats.t.ppf(1 - (1 - level) / 2, df)!r}")
