@@ -716,14 +716,12 @@ fn segment_table(report: &Report, lang: Lang) -> Table {
     let mut rows = Vec::new();
     for seg in &report.segments {
         for g in &seg.groups {
-            let suppression = match g.suppression {
-                Some(engage_report::Suppression::Primary) => {
-                    Label::new("回答者数が最小公表人数未満", "primary")
-                }
-                Some(engage_report::Suppression::Complementary) => {
-                    Label::new("他グループからの逆算防止", "complementary")
-                }
-                None => Label::new("", ""),
+            // One reason for every withheld group: which were small and which protect them
+            // would bound their sizes (docs/anonymity.md).
+            let suppression = if g.suppressed {
+                Label::new("匿名性保護のため非公表", "withheld")
+            } else {
+                Label::new("", "")
             };
             let head = |kind: Label, id: &str, label: &Label| {
                 vec![

@@ -409,6 +409,10 @@ pub struct GroupReport {
     /// For a cross: the key of the group of its second segment.
     pub across_key: Option<String>,
     pub suppressed: bool,
+    /// Why the group is withheld: counted in the summary, never published per group, since
+    /// "primary" would say the group has 1 to `min_group_size − 1` respondents, and such
+    /// bounds add up with the published counts (two primary sections summing to 8 are 4 each).
+    #[serde(skip_serializing)]
     pub suppression: Option<Suppression>,
     /// Respondents in the group; withheld (null) when suppressed.
     pub respondents: Option<u64>,
