@@ -426,6 +426,8 @@ def accounting(w, W):
         if s['parent'] is None and len(stems) > 1 and vals and set(vals) <= set(stems):
             for v, key in vals.items():
                 f = stems[v]
+                if f['rows_accepted'] is None:      # withheld in this release
+                    continue
                 cons.append(({('R', w, s['id'], key): 1}, '=', f['rows_accepted'], (w, 'R'), 'accounting',
                              f"data file {f['path']}: rows_accepted {f['rows_accepted']} (segment {s['id']} is the file name)"))
 
