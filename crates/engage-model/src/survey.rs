@@ -58,6 +58,11 @@ pub enum KpiMeasure {
     Share { item: usize, codes: Vec<u8> },
 }
 
+/// Most bootstrap resamples a definition may ask for: 100 times the default of 1,000.
+pub const MAX_RESAMPLES: usize = 100_000;
+/// Most rows one resample may draw (`drivers.bootstrap_rows`).
+pub const MAX_BOOTSTRAP_ROWS: usize = 10_000_000;
+
 #[derive(Debug, Clone)]
 pub struct Survey {
     pub definition: SurveyDefinition,
@@ -290,14 +295,27 @@ impl Checker<'_> {
         });
     }
 
-    /// For problems whose key has no span of its own: the line of the first `[key]` header.
+    /// For problems whose key has no span of its own: the line where the key is written in the
+    /// first `[section]` table (`tolerance = 0` under `[population]`), else the table's header,
+    /// else line 1.
     fn problem_in_section(&mut self, section: &str, key: &str, message: String) {
-        let line = self
-            .text
-            .lines()
-            .position(|l| l.trim_start().starts_with(&format!("[{section}]")))
-            .map(|i| i + 1)
-            .unwrap_or(1);
+        let lines: Vec<&str> = self.text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(&format!("[{section}]")));
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        let own = header.and_then(|h| {
+            lines[h + 1..]
+                .iter()
+                .take_while(|l| !l.trim_start().starts_with('['))
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.strip_prefix(leaf)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map(|i| h + 1 + i)
+        });
+        let line = own.or(header).map(|i| i + 1).unwrap_or(1);
         self.problems.push(DefinitionProblem {
             line,
             key: key.to_string(),
@@ -356,6 +374,23 @@ impl Checker<'_> {
 
     fn resolve(&mut self, definition: SurveyDefinition, path: &Path) -> Survey {
         self.check_scale(&definition);
+        // Bounds that keep a run's memory and time in proportion to the data (2^64 − 1
+        // resamples would allocate without end).
+        let drivers = &definition.drivers;
+        if drivers.resamples > MAX_RESAMPLES {
+            self.problem_in_section(
+                "drivers",
+                "drivers.resamples",
+                format!("at most {MAX_RESAMPLES} (0 turns the intervals off)"),
+            );
+        }
+        if drivers.bootstrap_rows == 0 || drivers.bootstrap_rows > MAX_BOOTSTRAP_ROWS {
+            self.problem_in_section(
+                "drivers",
+                "drivers.bootstrap_rows",
+                format!("between 1 and {MAX_BOOTSTRAP_ROWS}"),
+            );
+        }
         if definition.privacy.min_group_size == 0 {
             self.problem_in_section(
                 "privacy",
@@ -1012,6 +1047,44 @@ dimension = "d1"
         let err = load(&text).unwrap_err().to_string();
         assert!(err.contains("privacy.min_comment_group_size"), "{err}");
         assert!(err.contains("at least min_group_size (8)"), "{err}");
+    }
+
+    /// A bound on a count that would run without end, reported at the key's own line, not the
+    /// table header's.
+    #[test]
+    fn unbounded_resamples_are_refused_at_their_own_line() {
+        let text = format!("{MINIMAL}\n[drivers]\nseed = 1\nresamples = 18446744073709551615\n");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("resamples"))
+            .unwrap()
+            + 1;
+        let problems = match load(&text).unwrap_err() {
+            DefinitionError::Invalid { problems, .. } => problems,
+            other => panic!("{other}"),
+        };
+        let p = problems
+            .iter()
+            .find(|p| p.key == "drivers.resamples")
+            .unwrap();
+        assert_eq!(p.line, line);
+        assert!(p.message.contains("at most 100000"), "{}", p.message);
+        let text =
+            format!("{MINIMAL}\n[privacy]\nmin_comment_group_size = 10\nmin_group_size = 0\n");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("min_group_size"))
+            .unwrap()
+            + 1;
+        let problems = match load(&text).unwrap_err() {
+            DefinitionError::Invalid { problems, .. } => problems,
+            other => panic!("{other}"),
+        };
+        let p = problems
+            .iter()
+            .find(|p| p.key == "privacy.min_group_size")
+            .unwrap();
+        assert_eq!(p.line, line, "the key's line, not [privacy]'s");
     }
 
     const SEGMENTS: &str = r#"
