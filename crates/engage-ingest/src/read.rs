@@ -303,10 +303,20 @@ fn new_problem(
                 index.name(c).to_string()
             }
         }),
-        value: value.to_string(),
+        value: shown_value(value),
         kind,
         action: survey.policy.action(kind),
         reason,
+    }
+}
+
+/// A cell as a problem shows it: at most 100 characters, then "…" and the full length (the
+/// rejects file keeps the whole row).
+fn shown_value(value: &str) -> String {
+    const SHOWN: usize = 100;
+    match value.char_indices().nth(SHOWN) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}… ({} characters)", &value[..cut], value.chars().count()),
     }
 }
 
@@ -749,6 +759,23 @@ impl<'s> RowReader<'s> {
         let mut value = normalized(cell).into_owned();
         if self.missing_words.contains(&value) {
             value.clear();
+        }
+        let unusable = value.chars().count() > engage_model::MAX_SEGMENT_VALUE_CHARS
+            || value
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+        if unusable {
+            return (
+                value,
+                Some((
+                    ProblemKind::BadSegmentValue,
+                    format!(
+                        "a segment value must be at most {} characters, without control characters such as NUL (segment `{}`)",
+                        engage_model::MAX_SEGMENT_VALUE_CHARS,
+                        self.survey.definition.segments[s].id.get_ref()
+                    ),
+                )),
+            );
         }
         let undeclared = match &self.declared[s] {
             Some(allowed) if !value.is_empty() => !allowed.contains(&value),

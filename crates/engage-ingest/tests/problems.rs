@@ -191,6 +191,56 @@ fn segment_value_outside_declared_list() {
     assert!(problem_at(&ing, 2, Some("局区")).contains("declared values"));
 }
 
+/// A segment value no group can be named by (over 200 characters, or with a control character
+/// such as NUL) rejects its row, naming row and column, in the row loop and the column-wise one
+/// alike; the problem shows the start of a long value, not all of it.
+#[test]
+fn segment_values_too_long_or_with_control_characters_are_rejected() {
+    let long = "中央区".repeat(100);
+    let csv = format!("{HEADER}1,{long},4,4,1\n2,\"中央\u{0}区\",4,4,1\n3,中央区,4,4,1\n");
+    let (ing, _, dir) = run(&csv);
+    for row in [2, 3] {
+        let p = problem_of(&ing, row, Some("局区"));
+        assert_eq!(p.kind, ProblemKind::BadSegmentValue, "{p}");
+        assert_eq!(p.action, Action::Reject);
+    }
+    assert!(problem_of(&ing, 2, Some("局区")).value.chars().count() < 130);
+    assert_eq!((ing.rows_accepted(), ing.rows_rejected()), (1, 2));
+    // The same rows through Arrow IPC take the column-wise loop.
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(
+        ["ID", "局区", "Q1", "Q2", "M"]
+            .map(|h| arrow_schema::Field::new(h, arrow_schema::DataType::Utf8, true))
+            .to_vec(),
+    ));
+    let column = |cells: [&str; 3]| -> arrow_array::ArrayRef {
+        std::sync::Arc::new(arrow_array::StringArray::from(cells.to_vec()))
+    };
+    let batch = arrow_array::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            column(["1", "2", "3"]),
+            column([long.as_str(), "中央\u{0}区", "中央区"]),
+            column(["4", "4", "4"]),
+            column(["4", "4", "4"]),
+            column(["1", "1", "1"]),
+        ],
+    )
+    .unwrap();
+    let ipc = dir.path().join("responses.arrow");
+    let mut writer =
+        arrow_ipc::writer::FileWriter::try_new(std::fs::File::create(&ipc).unwrap(), &schema)
+            .unwrap();
+    writer.write(&batch).unwrap();
+    writer.finish().unwrap();
+    let survey = Survey::load(&dir.path().join("survey.toml")).unwrap();
+    let columnar = read_responses(&survey, std::slice::from_ref(&ipc)).unwrap();
+    let kinds = |i: &Ingested| -> Vec<(usize, ProblemKind)> {
+        i.problems.iter().map(|p| (p.row, p.kind)).collect()
+    };
+    assert_eq!(kinds(&columnar), kinds(&ing));
+    assert_eq!(columnar.rows_rejected(), 2);
+}
+
 #[test]
 fn quoted_newlines_keep_spreadsheet_row_numbers() {
     // The first record spans two lines; the bad value is in the second record: spreadsheet row 3.

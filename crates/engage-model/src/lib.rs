@@ -16,4 +16,4 @@ pub use definition::{
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;
 pub use survey::{Composite, KpiMeasure, Label, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
-pub use validation::{Action, Policy, ProblemKind, Validation};
+pub use validation::{Action, Policy, ProblemKind, Validation, MAX_SEGMENT_VALUE_CHARS};

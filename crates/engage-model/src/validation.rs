@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 /// The kinds of problem ingest recognises, in the order they are reported.
+/// Longest segment value, in characters: a group's name shows in every table, chart and file
+/// name; a longer value is a data error, not a group (a 0.5 MB value took minutes and 10 GB).
+pub const MAX_SEGMENT_VALUE_CHARS: usize = 200;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
@@ -23,6 +27,9 @@ pub enum ProblemKind {
     UnknownOption,
     /// A segment value outside the segment's declared `values`.
     UndeclaredSegment,
+    /// A segment value no group can be named by: longer than [`MAX_SEGMENT_VALUE_CHARS`]
+    /// characters, or holding a control character other than a line break or a tab (NUL).
+    BadSegmentValue,
     /// The exclusive "none" option picked together with others.
     NoneWithOthers,
     /// More picks than the question's `max_picks`.
@@ -60,13 +67,14 @@ impl Action {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 12] = [
+    pub const ALL: [ProblemKind; 13] = [
         ProblemKind::RaggedRow,
         ProblemKind::OutOfRange,
         ProblemKind::Unmappable,
         ProblemKind::BadPickMark,
         ProblemKind::UnknownOption,
         ProblemKind::UndeclaredSegment,
+        ProblemKind::BadSegmentValue,
         ProblemKind::NoneWithOthers,
         ProblemKind::TooManyPicks,
         ProblemKind::DuplicateId,
@@ -84,6 +92,7 @@ impl ProblemKind {
             ProblemKind::BadPickMark => "bad_pick_mark",
             ProblemKind::UnknownOption => "unknown_option",
             ProblemKind::UndeclaredSegment => "undeclared_segment",
+            ProblemKind::BadSegmentValue => "bad_segment_value",
             ProblemKind::NoneWithOthers => "none_with_others",
             ProblemKind::TooManyPicks => "too_many_picks",
             ProblemKind::DuplicateId => "duplicate_id",
@@ -102,6 +111,7 @@ impl ProblemKind {
             ProblemKind::BadPickMark => "選択欄の不正な値",
             ProblemKind::UnknownOption => "存在しない選択肢",
             ProblemKind::UndeclaredSegment => "未定義の区分値",
+            ProblemKind::BadSegmentValue => "区分値が長すぎる・制御文字を含む",
             ProblemKind::NoneWithOthers => "「特になし」と他の選択肢の同時選択",
             ProblemKind::TooManyPicks => "選択数の上限超過",
             ProblemKind::DuplicateId => "回答者IDの重複",
@@ -119,6 +129,7 @@ impl ProblemKind {
             ProblemKind::BadPickMark => "Invalid option mark",
             ProblemKind::UnknownOption => "Unknown option",
             ProblemKind::UndeclaredSegment => "Undeclared segment value",
+            ProblemKind::BadSegmentValue => "Segment value too long or with control characters",
             ProblemKind::NoneWithOthers => "\"None\" picked with other options",
             ProblemKind::TooManyPicks => "More picks than allowed",
             ProblemKind::DuplicateId => "Duplicate respondent id",
@@ -137,6 +148,7 @@ impl ProblemKind {
             | ProblemKind::Unmappable
             | ProblemKind::BadPickMark
             | ProblemKind::UnknownOption => &[Reject, Blank],
+            ProblemKind::BadSegmentValue => &[Reject, Blank],
             ProblemKind::UndeclaredSegment
             | ProblemKind::NoneWithOthers
             | ProblemKind::TooManyPicks => &[Reject, Blank, Warn],
@@ -173,6 +185,7 @@ pub struct Validation {
     pub bad_pick_mark: Option<Spanned<Action>>,
     pub unknown_option: Option<Spanned<Action>>,
     pub undeclared_segment: Option<Spanned<Action>>,
+    pub bad_segment_value: Option<Spanned<Action>>,
     pub none_with_others: Option<Spanned<Action>>,
     pub too_many_picks: Option<Spanned<Action>>,
     pub duplicate_id: Option<Spanned<Action>>,
@@ -191,6 +204,7 @@ impl Validation {
             ProblemKind::BadPickMark => self.bad_pick_mark.as_ref(),
             ProblemKind::UnknownOption => self.unknown_option.as_ref(),
             ProblemKind::UndeclaredSegment => self.undeclared_segment.as_ref(),
+            ProblemKind::BadSegmentValue => self.bad_segment_value.as_ref(),
             ProblemKind::NoneWithOthers => self.none_with_others.as_ref(),
             ProblemKind::TooManyPicks => self.too_many_picks.as_ref(),
             ProblemKind::DuplicateId => self.duplicate_id.as_ref(),

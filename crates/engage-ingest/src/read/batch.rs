@@ -441,8 +441,7 @@ impl RowReader<'_> {
             })
             .collect();
 
-        let blank_undeclared =
-            survey.policy.action(ProblemKind::UndeclaredSegment) == Action::Blank;
+        let blanked = |kind: ProblemKind| survey.policy.action(kind) == Action::Blank;
         let segments = cols
             .segments
             .iter()
@@ -460,12 +459,9 @@ impl RowReader<'_> {
                 }
                 let values = decided
                     .into_iter()
-                    .map(|(v, p)| {
-                        if p.is_some() && blank_undeclared {
-                            String::new()
-                        } else {
-                            v
-                        }
+                    .map(|(v, p)| match p {
+                        Some((kind, _)) if blanked(kind) => String::new(),
+                        _ => v,
                     })
                     .collect();
                 (cells.keys, values)
