@@ -1053,37 +1053,24 @@ dimension = "d1"
     /// table header's.
     #[test]
     fn unbounded_resamples_are_refused_at_their_own_line() {
-        let text = format!("{MINIMAL}\n[drivers]\nseed = 1\nresamples = 18446744073709551615\n");
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("resamples"))
-            .unwrap()
-            + 1;
-        let problems = match load(&text).unwrap_err() {
-            DefinitionError::Invalid { problems, .. } => problems,
-            other => panic!("{other}"),
+        // The problem of `key`, and the line where `key` is written.
+        let problem_and_line = |text: &str, key: &str| {
+            let leaf = key.rsplit('.').next().unwrap();
+            let line = text.lines().position(|l| l.starts_with(leaf)).unwrap() + 1;
+            let problems = match load(text).unwrap_err() {
+                DefinitionError::Invalid { problems, .. } => problems,
+                other => panic!("{other}"),
+            };
+            let p = problems.into_iter().find(|p| p.key == key).unwrap();
+            (p, line)
         };
-        let p = problems
-            .iter()
-            .find(|p| p.key == "drivers.resamples")
-            .unwrap();
+        let text = format!("{MINIMAL}\n[drivers]\nseed = 1\nresamples = 18446744073709551615\n");
+        let (p, line) = problem_and_line(&text, "drivers.resamples");
         assert_eq!(p.line, line);
         assert!(p.message.contains("at most 100000"), "{}", p.message);
         let text =
             format!("{MINIMAL}\n[privacy]\nmin_comment_group_size = 10\nmin_group_size = 0\n");
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("min_group_size"))
-            .unwrap()
-            + 1;
-        let problems = match load(&text).unwrap_err() {
-            DefinitionError::Invalid { problems, .. } => problems,
-            other => panic!("{other}"),
-        };
-        let p = problems
-            .iter()
-            .find(|p| p.key == "privacy.min_group_size")
-            .unwrap();
+        let (p, line) = problem_and_line(&text, "privacy.min_group_size");
         assert_eq!(p.line, line, "the key's line, not [privacy]'s");
     }
 
