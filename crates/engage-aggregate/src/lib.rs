@@ -26,8 +26,8 @@
 //! counter of the set of options it picked, expanded into co-picks and the pickers' KPI sums when
 //! flushed, `pick_sets.rs`, and the tallies add a row's first three picks to an option or a spare
 //! counter, so no branch follows the picks). The block kernels are compiled twice, for the x86-64
-//! baseline and with AVX2, and `add_rows` takes the AVX2 build when the CPU has it (the library
-//! crates' one `unsafe`: calling a `target_feature` function after the check); both sum the same
+//! baseline and with AVX2, and `add_rows` takes the AVX2 build when the CPU has it (this
+//! crate's one `unsafe`: calling a `target_feature` function after the check); both sum the same
 //! integers, and a unit test holds them equal on the bundled fixture. It fills `Partials`: for
 //! the whole organisation and every segment group, per item the count of each code, per composite
 //! (dimension or multi-item KPI) the count, sum and sum of squares of respondent scores scaled by
