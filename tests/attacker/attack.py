@@ -200,10 +200,10 @@ def load_report(r, src, structural):
             R = ('R', w, s['id'], g['key'])
             if g['suppressed']:
                 hidden.add(R)
-                if g['suppression'] == 'primary':
+                if g.get('suppression') == 'primary':
                     primary.add(R[1:])
                     lower[R], upper[R] = 1, W['min'] - 1
-                elif g['suppression'] == 'complementary':
+                elif g.get('suppression') == 'complementary':
                     lower[R] = W['min']
             publish(R, g['respondents'], src)
             figures(w, R[2:], g, src, W, structural)

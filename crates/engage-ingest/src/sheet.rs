@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use calamine::{open_workbook, open_workbook_auto, Data, Ods, Range, Reader, Sheets, Xls, Xlsx};
+use calamine::{
+    open_workbook, open_workbook_auto, Cell, Data, DataRef, Ods, Range, Reader, Sheets, Xls, Xlsx,
+};
 use engage_model::{DataFormat, SheetRef};
 
 use crate::source::{Record, RecordSource};
@@ -81,13 +83,16 @@ impl SheetSource {
             }
         };
         // calamine overflows on some damaged cell references (found by `tests/fuzz.rs`).
-        let range = crate::fault::catch_fault(|| book.worksheet_range(&name))
-            .map_err(|detail| {
-                fail(format!(
-                    "sheet `{name}`: the workbook is damaged ({detail})"
-                ))
-            })?
-            .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
+        let range = crate::fault::catch_fault(|| match &mut book {
+            Sheets::Xlsx(xlsx) => bounded_xlsx_range(xlsx, &name),
+            other => other.worksheet_range(&name).map_err(|e| e.to_string()),
+        })
+        .map_err(|detail| {
+            fail(format!(
+                "sheet `{name}`: the workbook is damaged ({detail})"
+            ))
+        })?
+        .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
         let first_row = range.start().map_or(0, |(r, _)| r as usize);
         let mut source = SheetSource {
             range,
@@ -117,6 +122,60 @@ impl SheetSource {
             }
         }
     }
+}
+
+/// Most cells the used range of an XLSX sheet may span (rows × columns from its first to its
+/// last non-empty cell): the sheet is held as a dense grid of about 32 bytes a cell, so this
+/// is about 1 GiB. A survey of 100,000 staff with 300 columns is 30 million.
+pub const MAX_SHEET_CELLS: u64 = 32_000_000;
+
+/// An XLSX sheet's cells, read one by one and refused when their used range is over
+/// [`MAX_SHEET_CELLS`] before the grid is allocated: a 5 KB file with values in A1 and
+/// XFD1048576 would otherwise ask for 17 billion cells and abort the process.
+fn bounded_xlsx_range<R: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<R>,
+    name: &str,
+) -> Result<Range<Data>, String> {
+    let mut reader = book.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        (top, bottom) = (top.min(row), bottom.max(row));
+        (left, right) = (left.min(column), right.max(column));
+        cells.push(Cell::new((row, column), Data::from(cell.get_value().clone())));
+    }
+    if let Some(span) = (!cells.is_empty())
+        .then(|| (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1))
+        .filter(|&span| span > MAX_SHEET_CELLS)
+    {
+        return Err(format!(
+            "its non-empty cells span {}:{} ({} rows × {} columns = {span} cells), over the \
+             limit of {MAX_SHEET_CELLS}; delete stray cells far from the table (Ctrl+End in \
+             Excel shows the last one) or save the table as CSV",
+            cell_name(top, left),
+            cell_name(bottom, right),
+            bottom - top + 1,
+            right - left + 1,
+        ));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// A 0-based (row, column) as Excel names the cell: (0, 0) is A1, (1048575, 16383) XFD1048576.
+fn cell_name(row: u32, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        let digit = (n - 1) % 26;
+        letters.push(b'A' + digit as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8(letters).expect("ASCII"), row + 1)
 }
 
 fn format_name(format: DataFormat) -> &'static str {
@@ -208,5 +267,16 @@ mod tests {
         assert_eq!(text(Data::Bool(true)), "TRUE");
         assert_eq!(text(Data::Error(calamine::CellErrorType::NA)), "#N/A");
         assert_eq!(text(Data::Empty), "");
+    }
+
+    /// Cell names as Excel shows them (its column letters are bijective base 26).
+    #[test]
+    fn cell_names_are_excel_s() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(9, 25), "Z10");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(cell_name(0, 701), "ZZ1");
+        assert_eq!(cell_name(0, 702), "AAA1");
+        assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
     }
 }

@@ -230,6 +230,28 @@ fn xlsx_sheet_by_index_and_missing_sheet() {
     );
 }
 
+/// A 5 KB workbook with values in A1 and XFD1048576 spans 17 billion cells: refused with the
+/// file, the sheet and the span before any grid is allocated (calamine would abort on it).
+#[test]
+fn xlsx_with_a_stray_far_cell_is_refused_before_allocating() {
+    let case = Case::new("");
+    let p = case.path("responses.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Q1", "Q2", "局区"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_number(1_048_575, 16_383, 1.0).unwrap();
+    book.save(&p).unwrap();
+    let err = case.read(std::slice::from_ref(&p)).unwrap_err().to_string();
+    assert!(
+        err.contains("responses.xlsx")
+            && err.contains("A1:XFD1048576")
+            && err.contains("1048576 rows × 16384 columns"),
+        "{err}"
+    );
+}
+
 /// A minimal OpenDocument spreadsheet: manifest, mimetype and content.
 fn ods(path: &Path) {
     use std::io::Write;
