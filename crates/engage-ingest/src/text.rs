@@ -59,7 +59,15 @@ pub fn detect(prefix: &[u8], forced: Option<TextEncoding>) -> Option<Detected> {
             } else if decodes_cleanly(SHIFT_JIS, prefix) {
                 detected(SHIFT_JIS, 0)
             } else {
-                None
+                // Neither decodes the whole window: a file saved in one encoding and appended
+                // to in another. The one that reads further is the file's, so that the reader
+                // stops at the row where the other begins and names it.
+                let cp932 = clean_prefix_len(SHIFT_JIS, prefix);
+                match cp932.cmp(&valid) {
+                    std::cmp::Ordering::Greater => detected(SHIFT_JIS, 0),
+                    std::cmp::Ordering::Less => detected(UTF_8, 0),
+                    std::cmp::Ordering::Equal => None,
+                }
             }
         }
     }
@@ -94,6 +102,18 @@ fn is_utf8_prefix(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// How many leading bytes decode without error.
+fn clean_prefix_len(encoding: &'static Encoding, bytes: &[u8]) -> usize {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = vec![0u8; decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(0)];
+    let (result, read, _) = decoder.decode_to_utf8_without_replacement(bytes, &mut out, false);
+    match result {
+        // `read` counts the malformed bytes too.
+        DecoderResult::Malformed(bad, after) => read - usize::from(bad) - usize::from(after),
+        _ => read,
     }
 }
 

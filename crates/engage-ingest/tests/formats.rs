@@ -159,6 +159,30 @@ fn a_file_that_switches_encoding_names_the_row() {
     );
 }
 
+/// A CP932 file (as Excel saves it) that someone appended UTF-8 rows to, 70 KB in: read as
+/// CP932, which decodes further, and stopped at the first UTF-8 row, by its spreadsheet
+/// number (header row 1). ("あ" in UTF-8, E3 81 82, leaves 82 as a CP932 lead byte before
+/// the line break: not CP932. Much UTF-8 Japanese is also valid CP932 and cannot be told
+/// apart by its bytes.)
+#[test]
+fn a_cp932_file_that_turns_into_utf8_names_the_row() {
+    let case = Case::new("");
+    let mut bytes = encoding_rs::SHIFT_JIS.encode("Q1,Q2,局区\r\n").0.to_vec();
+    let mut rows = 0;
+    while bytes.len() < 70_000 {
+        bytes.extend(encoding_rs::SHIFT_JIS.encode("4,5,中央区\r\n").0.iter());
+        rows += 1;
+    }
+    bytes.extend("3,3,あ\r\n".as_bytes());
+    let p = case.write("responses.csv", &bytes);
+    let err = case.read(&[p]).unwrap_err().to_string();
+    let row = format!("row {}", rows + 2);
+    assert!(
+        err.contains(&row) && err.contains("not valid cp932"),
+        "{err} (expected {row})"
+    );
+}
+
 #[test]
 fn unknown_extension_asks_for_a_format() {
     let case = Case::new("");

@@ -58,6 +58,9 @@ pub enum KpiMeasure {
     Share { item: usize, codes: Vec<u8> },
 }
 
+/// The last row of an Excel sheet, the largest `header_row` there is.
+pub const MAX_HEADER_ROW: usize = 1_048_576;
+
 /// Most bootstrap resamples a definition may ask for: 100 times the default of 1,000.
 pub const MAX_RESAMPLES: usize = 100_000;
 /// Most rows one resample may draw (`drivers.bootstrap_rows`).
@@ -389,6 +392,18 @@ impl Checker<'_> {
                 "drivers",
                 "drivers.bootstrap_rows",
                 format!("between 1 and {MAX_BOOTSTRAP_ROWS}"),
+            );
+        }
+        // Excel's last row: a header below it cannot exist in any file.
+        if definition
+            .data
+            .header_row
+            .is_some_and(|row| row == 0 || row > MAX_HEADER_ROW)
+        {
+            self.problem_in_section(
+                "data",
+                "data.header_row",
+                format!("between 1 and {MAX_HEADER_ROW} (1-based, as the spreadsheet numbers rows)"),
             );
         }
         if definition.privacy.min_group_size == 0 {
@@ -1072,6 +1087,10 @@ dimension = "d1"
             format!("{MINIMAL}\n[privacy]\nmin_comment_group_size = 10\nmin_group_size = 0\n");
         let (p, line) = problem_and_line(&text, "privacy.min_group_size");
         assert_eq!(p.line, line, "the key's line, not [privacy]'s");
+        let text = MINIMAL.replacen("[data]\n", "[data]\nheader_row = 18446744073709551615\n", 1);
+        let (p, line) = problem_and_line(&text, "data.header_row");
+        assert_eq!(p.line, line);
+        assert!(p.message.contains("between 1 and 1048576"), "{}", p.message);
     }
 
     const SEGMENTS: &str = r#"
