@@ -52,6 +52,15 @@ pub enum IngestError {
         first: usize,
         second: usize,
     },
+    #[error("{path}: segment `{segment}` (column `{column}`) has {groups} distinct values, over the limit of {limit}, from the value `{value}` on; is it an id or a free-text column? Group it (e.g. by section) or drop the segment")]
+    TooManyGroups {
+        path: PathBuf,
+        segment: String,
+        column: String,
+        groups: usize,
+        limit: usize,
+        value: String,
+    },
     #[error("{path}: the file has no header row")]
     Empty { path: PathBuf },
 }

@@ -218,7 +218,7 @@ pub fn read_responses(survey: &Survey, paths: &[PathBuf]) -> Result<Ingested, In
     for path in &paths {
         reader.read_file(path)?;
     }
-    Ok(reader.finish())
+    within_group_limit(survey, reader.finish())
 }
 
 /// Reads responses already in memory as Arrow record batches into the compact layout, with the
@@ -229,7 +229,53 @@ pub fn read_record_batches(
 ) -> Result<Ingested, IngestError> {
     let mut reader = RowReader::new(survey);
     reader.read_memory(batches)?;
-    Ok(reader.finish())
+    within_group_limit(survey, reader.finish())
+}
+
+/// Refuses a segment with more than [`engage_model::MAX_SEGMENT_GROUPS`] groups, naming the
+/// file and the value that went over: such a column is an id or free text, not groups of
+/// staff, and every group would cost a table row, a suppression decision, a chart bar and a
+/// bureau pack.
+fn within_group_limit(survey: &Survey, ingested: Ingested) -> Result<Ingested, IngestError> {
+    let limit = engage_model::MAX_SEGMENT_GROUPS;
+    for (s, segment) in survey.definition.segments.iter().enumerate() {
+        let column = &ingested.table.segments[s];
+        // Level 0 is the missing value.
+        if column.levels.len() - 1 <= limit {
+            continue;
+        }
+        // The first accepted row that brings the count over, and its file.
+        let mut seen = vec![false; column.levels.len()];
+        let mut distinct = 0;
+        let row = column
+            .codes
+            .iter()
+            .position(|&code| {
+                if code != 0 && !std::mem::replace(&mut seen[code as usize], true) {
+                    distinct += 1;
+                }
+                distinct > limit
+            })
+            .expect("over the limit somewhere");
+        let mut before = 0;
+        let file = ingested
+            .accounts
+            .iter()
+            .find(|a| {
+                before += a.rows_accepted;
+                row < before
+            })
+            .map_or_else(String::new, |a| a.path.clone());
+        return Err(IngestError::TooManyGroups {
+            path: PathBuf::from(file),
+            segment: segment.id.get_ref().clone(),
+            column: segment.column.clone(),
+            groups: column.levels.len() - 1,
+            limit,
+            value: column.levels[column.codes[row] as usize].value.clone(),
+        });
+    }
+    Ok(ingested)
 }
 
 /// State that lives across files: lookups, seen ids, the growing table.

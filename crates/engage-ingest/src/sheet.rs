@@ -136,7 +136,9 @@ fn bounded_xlsx_range<R: std::io::Read + std::io::Seek>(
     book: &mut Xlsx<R>,
     name: &str,
 ) -> Result<Range<Data>, String> {
-    let mut reader = book.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+    let mut reader = book
+        .worksheet_cells_reader(name)
+        .map_err(|e| e.to_string())?;
     let mut cells: Vec<Cell<Data>> = Vec::new();
     let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
@@ -146,7 +148,10 @@ fn bounded_xlsx_range<R: std::io::Read + std::io::Seek>(
         let (row, column) = cell.get_position();
         (top, bottom) = (top.min(row), bottom.max(row));
         (left, right) = (left.min(column), right.max(column));
-        cells.push(Cell::new((row, column), Data::from(cell.get_value().clone())));
+        cells.push(Cell::new(
+            (row, column),
+            Data::from(cell.get_value().clone()),
+        ));
     }
     if let Some(span) = (!cells.is_empty())
         .then(|| (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1))

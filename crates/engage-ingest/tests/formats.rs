@@ -183,6 +183,35 @@ fn a_cp932_file_that_turns_into_utf8_names_the_row() {
     );
 }
 
+/// A respondent id picked as a segment by mistake: the 10,001st distinct value ends the read
+/// with an error naming the file, segment, column and that value (checked once all files are
+/// read, whichever way they were read); 10,000 are fine.
+#[test]
+fn a_segment_with_over_ten_thousand_groups_is_refused() {
+    let case = Case::new("");
+    let mut text = String::from("Q1,Q2,局区\n");
+    for i in 0..10_001 {
+        text.push_str(&format!("4,5,職員{i:05}\n"));
+    }
+    let p = case.write("responses.csv", text.as_bytes());
+    let err = case.read(&[p]).unwrap_err().to_string();
+    assert!(
+        err.contains("responses.csv")
+            && err.contains("segment `bureau` (column `局区`) has 10001 distinct values")
+            && err.contains("`職員10000`"),
+        "{err}"
+    );
+    let mut text = String::from("Q1,Q2,局区\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("4,5,職員{i:05}\n"));
+    }
+    let p = case.write("responses.csv", text.as_bytes());
+    assert_eq!(
+        case.read(&[p]).unwrap().table.segments[0].levels.len(),
+        10_001
+    );
+}
+
 #[test]
 fn unknown_extension_asks_for_a_format() {
     let case = Case::new("");

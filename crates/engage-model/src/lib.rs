@@ -16,4 +16,6 @@ pub use definition::{
 pub use error::{DefinitionError, DefinitionProblem};
 pub use normalize::normalize_text;
 pub use survey::{Composite, KpiMeasure, Label, Survey, CODE_MISSING, CODE_NOT_APPLICABLE};
-pub use validation::{Action, Policy, ProblemKind, Validation, MAX_SEGMENT_VALUE_CHARS};
+pub use validation::{
+    Action, Policy, ProblemKind, Validation, MAX_SEGMENT_GROUPS, MAX_SEGMENT_VALUE_CHARS,
+};

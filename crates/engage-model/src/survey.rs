@@ -58,6 +58,63 @@ pub enum KpiMeasure {
     Share { item: usize, codes: Vec<u8> },
 }
 
+/// Longest label (`ja`, `en`) of a definition, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Longest other string of a definition (paths, patterns, descriptions), in characters.
+pub const MAX_DEFINITION_STRING_CHARS: usize = 4_000;
+/// Most entries of a list in a definition (declared segment values, items of a dimension...).
+pub const MAX_DEFINITION_LIST: usize = 10_000;
+
+#[derive(Clone, Copy)]
+enum Walked {
+    Label,
+    Text,
+    List,
+}
+
+/// Every string and list under `table`: its dotted key, span, size (characters or entries)
+/// and kind.
+fn walk_strings(
+    table: &toml::de::DeTable<'_>,
+    prefix: &str,
+    out: &mut Vec<(String, std::ops::Range<usize>, usize, Walked)>,
+) {
+    fn value(
+        key: String,
+        leaf: &str,
+        v: &toml::Spanned<toml::de::DeValue<'_>>,
+        out: &mut Vec<(String, std::ops::Range<usize>, usize, Walked)>,
+    ) {
+        match v.get_ref() {
+            toml::de::DeValue::String(s) => {
+                let kind = if matches!(leaf, "ja" | "en") {
+                    Walked::Label
+                } else {
+                    Walked::Text
+                };
+                out.push((key, v.span(), s.chars().count(), kind));
+            }
+            toml::de::DeValue::Array(items) => {
+                out.push((key.clone(), v.span(), items.len(), Walked::List));
+                for (i, item) in items.iter().enumerate() {
+                    value(format!("{key}[{i}]"), leaf, item, out);
+                }
+            }
+            toml::de::DeValue::Table(t) => walk_strings(t, &key, out),
+            _ => {}
+        }
+    }
+    for (k, v) in table {
+        let leaf: &str = k.get_ref();
+        let key = if prefix.is_empty() {
+            leaf.to_string()
+        } else {
+            format!("{prefix}.{leaf}")
+        };
+        value(key, leaf, v, out);
+    }
+}
+
 /// The last row of an Excel sheet, the largest `header_row` there is.
 pub const MAX_HEADER_ROW: usize = 1_048_576;
 
@@ -115,6 +172,7 @@ impl Survey {
             problems: Vec::new(),
         };
         let survey = checker.resolve(definition, path);
+        checker.bounded_text();
         if checker.problems.is_empty() {
             Ok(survey)
         } else {
@@ -326,6 +384,33 @@ impl Checker<'_> {
         });
     }
 
+    /// Every label (`ja`, `en`) at most [`MAX_LABEL_CHARS`] characters, every other string
+    /// at most [`MAX_DEFINITION_STRING_CHARS`], every list at most [`MAX_DEFINITION_LIST`]
+    /// entries, each reported at its own line: labels are drawn in charts, tables and sheet
+    /// names, and a 1 MB one made a report run for minutes.
+    fn bounded_text(&mut self) {
+        let Ok(document) = toml::de::DeTable::parse(self.text) else {
+            return; // already reported by the parser
+        };
+        let mut found = Vec::new();
+        walk_strings(document.get_ref(), "", &mut found);
+        for (key, span, size, what) in found {
+            let (limit, noun) = match what {
+                Walked::Label => (MAX_LABEL_CHARS, "characters (a label)"),
+                Walked::Text => (MAX_DEFINITION_STRING_CHARS, "characters"),
+                Walked::List => (MAX_DEFINITION_LIST, "entries"),
+            };
+            if size > limit {
+                let line = self.line_of(span);
+                self.problems.push(DefinitionProblem {
+                    line,
+                    key,
+                    message: format!("{size} {noun}; at most {limit}"),
+                });
+            }
+        }
+    }
+
     fn index_ids<'s>(
         &mut self,
         section: &str,
@@ -403,7 +488,9 @@ impl Checker<'_> {
             self.problem_in_section(
                 "data",
                 "data.header_row",
-                format!("between 1 and {MAX_HEADER_ROW} (1-based, as the spreadsheet numbers rows)"),
+                format!(
+                    "between 1 and {MAX_HEADER_ROW} (1-based, as the spreadsheet numbers rows)"
+                ),
             );
         }
         if definition.privacy.min_group_size == 0 {
@@ -1087,6 +1174,25 @@ dimension = "d1"
             format!("{MINIMAL}\n[privacy]\nmin_comment_group_size = 10\nmin_group_size = 0\n");
         let (p, line) = problem_and_line(&text, "privacy.min_group_size");
         assert_eq!(p.line, line, "the key's line, not [privacy]'s");
+        let label = "長".repeat(201);
+        let text = MINIMAL.replacen("ja = \"設問2\"", &format!("ja = \"{label}\""), 1);
+        let problems = match load(&text).unwrap_err() {
+            DefinitionError::Invalid { problems, .. } => problems,
+            other => panic!("{other}"),
+        };
+        let long = problems
+            .iter()
+            .find(|p| p.key == "items[1].ja")
+            .expect("the long label");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("ja = \"長"))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            (long.line, long.message.as_str()),
+            (line, "201 characters (a label); at most 200")
+        );
         let text = MINIMAL.replacen("[data]\n", "[data]\nheader_row = 18446744073709551615\n", 1);
         let (p, line) = problem_and_line(&text, "data.header_row");
         assert_eq!(p.line, line);

@@ -12,6 +12,10 @@ use toml::Spanned;
 /// name; a longer value is a data error, not a group (a 0.5 MB value took minutes and 10 GB).
 pub const MAX_SEGMENT_VALUE_CHARS: usize = 200;
 
+/// Most groups a segment may have (distinct values, or parent-and-value pairs of a nested
+/// segment). A city of 10,000 staff has a few hundred sections.
+pub const MAX_SEGMENT_GROUPS: usize = 10_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
