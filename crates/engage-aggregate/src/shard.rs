@@ -13,15 +13,20 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder, UInt32Builder};
-use arrow_array::{Array, ArrayRef, Decimal128Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::builder::{
+    Decimal128Builder, FixedSizeBinaryBuilder, StringBuilder, UInt32Builder,
+};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, FixedSizeBinaryArray, RecordBatch, StringArray, UInt32Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use engage_model::Survey;
 
 use crate::partials::{CutPartial, GroupLevel, GroupPartial, Partials};
 
 /// Format version of partial files; readers refuse other versions.
-pub const PARTIALS_FORMAT: &str = "1";
+/// "2" added the respondent-id fingerprints.
+pub const PARTIALS_FORMAT: &str = "2";
 const FORMAT_KEY: &str = "engage.partials.format";
 const SURVEY_KEY: &str = "engage.survey.id";
 
@@ -38,11 +43,16 @@ pub enum ShardError {
     Mismatch { path: PathBuf, message: String },
 }
 
-/// A partials file's content: the partials and the caller's metadata (e.g. provenance).
+/// A partials file's content: the partials, the fingerprints of its respondents' ids (sorted;
+/// empty without `[data] respondent_id`) and the caller's metadata (e.g. provenance).
 pub struct Shard {
     pub partials: Partials,
+    pub respondent_ids: Vec<u128>,
     pub metadata: BTreeMap<String, String>,
 }
+
+/// The statistic name of a row that carries one respondent-id fingerprint.
+const RESPONDENT_ID: &str = "respondent_id";
 
 fn schema(metadata: HashMap<String, String>) -> Schema {
     let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
@@ -59,6 +69,9 @@ fn schema(metadata: HashMap<String, String>) -> Schema {
             index("j"),
             index("f"),
             Field::new("value", DataType::Decimal128(38, 0), false),
+            // Only on `respondent_id` rows: which respondents a shard counted, so that a merge
+            // counts each once. A fingerprint (XXH3-128 of the id), not the id.
+            Field::new("id_fingerprint", DataType::FixedSizeBinary(16), true),
         ],
         metadata,
     )
@@ -207,11 +220,13 @@ fn cut_name(survey: &Survey, cut: &CutPartial) -> String {
         .unwrap_or_default()
 }
 
-/// Writes partials as an Arrow IPC file with `metadata` (plus the format and survey id).
+/// Writes partials as an Arrow IPC file with the respondent-id fingerprints and `metadata`
+/// (plus the format and survey id).
 pub fn write_partials(
     path: &Path,
     survey: &Survey,
     partials: &Partials,
+    respondent_ids: &[u128],
     metadata: &BTreeMap<String, String>,
 ) -> Result<(), ShardError> {
     let arrow = |e: arrow_schema::ArrowError| ShardError::Arrow {
@@ -234,6 +249,7 @@ pub fn write_partials(
     let mut value = Decimal128Builder::new()
         .with_precision_and_scale(38, 0)
         .map_err(arrow)?;
+    let mut fingerprint = FixedSizeBinaryBuilder::new(16);
     for c in &partials.cuts {
         let name = cut_name(survey, c);
         let parent_levels = c
@@ -266,8 +282,26 @@ pub fn write_partials(
                 j.append_value(b);
                 f.append_value(k);
                 value.append_value(x);
+                fingerprint.append_null();
             });
         }
+    }
+    let mut ids = respondent_ids.to_vec();
+    ids.sort_unstable();
+    for id in ids {
+        for text in [&mut cut, &mut key, &mut value_col] {
+            text.append_value("");
+        }
+        parent.append_null();
+        across.append_null();
+        statistic.append_value(RESPONDENT_ID);
+        for index in [&mut i, &mut j, &mut f] {
+            index.append_value(0);
+        }
+        value.append_value(0);
+        fingerprint
+            .append_value(id.to_be_bytes())
+            .expect("16 bytes");
     }
     let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
     meta.insert(FORMAT_KEY.into(), PARTIALS_FORMAT.into());
@@ -284,6 +318,7 @@ pub fn write_partials(
         Arc::new(j.finish()),
         Arc::new(f.finish()),
         Arc::new(value.finish()),
+        Arc::new(fingerprint.finish()),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -369,6 +404,7 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
     let mut levels: Vec<Vec<(GroupLevel, Keys)>> = vec![Vec::new(); n_cuts];
     let mut lookup: Vec<HashMap<String, usize>> = vec![HashMap::new(); n_cuts];
     let mut groups: Vec<Vec<GroupPartial>> = vec![Vec::new(); n_cuts];
+    let mut respondent_ids = Vec::new();
     for batch in reader {
         let batch = batch.map_err(arrow)?;
         let cut = column::<StringArray>(path, &batch, "cut")?;
@@ -381,7 +417,16 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
         let j = column::<UInt32Array>(path, &batch, "j")?;
         let f = column::<UInt32Array>(path, &batch, "f")?;
         let x = column::<Decimal128Array>(path, &batch, "value")?;
+        let fingerprint = column::<FixedSizeBinaryArray>(path, &batch, "id_fingerprint")?;
         for r in 0..batch.num_rows() {
+            if statistic.value(r) == RESPONDENT_ID {
+                let bytes: [u8; 16] = (!fingerprint.is_null(r))
+                    .then(|| fingerprint.value(r).try_into().ok())
+                    .flatten()
+                    .ok_or_else(|| mismatch(format!("row {}: no id fingerprint", r + 1)))?;
+                respondent_ids.push(u128::from_be_bytes(bytes));
+                continue;
+            }
             let c = match cut.value(r) {
                 "" => 0,
                 name => {
@@ -456,8 +501,10 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
     if cuts[0].groups.len() != 1 {
         return Err(mismatch("the whole-organisation group is missing".into()));
     }
+    respondent_ids.sort_unstable();
     Ok(Shard {
         partials: Partials { cuts },
+        respondent_ids,
         metadata,
     })
 }

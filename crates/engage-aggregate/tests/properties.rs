@@ -164,7 +164,7 @@ proptest! {
             let part = aggregate_sequential(&s, &table_as_read(&rows[w[0]..w[1]], true));
             if through_files {
                 let path = dir.path().join(format!("shard{n}.arrow"));
-                write_partials(&path, &s, &part, &Default::default()).unwrap();
+                write_partials(&path, &s, &part, &[], &Default::default()).unwrap();
                 shards.push(read_partials(&path, &s).unwrap().partials);
             } else {
                 shards.push(part);

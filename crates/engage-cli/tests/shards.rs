@@ -273,3 +273,58 @@ fn merge_refuses_a_shard_given_twice_or_copied() {
         out.to_str().unwrap(),
     ]));
 }
+
+/// The same people in two different files (an export run twice with overlapping filters):
+/// the data files' SHA-256 differ, but the respondent-id fingerprints carried in the partials
+/// meet, and merge names both partials files and how many respondents they share.
+#[test]
+fn merge_refuses_shards_that_share_respondents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = fixture().join("survey.toml");
+    let data = shards(tmp.path(), &[100]);
+    // A third file: the last 30 rows of shard 0 and the first 20 of shard 1.
+    let rows = |path: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines().map(str::to_string).collect()
+    };
+    let (first, second) = (rows(&data[0]), rows(&data[1]));
+    let overlap = tmp.path().join("overlap.csv");
+    let mut content = first[0].clone() + "\n";
+    for line in first[first.len() - 30..].iter().chain(&second[1..21]) {
+        content += line;
+        content += "\n";
+    }
+    std::fs::write(&overlap, content).unwrap();
+    let mut partials = Vec::new();
+    for (i, d) in data
+        .iter()
+        .map(String::as_str)
+        .chain([overlap.to_str().unwrap()])
+        .enumerate()
+    {
+        let partial = tmp.path().join(format!("p{i}.arrow"));
+        ok(engage(&[
+            "aggregate",
+            def.to_str().unwrap(),
+            "--data",
+            d,
+            "--partial",
+            partial.to_str().unwrap(),
+        ]));
+        partials.push(partial.to_str().unwrap().to_string());
+    }
+    let out = tmp.path().join("merged");
+    let mut args = vec!["merge", def.to_str().unwrap()];
+    args.extend(partials.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = engage(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("p0.arrow")
+            && err.contains("p2.arrow")
+            && err.contains("both counted 30 respondent(s) with the same id"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a release was written");
+}

@@ -120,6 +120,14 @@ pub enum Error {
         second: PathBuf,
         data: String,
     },
+    /// Two partials files counted rows with the same respondent id (by fingerprint): the same
+    /// people exported twice, in different files.
+    #[error("{first} and {second} both counted {shared} respondent(s) with the same id (e.g. the same rows exported into two files): every respondent must be counted once")]
+    SharedRespondents {
+        first: PathBuf,
+        second: PathBuf,
+        shared: usize,
+    },
     #[error("cannot describe the inputs")]
     DescribeInputs(#[source] serde_json::Error),
     #[error("SOURCE_DATE_EPOCH = {0:?}: give whole seconds since 1970-01-01 UTC")]

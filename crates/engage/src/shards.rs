@@ -70,7 +70,14 @@ pub fn write_shard(
         PROVENANCE_KEY.to_string(),
         serde_json::to_string(&provenance).map_err(Error::DescribeInputs)?,
     )]);
-    engage_aggregate::write_partials(path, survey, &partials, &metadata)?;
+    let ids: Vec<u128> = ingested
+        .table
+        .respondent_ids
+        .iter()
+        .flatten()
+        .map(|f| f.get())
+        .collect();
+    engage_aggregate::write_partials(path, survey, &partials, &ids, &metadata)?;
     say(
         progress,
         Level::Info,
@@ -114,6 +121,9 @@ pub fn merge_shards(
     // Each data file's SHA-256, and the partials file that counted it: a shard given twice,
     // or a copy of one, would count its respondents twice.
     let mut counted: std::collections::HashMap<String, (PathBuf, String)> = Default::default();
+    // With respondent ids: each id's fingerprint and the partials file that counted it, which
+    // also finds the same people exported into two different files.
+    let mut counted_ids: std::collections::HashMap<u128, usize> = Default::default();
     for path in paths {
         let shard = engage_aggregate::read_partials(path, survey)?;
         let provenance: Provenance = shard
@@ -148,6 +158,22 @@ pub fn merge_shards(
                     },
                 });
             }
+        }
+        let here = shards.len();
+        let mut shared: BTreeMap<usize, usize> = BTreeMap::new();
+        for &id in &shard.respondent_ids {
+            if let Some(&earlier) = counted_ids.get(&id) {
+                *shared.entry(earlier).or_default() += 1;
+            } else {
+                counted_ids.insert(id, here);
+            }
+        }
+        if let Some((&earlier, &n)) = shared.iter().next() {
+            return Err(Error::SharedRespondents {
+                first: paths[earlier].clone(),
+                second: path.clone(),
+                shared: n,
+            });
         }
         shards.push(shard.partials);
         provenances.push(provenance);
