@@ -1507,3 +1507,43 @@ fn the_dictionary_loaded_beside_the_aggregation_or_in_turn_gives_the_same_report
         );
     }
 }
+
+/// `validate` stops on what would stop `report` after reading, not only on bad rows: 80 rows
+/// meet only a few bureaus, so raking to the bureau headcounts cannot work. Both exit 1 with
+/// the same message, and `validate` writes nothing.
+#[test]
+fn validate_fails_where_report_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = root().join("fixtures/kumamoto-2023");
+    for f in ["survey.toml", "headcounts.csv"] {
+        std::fs::copy(fixture.join(f), tmp.path().join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(fixture.join("responses.csv")).unwrap();
+    let head: Vec<&str> = text.lines().take(81).collect();
+    std::fs::write(tmp.path().join("responses.csv"), head.join("\n") + "\n").unwrap();
+    let def = tmp.path().join("survey.toml");
+    let out = tmp.path().join("out");
+    let validate = engage(&["validate", def.to_str().unwrap()]);
+    let report = engage(&[
+        "-q",
+        "report",
+        def.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    for o in [&validate, &report] {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+        assert!(
+            stderr(o).contains("cannot rake to `bureau`"),
+            "{}",
+            stderr(o)
+        );
+    }
+    // Only the three inputs (and the empty lock file `report` keeps beside its folder).
+    let files: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".out.engage-lock")
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+}

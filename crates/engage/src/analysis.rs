@@ -37,6 +37,13 @@ impl Default for AnalysisOptions {
     }
 }
 
+/// Everything a report computes from these rows, computed and dropped: whatever would stop
+/// `report` after reading (raking to a group without respondents, an unreadable headcounts
+/// file, the comments' masking names file...) stops `validate` too, and nothing is written.
+pub fn check_analysis(survey: &Survey, ingested: &Ingested, progress: &dyn Progress) -> Result<()> {
+    analyse(survey, ingested, &AnalysisOptions::default(), progress).map(drop)
+}
+
 /// What [`engage_text::Analyser::find`] gives: the analyser, and why IPADIC is missing if it is.
 type FoundAnalyser = std::result::Result<
     (engage_text::Analyser, Option<engage_text::TextError>),

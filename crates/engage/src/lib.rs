@@ -53,7 +53,7 @@ mod staging;
 
 use std::path::Path;
 
-pub use analysis::{analyse, AnalysisOptions};
+pub use analysis::{analyse, check_analysis, AnalysisOptions};
 pub use batch::{Batch, Input as BatchInput, Job, JobResult};
 pub use compare::{
     compare_and_write, compare_waves, read_crosswalk, read_wave, wave_from, write_comparison, Wave,

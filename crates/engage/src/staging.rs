@@ -2,7 +2,8 @@
 //! beside it; a manifest lists every file with its SHA-256; then the staging folder takes the
 //! release's place in one step (Linux: `renameat2` with `RENAME_EXCHANGE`, so at every moment
 //! the folder holds either the old release or the new one). A lock beside the folder makes a
-//! second run fail at once instead of mixing files. A folder that is not empty and holds no
+//! second run fail at once instead of mixing files; the lock file (`.NAME.engage-lock`, empty)
+//! stays, as cargo's do: deleting it could let a waiting run and a new one hold two locks. A folder that is not empty and holds no
 //! manifest is not engage's and is refused; a rerun replaces exactly the files its manifest
 //! lists and keeps any other file the user put there.
 

@@ -1,4 +1,5 @@
-//! `engage validate`: the data-quality report alone, without computing any figure.
+//! `engage validate`: the data-quality report; the figures are computed too (and dropped), so
+//! that what would stop `report` stops `validate`, and nothing is written.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,8 @@ pub fn run(args: Args) -> Outcome {
         engage::write_rejects(&ingested, path)?;
         crate::ui::say!("rejected rows written to {}", path.display());
     }
+    // What would stop `report` after reading stops here too.
+    engage::check_analysis(&survey, &ingested, &engage::Silent)?;
     if ingested.problems.is_empty() {
         crate::ui::say!("no problems found");
         Ok(OK)
