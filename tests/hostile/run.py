@@ -129,6 +129,8 @@ def cases():
          ["report"], {0, 3}, []),
         ("rejects-onto-the-data",
          {}, ["validate", "--rejects", "{dir}/responses.csv"], {1}, ["responses.csv"]),
+        ("partials-onto-the-data",
+         {}, ["aggregate", "--partial", "{dir}/responses.csv"], {1}, ["responses.csv"]),
         ("rejects-onto-the-definition",
          {}, ["report", "--rejects", "{dir}/survey.toml"], {1}, ["survey.toml"]),
         ("bureau-named-dot-dot",
@@ -230,7 +232,8 @@ def run_case(binary, work, name, files, command, allowed, words):
                         if cell.lstrip('"').startswith(("=", "+", "@")):
                             failures.append(f"{csv.name}: a cell starts with a formula sign: {cell[:40]}")
                             break
-    summary = (text.strip().splitlines() or [""])[-1][:160]
+    last = (text.strip().splitlines() or [""])[-1][:160]
+    summary = "".join(c if c.isprintable() else "\ufffd" for c in last)
     return failures, seconds, peak_mib, status, summary
 
 
