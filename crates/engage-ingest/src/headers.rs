@@ -82,6 +82,7 @@ impl HeaderIndex {
             .collect()
     }
 
+    /// The closest headers to `column`, as a message shows them.
     fn closest(&self, column: &str) -> String {
         let target: Vec<char> = normalize_text(column).chars().collect();
         let mut scored: Vec<(usize, &String)> = self
@@ -98,7 +99,7 @@ impl HeaderIndex {
         let names: Vec<String> = scored
             .iter()
             .take(3)
-            .map(|(_, h)| format!("`{h}`"))
+            .map(|(_, h)| format!("`{}`", printable(h)))
             .collect();
         if names.is_empty() {
             "(none)".into()
@@ -122,9 +123,35 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     prev[b.len()]
 }
 
+/// A header as an error message shows it: control characters (from a binary file read as
+/// text) escaped as `\u{..}` rather than sent to the terminal, at most 40 characters.
+fn printable(header: &str) -> String {
+    let mut shown: String = header
+        .chars()
+        .take(40)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if header.chars().count() > 40 {
+        shown.push('…');
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_in_headers_are_escaped_in_messages() {
+        assert_eq!(printable("Q\u{1}\u{7f}1"), "Q\\u{1}\\u{7f}1");
+        assert_eq!(printable(&"長".repeat(41)), "長".repeat(40) + "…");
+    }
 
     #[test]
     fn finds_after_nfkc_and_suggests_closest() {
