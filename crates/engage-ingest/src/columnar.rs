@@ -474,6 +474,38 @@ pub(crate) fn keyed(array: &dyn Array) -> Keyed {
                 .collect();
             Keyed { keys, texts }
         }
+        DataType::Boolean => {
+            // pandas and polars write multi-select answers as `bool`: keyed from the bitmap,
+            // no text per cell.
+            let values = array.as_boolean().values();
+            let keys = (0..rows)
+                .map(|r| match (null_key(r), values.value(r)) {
+                    (true, _) => 0,
+                    (false, false) => 1,
+                    (false, true) => 2,
+                })
+                .collect();
+            Keyed {
+                keys,
+                texts: vec![String::new(), "FALSE".into(), "TRUE".into()],
+            }
+        }
+        DataType::Int16 => by_value(array, |r| array.as_primitive::<Int16Type>().value(r) as u64),
+        DataType::Int32 => by_value(array, |r| array.as_primitive::<Int32Type>().value(r) as u64),
+        DataType::Int64 => by_value(array, |r| array.as_primitive::<Int64Type>().value(r) as u64),
+        DataType::UInt16 => by_value(array, |r| {
+            u64::from(array.as_primitive::<UInt16Type>().value(r))
+        }),
+        DataType::UInt32 => by_value(array, |r| {
+            u64::from(array.as_primitive::<UInt32Type>().value(r))
+        }),
+        DataType::UInt64 => by_value(array, |r| array.as_primitive::<UInt64Type>().value(r)),
+        DataType::Float32 => by_value(array, |r| {
+            u64::from(array.as_primitive::<Float32Type>().value(r).to_bits())
+        }),
+        DataType::Float64 => by_value(array, |r| {
+            array.as_primitive::<Float64Type>().value(r).to_bits()
+        }),
         DataType::Utf8 => by_text(rows, |r| {
             (!null_key(r)).then(|| array.as_string::<i32>().value(r))
         }),
@@ -761,6 +793,27 @@ pub(crate) fn with_cell_text<R>(array: &dyn Array, row: usize, f: impl FnOnce(&s
         DataType::Utf8View => f(array.as_string_view().value(row)),
         _ => f(&cell_text(array, row)),
     }
+}
+
+/// Keys a primitive column by its values' bits (`bits(row)`), writing a value's text only
+/// the first time it is met: integers of any width and floats holding integers, without a
+/// string per cell.
+fn by_value(array: &dyn Array, bits: impl Fn(usize) -> u64) -> Keyed {
+    let nulls = array.logical_nulls();
+    let mut lookup: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut texts = vec![String::new()];
+    let keys = (0..array.len())
+        .map(|r| {
+            if nulls.as_ref().is_some_and(|n| n.is_null(r)) {
+                return 0;
+            }
+            *lookup.entry(bits(r)).or_insert_with(|| {
+                texts.push(cell_text(array, r));
+                texts.len() as u32 - 1
+            })
+        })
+        .collect();
+    Keyed { keys, texts }
 }
 
 fn by_text<'a>(rows: usize, text: impl Fn(usize) -> Option<&'a str>) -> Keyed {
@@ -1329,6 +1382,81 @@ impl ColumnarSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every physical type keyed without a text per cell gives each row the text a person
+    /// sees in that cell (`cell_text`, "" for null), as the per-cell path did: `bool` as
+    /// TRUE/FALSE, integers of every width, floats holding integers (pandas' items with NaN).
+    #[test]
+    fn keyed_columns_give_each_row_its_cell_text() {
+        use std::sync::Arc;
+
+        use arrow_array::{
+            ArrayRef, BooleanArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+            UInt16Array, UInt32Array, UInt64Array,
+        };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(BooleanArray::from(vec![
+                Some(true),
+                None,
+                Some(false),
+                Some(true),
+            ])),
+            Arc::new(Int16Array::from(vec![Some(-3), Some(5), None, Some(5)])),
+            Arc::new(Int32Array::from(vec![Some(1), None, Some(99), Some(1)])),
+            Arc::new(Int64Array::from(vec![
+                Some(i64::MAX),
+                Some(-1),
+                Some(-1),
+                None,
+            ])),
+            Arc::new(UInt16Array::from(vec![Some(0), Some(65535), None, Some(0)])),
+            Arc::new(UInt32Array::from(vec![None, Some(4), Some(4), Some(3)])),
+            Arc::new(UInt64Array::from(vec![
+                Some(u64::MAX),
+                Some(2),
+                None,
+                Some(2),
+            ])),
+            Arc::new(Float32Array::from(vec![
+                Some(4.0),
+                Some(2.5),
+                None,
+                Some(4.0),
+            ])),
+            Arc::new(Float64Array::from(vec![
+                Some(3.0),
+                Some(f64::NAN),
+                None,
+                Some(3.0),
+            ])),
+        ];
+        for column in &columns {
+            let keyed = keyed(column.as_ref());
+            for row in 0..column.len() {
+                let want = if column.is_null(row) {
+                    String::new()
+                } else {
+                    cell_text(column.as_ref(), row)
+                };
+                assert_eq!(
+                    keyed.texts[keyed.keys[row] as usize],
+                    want,
+                    "{} row {row}",
+                    column.data_type()
+                );
+            }
+            // Equal cells share a key: each distinct value is decided once.
+            let distinct: std::collections::HashSet<u32> = keyed.keys.iter().copied().collect();
+            assert_eq!(
+                distinct.len(),
+                keyed.texts.len() - usize::from(!keyed.keys.contains(&0))
+            );
+        }
+        // The texts are the ones a person sees (written by hand, not by `cell_text`).
+        let booleans = keyed(columns[0].as_ref());
+        assert_eq!(booleans.texts, ["", "FALSE", "TRUE"]);
+        assert_eq!(booleans.keys, [2, 0, 1, 2]);
+    }
 
     /// A decision that accepts "1".."5" as themselves and refuses anything else, the blank
     /// included, so every path that reports a refused cell is taken.

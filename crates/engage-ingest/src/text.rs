@@ -60,13 +60,24 @@ pub fn detect(prefix: &[u8], forced: Option<TextEncoding>) -> Option<Detected> {
                 detected(SHIFT_JIS, 0)
             } else {
                 // Neither decodes the whole window: a file saved in one encoding and appended
-                // to in another. The one that reads further is the file's, so that the reader
-                // stops at the row where the other begins and names it.
+                // to in another. The one that reads further, past the header line at least, is
+                // the file's, so that the reader stops at the row where the other begins and
+                // names it. Bytes that are neither from the first line on, or that hold control
+                // characters (binary data), are not text.
                 let cp932 = clean_prefix_len(SHIFT_JIS, prefix);
-                match cp932.cmp(&valid) {
-                    std::cmp::Ordering::Greater => detected(SHIFT_JIS, 0),
-                    std::cmp::Ordering::Less => detected(UTF_8, 0),
-                    std::cmp::Ordering::Equal => None,
+                let text_line = |len: usize| {
+                    let part = &prefix[..len];
+                    part.contains(&b'\n')
+                        && !part.iter().any(|&b| {
+                            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F
+                        })
+                };
+                if cp932 > valid && text_line(cp932) {
+                    detected(SHIFT_JIS, 0)
+                } else if valid > cp932 && text_line(valid) {
+                    detected(UTF_8, 0)
+                } else {
+                    None
                 }
             }
         }
