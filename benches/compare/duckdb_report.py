@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from figures import Definition, assemble  # noqa: E402
+from figures import Definition, assemble, moments  # noqa: E402
 
 
 def q(name: str) -> str:
@@ -41,7 +41,7 @@ def source(df: Definition, data: Path, con) -> str:
     return f"read_parquet('{path}')"
 
 
-def sql(df: Definition, src: str, option_types: dict) -> tuple[str, list]:
+def sql(df: Definition, src: str, option_types: dict, plan: str) -> str:
     lo, hi = df.lo, df.hi
     seg_cols = df.segment_columns
     proj = [f"COALESCE(CAST({q(c)} AS VARCHAR), '') AS g{k}" for k, c in enumerate(seg_cols)]
@@ -69,6 +69,7 @@ def sql(df: Definition, src: str, option_types: dict) -> tuple[str, list]:
             proj.append(f"string_split({c}, '{m['separator']}') AS m{qn}_picks")
     scores = [f"CASE WHEN d{j}_answered >= {d['min_answered']} THEN d{j}_total / d{j}_answered END AS d{j}" for j, d in enumerate(df.dimensions)]
 
+    rollup = plan == "rollup"
     aggs = ["count(*) AS respondents"]
     for i, _ in enumerate(df.items):
         aggs += [f"count_if(i{i} = {v}) AS i{i}_c{v}" for v in df.points]
@@ -76,7 +77,10 @@ def sql(df: Definition, src: str, option_types: dict) -> tuple[str, list]:
         aggs.append(f"count_if({miss}) AS i{i}_miss")
         aggs.append(f"count_if(i{i} IN ({', '.join(map(str, df.na_codes))})) AS i{i}_na" if df.na_codes else f"0 AS i{i}_na")
     for j, _ in enumerate(df.dimensions):
-        aggs += [f"count(d{j}) AS d{j}_n", f"avg(d{j}) AS d{j}_mean", f"stddev_samp(d{j}) AS d{j}_sd"]
+        if rollup:
+            aggs += [f"count(d{j}) AS d{j}_n", f"sum(d{j}) AS d{j}_sum", f"sum(d{j} * d{j}) AS d{j}_sumsq"]
+        else:
+            aggs += [f"count(d{j}) AS d{j}_n", f"avg(d{j}) AS d{j}_mean", f"stddev_samp(d{j}) AS d{j}_sd"]
     for qn, m in enumerate(df.multi):
         aggs.append(f"count_if(m{qn}_answered) AS m{qn}_base")
         for k, o in enumerate(m["options"]):
@@ -84,22 +88,26 @@ def sql(df: Definition, src: str, option_types: dict) -> tuple[str, list]:
                 aggs.append(f"count_if(m{qn}_o{k}) AS m{qn}_o{k}")
             else:
                 aggs.append(f"count_if(list_contains(m{qn}_picks, '{o['code']}')) AS m{qn}_o{k}")
+    names = [a.rsplit(" AS ", 1)[1] for a in aggs]
+    nseg = len(seg_cols)
+    head = f"WITH p AS (SELECT {', '.join(proj)} FROM {src}), s AS (SELECT *, {', '.join(scores)} FROM p)"
 
-    # One grouping set per distinct column set; several segments may share one.
-    sets = []
-    for s in df.segments:
-        cols = tuple(seg_cols.index(c) for c in s["columns"])
-        if cols not in [x for x, _ in sets]:
-            sets.append((cols, []))
-        next(v for x, v in sets if x == cols).append(s)
-    gsets = ", ".join(["()"] + ["(" + ", ".join(f"g{k}" for k in cols) + ")" for cols, _ in sets])
-    gcols = ", ".join(f"g{k}" for k in range(len(seg_cols)))
-    text = (
-        f"WITH p AS (SELECT {', '.join(proj)} FROM {src}), "
-        f"s AS (SELECT *, {', '.join(scores)} FROM p) "
-        f"SELECT grouping({gcols}) AS gid, {gcols}, {', '.join(aggs)} FROM s GROUP BY GROUPING SETS ({gsets})"
-    )
-    return text, sets
+    def gsets(sets, whole):
+        return ", ".join((["()"] if whole else []) + ["(" + ", ".join(f"g{k}" for k in cols) + ")" for cols in sets])
+
+    if not rollup:
+        # Every cut straight from the rows: one hash aggregate per grouping set.
+        sets = [cols for cols, _ in df.grouping_sets()]
+        gcols = ", ".join(f"g{k}" for k in range(nseg))
+        return f"{head} SELECT {gcols}, {', '.join(aggs)} FROM s GROUP BY GROUPING SETS ({gsets(sets, True)})"
+    # Rows -> cells of each family (one hash aggregate per family), cells -> every cut.
+    ctes, selects = [], []
+    for f, (cells, sets) in enumerate(df.families()):
+        keys = ", ".join(f"g{k}" for k in cells)
+        ctes.append(f"c{f} AS (SELECT {keys}, {', '.join(aggs)} FROM s GROUP BY {keys})")
+        sums = ", ".join(f"sum({n})::BIGINT AS {n}" if not n.startswith("d") or n.endswith("_n") else f"sum({n}) AS {n}" for n in names)
+        selects.append(f"SELECT {keys}, {sums} FROM c{f} GROUP BY GROUPING SETS ({gsets([c for c, _ in sets], f == 0)})")
+    return f"{head}, {', '.join(ctes)} " + " UNION ALL BY NAME ".join(selects)
 
 
 def main():
@@ -108,6 +116,7 @@ def main():
     ap.add_argument("--data", type=Path, help="default: the definition's file")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--plan", choices=["rollup", "direct"], default="rollup", help="rollup: rows -> cells -> cuts (default); direct: every grouping set from the rows")
     ap.add_argument("--print-sql", action="store_true")
     args = ap.parse_args()
     df = Definition(args.survey)
@@ -120,26 +129,31 @@ def main():
         option_types = {c: "BOOLEAN" for c in df.option_columns}
     else:
         option_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
-    text, sets = sql(df, src, option_types)
+    text = sql(df, src, option_types, args.plan)
     if args.print_sql:
         print(text)
     cur = con.execute(text)
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
     nseg = len(df.segment_columns)
+    sets = df.grouping_sets()
     whole, groups = None, {s["id"]: {} for s in df.segments}
     for r in rows:
         row = dict(zip(names, r))
-        grouped = {k for k in range(nseg) if not (row["gid"] >> (nseg - 1 - k)) & 1}
+        if args.plan == "rollup":
+            for j, _ in enumerate(df.dimensions):
+                moments(row, j)
+        # Keys are never NULL (blank -> ""), so a NULL key column is one this cut does not group by.
+        grouped = tuple(k for k in range(nseg) if row.get(f"g{k}") is not None)
         if not grouped:
             whole = row
             continue
         for cols, segs in sets:
-            if set(cols) == grouped:
+            if cols == grouped:
                 for s in segs:
                     groups[s["id"]][df.key(s, [row[f"g{k}"] for k in cols])] = row
     out = assemble(df, whole, groups)
-    out["engine"] = f"duckdb {duckdb.__version__}"
+    out["engine"] = f"duckdb {duckdb.__version__} ({args.plan})"
     args.out.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 

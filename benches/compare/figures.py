@@ -81,6 +81,55 @@ class Definition:
         self.delimited_columns = [m["column"] for m in self.multi if m["storage"] == "delimited"]
         self.id_column = d["data"].get("respondent_id")
 
+    def grouping_sets(self) -> list:
+        """[(column indexes into segment_columns, [segments])]: one per distinct column set."""
+        sets = []
+        for s in self.segments:
+            cols = tuple(self.segment_columns.index(c) for c in s["columns"])
+            if cols not in [x for x, _ in sets]:
+                sets.append((cols, []))
+            next(v for x, v in sets if x == cols).append(s)
+        return sets
+
+    def families(self, max_cells: int = 10_000) -> list:
+        """Grouping sets gathered into families that roll up from one table of cells.
+
+        [(cell columns, [(set columns, [segments])])]. Sets sharing a column are one family
+        (bureau, bureau / section, age, bureau x age: cells bureau x section x age); families
+        whose columns all declare `values` are merged while the product of their values
+        (plus the blank) stays under max_cells (grade, employment, gender, service: 6*4*4*6).
+        The first family also gives the whole organisation. Aggregating the rows once per family
+        and rolling the cells up is what an analyst does with GROUPING SETS over many cuts:
+        each row is aggregated into 2 hash tables instead of one per cut.
+        """
+        raw = {s["column"]: s for s in self.raw.get("segments", [])}
+        fams = []
+        for cols, segs in self.grouping_sets():
+            hit = [f for f in fams if set(f[0]) & set(cols)]
+            merged = (set(cols).union(*[set(f[0]) for f in hit]), [x for f in hit for x in f[1]] + [(cols, segs)])
+            fams = [f for f in fams if f not in hit] + [merged]
+
+        def size(columns):
+            n = 1
+            for c in columns:
+                values = raw[self.segment_columns[c]].get("values")
+                if not values:
+                    return None
+                n *= len(values) + 1
+            return n
+
+        out = []
+        for f in fams:
+            for g in out:
+                both = g[0] | f[0]
+                if size(both) is not None and size(both) <= max_cells:
+                    g[0].update(f[0])
+                    g[1].extend(f[1])
+                    break
+            else:
+                out.append((set(f[0]), list(f[1])))
+        return [(tuple(sorted(c)), sets) for c, sets in out]
+
     def used_columns(self) -> list[str]:
         return list(dict.fromkeys([it["column"] for it in self.items] + self.segment_columns + self.option_columns + self.delimited_columns))
 
@@ -119,6 +168,13 @@ def item_figures(df: Definition, item: dict, counts: dict, missing: int, na: int
         "_fav": fav,
         "_unf": unf,
     }
+
+
+def moments(row: dict, j: int) -> None:
+    """Dimension score mean and SD (n - 1) from count, sum and sum of squares (rolled-up cells)."""
+    n, s, ss = row[f"d{j}_n"] or 0, row[f"d{j}_sum"], row[f"d{j}_sumsq"]
+    row[f"d{j}_mean"] = s / n if n else None
+    row[f"d{j}_sd"] = math.sqrt(max(ss - s * s / n, 0.0) / (n - 1)) if n >= 2 else None
 
 
 def derive(df: Definition, row: dict) -> dict:

@@ -1547,3 +1547,64 @@ fn validate_fails_where_report_would() {
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
 }
+
+/// `--formats json,csv` writes report.json and the CSV tables only (no workbook, HTML, charts,
+/// Parquet or Arrow), report.json byte-identical to the full run's; an unknown name is a
+/// usage error.
+#[test]
+fn formats_choose_the_files_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (all, some) = (tmp.path().join("all"), tmp.path().join("some"));
+    for (out, formats) in [(&all, "all"), (&some, "json,csv")] {
+        let o = engage(&[
+            "-q",
+            "report",
+            &fixture_2023(),
+            "--out",
+            out.to_str().unwrap(),
+            "--formats",
+            formats,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let names = |dir: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let some_names = names(&some);
+    assert!(some_names
+        .iter()
+        .all(|n| n.ends_with(".csv") || n == "report.json" || n == "engage-manifest.json"));
+    let all_csv: Vec<String> = names(&all)
+        .into_iter()
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    let some_csv: Vec<String> = some_names
+        .iter()
+        .filter(|n| n.ends_with(".csv"))
+        .cloned()
+        .collect();
+    assert_eq!(all_csv, some_csv);
+    for f in ["report.xlsx", "report.html", "charts", "parquet", "arrow"] {
+        assert!(all.join(f).exists(), "{f} missing from the full run");
+        assert!(
+            !some.join(f).exists(),
+            "{f} written under --formats json,csv"
+        );
+    }
+    assert_eq!(
+        std::fs::read(all.join("report.json")).unwrap(),
+        std::fs::read(some.join("report.json")).unwrap()
+    );
+    let o = engage(&["report", &fixture_2023(), "--out", "x", "--formats", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown format `pdf`"),
+        "{}",
+        stderr(&o)
+    );
+}

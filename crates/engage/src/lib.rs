@@ -65,7 +65,7 @@ pub use inputs::{
     creation_time, data_paths, guard_output, input_files, load_survey, read_record_batches,
     read_responses, resolved,
 };
-pub use outputs::{write_packs, write_release, write_report, OutputOptions, Written};
+pub use outputs::{write_packs, write_release, write_report, Formats, OutputOptions, Written};
 pub use release::{default_rejects, ReportJob, Status};
 pub use shards::{
     aggregate_shard, default_shard_rejects, merge_shards, write_shard, PROVENANCE_KEY,

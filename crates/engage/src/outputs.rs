@@ -19,6 +19,76 @@ pub struct OutputOptions {
     pub created: Created,
     /// A font file for the PNG charts (`ENGAGE_CHART_FONT`); else the system's fonts.
     pub chart_font: Option<PathBuf>,
+    /// Which files to write (default: all).
+    pub formats: Formats,
+}
+
+/// The kinds of files a report writes; [`Formats::ALL`] by default. Fewer formats, less
+/// fixed cost: JSON and CSV alone skip the workbook, the charts and the HTML (about 0.4 s of
+/// a report at any size on two cores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// report.json: every figure (`engage compare` and `engage audit` read it).
+    pub json: bool,
+    /// The tables as CSV.
+    pub csv: bool,
+    /// The tables as Parquet and Arrow IPC (parquet/, arrow/).
+    pub columnar: bool,
+    /// report.xlsx.
+    pub xlsx: bool,
+    /// report.html (with its charts inlined).
+    pub html: bool,
+    /// The charts as SVG and PNG files (charts/).
+    pub charts: bool,
+}
+
+impl Formats {
+    pub const ALL: Formats = Formats {
+        json: true,
+        csv: true,
+        columnar: true,
+        xlsx: true,
+        html: true,
+        charts: true,
+    };
+    pub const NONE: Formats = Formats {
+        json: false,
+        csv: false,
+        columnar: false,
+        xlsx: false,
+        html: false,
+        charts: false,
+    };
+
+    /// From names as `--formats` takes them: json, csv, parquet (Parquet and Arrow tables),
+    /// xlsx, html, charts; `all` for every one.
+    pub fn parse(names: &str) -> std::result::Result<Formats, String> {
+        let mut formats = Formats::NONE;
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "all" => formats = Formats::ALL,
+                "json" => formats.json = true,
+                "csv" => formats.csv = true,
+                "parquet" | "arrow" => formats.columnar = true,
+                "xlsx" => formats.xlsx = true,
+                "html" => formats.html = true,
+                "charts" => formats.charts = true,
+                other => return Err(format!(
+                    "unknown format `{other}`: give json, csv, parquet, xlsx, html, charts or all"
+                )),
+            }
+        }
+        if formats == Formats::NONE {
+            return Err("give at least one format".into());
+        }
+        Ok(formats)
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::ALL
+    }
 }
 
 impl OutputOptions {
@@ -29,6 +99,7 @@ impl OutputOptions {
             csv_encoding: CsvEncoding::Utf8Bom,
             created,
             chart_font: None,
+            formats: Formats::ALL,
         }
     }
 }
@@ -80,6 +151,7 @@ pub fn write_report(
 ) -> Result<Written> {
     create_dir(out)?;
     let lang = options.lang;
+    let formats = options.formats;
     let tables = engage_export::tables(report, lang);
     // The files need nothing from each other but the tables and the charts: the workbook,
     // the other files and the charts (then the HTML, which inlines them) side by side.
@@ -87,6 +159,9 @@ pub fn write_report(
         || {
             rayon::join(
                 || {
+                    if !formats.xlsx {
+                        return Ok(());
+                    }
                     engage_export::write_report_workbook(
                         report,
                         &tables,
@@ -96,18 +171,29 @@ pub fn write_report(
                     )
                 },
                 || -> Result<Vec<PathBuf>> {
-                    engage_export::write_json(report, &out.join("report.json"))?;
-                    let csvs = engage_export::write_csv_tables_encoded(
-                        &tables,
-                        out,
-                        options.csv_encoding,
-                    )?;
-                    engage_export::write_columnar_tables(&tables, out)?;
+                    if formats.json {
+                        engage_export::write_json(report, &out.join("report.json"))?;
+                    }
+                    let csvs = if formats.csv {
+                        engage_export::write_csv_tables_encoded(&tables, out, options.csv_encoding)?
+                    } else {
+                        Vec::new()
+                    };
+                    if formats.columnar {
+                        engage_export::write_columnar_tables(&tables, out)?;
+                    }
                     Ok(csvs)
                 },
             )
         },
         || -> Result<_> {
+            let none = engage_charts::WrittenCharts {
+                svg: Vec::new(),
+                png: Vec::new(),
+            };
+            if !(formats.charts || formats.html) {
+                return Ok(none);
+            }
             let charts = engage_charts::report_charts(report, lang.code())
                 .into_iter()
                 .map(|spec| {
@@ -115,32 +201,50 @@ pub fn write_report(
                     Ok((spec, svg))
                 })
                 .collect::<std::result::Result<Vec<_>, engage_charts::ChartError>>()?;
-            let rasteriser = chart_rasteriser(options.chart_font.as_deref(), progress)?;
-            let written =
-                engage_charts::write_charts(&charts, &out.join("charts"), rasteriser.as_ref())?;
-            engage_export::write_html_report(
-                report,
-                &tables,
-                &charts,
-                &out.join("report.html"),
-                lang,
-            )?;
+            let written = if formats.charts {
+                let rasteriser = chart_rasteriser(options.chart_font.as_deref(), progress)?;
+                engage_charts::write_charts(&charts, &out.join("charts"), rasteriser.as_ref())?
+            } else {
+                none
+            };
+            if formats.html {
+                engage_export::write_html_report(
+                    report,
+                    &tables,
+                    &charts,
+                    &out.join("report.html"),
+                    lang,
+                )?;
+            }
             Ok(written)
         },
     );
     workbook?;
     let csv_tables = files?;
     let charts = charts?;
-    say(
-        progress,
-        Level::Info,
-        format!(
-            "wrote report.json, report.xlsx, report.html, {} tables as CSV, parquet/ and arrow/, and {} charts as SVG and {} as PNG in charts/",
-            csv_tables.len(),
+    let mut wrote: Vec<String> = [
+        (formats.json, "report.json"),
+        (formats.xlsx, "report.xlsx"),
+        (formats.html, "report.html"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    if formats.csv {
+        wrote.push(format!("{} tables as CSV", csv_tables.len()));
+    }
+    if formats.columnar {
+        wrote.push("parquet/ and arrow/".into());
+    }
+    if formats.charts {
+        wrote.push(format!(
+            "{} charts as SVG and {} as PNG in charts/",
             charts.svg.len(),
-            charts.png.len(),
-        ),
-    );
+            charts.png.len()
+        ));
+    }
+    say(progress, Level::Info, format!("wrote {}", wrote.join(", ")));
     Ok(Written {
         csv_tables,
         svg_charts: charts.svg,

@@ -72,12 +72,17 @@ pub struct Args {
     /// the names to mask.
     #[arg(long)]
     export_comments: bool,
+    /// Which files to write, comma-separated: json, csv, parquet (Parquet and Arrow tables),
+    /// xlsx, html, charts, or all. `engage compare` and `engage audit` read report.json.
+    #[arg(long, default_value = "all", value_parser = engage::Formats::parse)]
+    formats: engage::Formats,
 }
 
 pub fn run(args: Args) -> Outcome {
     let survey = engage::load_survey(&args.survey, args.strict)?;
     let mut output = crate::inputs::output_options(args.lang.lang())?;
     output.csv_encoding = args.csv_encoding.encoding();
+    output.formats = args.formats;
     let mut job = ReportJob::new(survey, args.data, args.out, output);
     if let Some(rejects) = args.rejects {
         job.rejects = rejects;
