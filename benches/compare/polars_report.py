@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from figures import Definition, assemble  # noqa: E402
+from figures import Definition, assemble, moments  # noqa: E402
 
 
 def scan(df: Definition, data: Path) -> pl.LazyFrame:
@@ -38,7 +38,7 @@ def scan(df: Definition, data: Path) -> pl.LazyFrame:
     return pl.scan_parquet(data)
 
 
-def plan(df: Definition, lf: pl.LazyFrame) -> tuple[list, list]:
+def plan(df: Definition, lf: pl.LazyFrame, how: str) -> tuple[list, list]:
     lo, hi = df.lo, df.hi
     schema = lf.collect_schema()
     seg_cols = df.segment_columns
@@ -72,21 +72,34 @@ def plan(df: Definition, lf: pl.LazyFrame) -> tuple[list, list]:
             miss = miss | (c == code)
         aggs.append(miss.sum().alias(f"i{i}_miss"))
         aggs.append((c.is_in(df.na_codes).sum() if df.na_codes else pl.lit(0)).alias(f"i{i}_na"))
+    rollup = how == "rollup"
     for j, _ in enumerate(df.dimensions):
         s = pl.col(f"d{j}")
-        aggs += [s.count().alias(f"d{j}_n"), s.mean().alias(f"d{j}_mean"), s.std().alias(f"d{j}_sd")]
+        if rollup:
+            aggs += [s.count().alias(f"d{j}_n"), s.sum().alias(f"d{j}_sum"), (s * s).sum().alias(f"d{j}_sumsq")]
+        else:
+            aggs += [s.count().alias(f"d{j}_n"), s.mean().alias(f"d{j}_mean"), s.std().alias(f"d{j}_sd")]
     for q, m in enumerate(df.multi):
         aggs.append(pl.col(f"m{q}_answered").sum().alias(f"m{q}_base"))
         aggs += [pl.col(f"m{q}_o{k}").sum().alias(f"m{q}_o{k}") for k, _ in enumerate(m["options"])]
 
-    sets = []
-    for s in df.segments:
-        cols = tuple(seg_cols.index(c) for c in s["columns"])
-        if cols not in [x for x, _ in sets]:
-            sets.append((cols, []))
-        next(v for x, v in sets if x == cols).append(s)
-    frames = [lf.select(aggs)] + [lf.group_by([f"g{k}" for k in cols]).agg(aggs) for cols, _ in sets]
-    return frames, sets
+    if not rollup:
+        # Every cut straight from the rows.
+        sets = df.grouping_sets()
+        frames = [lf.select(aggs)] + [lf.group_by([f"g{k}" for k in cols]).agg(aggs) for cols, _ in sets]
+        return frames, [cols for cols, _ in sets]
+    # Rows -> cells of each family (figures.Definition.families), cells -> every cut.
+    frames, order = [], []
+    for f, (cells, sets) in enumerate(df.families()):
+        c = lf.group_by([f"g{k}" for k in cells]).agg(aggs)
+        sums = [pl.col(a.meta.output_name()).sum() for a in aggs]
+        if f == 0:
+            frames.append(c.select(sums))
+            order.append(())
+        for cols, _ in sets:
+            frames.append(c.group_by([f"g{k}" for k in cols]).agg(sums))
+            order.append(cols)
+    return frames, order
 
 
 def main():
@@ -95,6 +108,7 @@ def main():
     ap.add_argument("--data", type=Path, help="default: the definition's file")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--engine", default="auto", help="polars engine: auto, in-memory, streaming")
+    ap.add_argument("--plan", choices=["rollup", "direct"], default="rollup", help="rollup: rows -> cells -> cuts (default); direct: every cut from the rows")
     ap.add_argument("--read-only", action="store_true", help="only read the used columns (the floor)")
     ap.add_argument("--explain", action="store_true")
     args = ap.parse_args()
@@ -105,19 +119,27 @@ def main():
         t = lf.select(df.used_columns()).collect(engine=args.engine)
         print(f"read {t.height} rows x {t.width} columns, {t.estimated_size() / 2**20:.1f} MiB")
         return
-    frames, sets = plan(df, lf)
+    frames, order = plan(df, lf, args.plan)
     if args.explain:
         print(pl.collect_all(frames, lazy=True).explain())
         return
     results = pl.collect_all(frames, engine=args.engine)
-    whole = results[0].row(0, named=True)
-    groups = {s["id"]: {} for s in df.segments}
-    for (cols, segs), res in zip(sets, results[1:]):
+    if args.plan == "direct":
+        order = [()] + order
+    sets = dict(df.grouping_sets())
+    whole, groups = None, {s["id"]: {} for s in df.segments}
+    for cols, res in zip(order, results):
         for row in res.iter_rows(named=True):
-            for s in segs:
+            if args.plan == "rollup":
+                for j, _ in enumerate(df.dimensions):
+                    moments(row, j)
+            if not cols:
+                whole = row
+                continue
+            for s in sets[cols]:
                 groups[s["id"]][df.key(s, [row[f"g{k}"] for k in cols])] = row
     out = assemble(df, whole, groups)
-    out["engine"] = f"polars {pl.__version__} ({args.engine})"
+    out["engine"] = f"polars {pl.__version__} ({args.plan}, {args.engine})"
     args.out.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
