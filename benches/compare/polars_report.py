@@ -107,7 +107,7 @@ def main():
     ap.add_argument("survey", type=Path)
     ap.add_argument("--data", type=Path, help="default: the definition's file")
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--engine", default="auto", help="polars engine: auto, in-memory, streaming")
+    ap.add_argument("--engine", default="streaming", help="polars engine: streaming (default, the faster here), auto, in-memory")
     ap.add_argument("--plan", choices=["rollup", "direct"], default="rollup", help="rollup: rows -> cells -> cuts (default); direct: every cut from the rows")
     ap.add_argument("--read-only", action="store_true", help="only read the used columns (the floor)")
     ap.add_argument("--explain", action="store_true")

@@ -1608,3 +1608,45 @@ fn formats_choose_the_files_written() {
         stderr(&o)
     );
 }
+
+/// A survey of items and segments without dimensions or KPIs (a one-off pulse survey):
+/// the report, its workbook (no heatmap sheet: there is nothing to map), charts and HTML are
+/// written. The workbook writer failed on the empty heatmap range before.
+#[test]
+fn a_survey_without_dimensions_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = root().join("fixtures/kumamoto-2023");
+    let text = std::fs::read_to_string(fixture.join("survey.toml")).unwrap();
+    // The definition's tables, without dimensions, KPIs and drivers, nor keys naming them.
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            skipping = ["[[dimensions]]", "[[kpis]]", "[drivers]"].contains(&line.trim());
+        }
+        let names_one = line.starts_with("dimension = ") || line.starts_with("kpi = ");
+        if !skipping && !names_one {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    std::fs::write(tmp.path().join("survey.toml"), kept).unwrap();
+    for f in ["responses.csv", "headcounts.csv"] {
+        std::fs::copy(fixture.join(f), tmp.path().join(f)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let o = engage(&[
+        "-q",
+        "report",
+        tmp.path().join("survey.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = report_json(&out);
+    assert_eq!(json["dimensions"].as_array().unwrap().len(), 0);
+    assert!(!json["items"].as_array().unwrap().is_empty());
+    for f in ["report.xlsx", "report.html", "items.csv", "segments.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+}

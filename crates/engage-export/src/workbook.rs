@@ -35,7 +35,10 @@ pub fn write_report_workbook(
     for table in tables {
         table_sheet(workbook.add_worksheet(), table, lang, &formats).map_err(err)?;
     }
-    heatmap(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
+    // Groups × dimensions: a survey of items and segments without dimensions has none.
+    if !report.dimensions.is_empty() {
+        heatmap(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
+    }
     charts(workbook.add_worksheet(), report, lang, &formats).map_err(err)?;
     method(workbook.add_worksheet(), lang, &formats).map_err(err)?;
     // Compressing the sheets' XML is most of saving. Level 3 instead of zip's 6: at 1M rows

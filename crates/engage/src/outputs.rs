@@ -73,9 +73,11 @@ impl Formats {
                 "xlsx" => formats.xlsx = true,
                 "html" => formats.html = true,
                 "charts" => formats.charts = true,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown format `{other}`: give json, csv, parquet, xlsx, html, charts or all"
-                )),
+                ))
+                }
             }
         }
         if formats == Formats::NONE {
