@@ -4,14 +4,21 @@ the multi-select questions, in DuckDB: one SQL statement, one scan of the file.
 
     python3 benches/compare/duckdb_report.py DIR/survey.toml --out duckdb.json [--data FILE]
 
-How: one projection computes each respondent's group keys (blank -> ""), the dimension scores
-and the split delimited answer; one `GROUP BY GROUPING SETS ((), (bureau), (bureau, section),
-(age), ..., (bureau, age))` computes, for every cut at once, `count_if` per item and scale point,
-blanks and not-applicable codes, `count` / `avg` / `stddev_samp` of each dimension score, and
-the multi-select bases and pickers. DuckDB runs the grouping sets as hash aggregates fed by the
-one scan. Means, SDs and shares of items follow from the counts (figures.py); the
-statement is prepared once and run once. Items are summed as they are stored (int8 / int64):
-no casts per row beyond the comparisons.
+How (the default `--plan rollup`): one projection computes each respondent's group keys
+(blank -> ""), the item answers as stored (int8 / int64: no casts), the dimension scores and the
+split delimited answer. The rows are aggregated once per *family* of cuts into cells (bureau x
+section x age: about 940 cells; grade x employment x gender x service: about 220), with
+`count_if` per item and scale point, blanks and not-applicable codes, count / sum / sum of
+squares of each dimension score and the multi-select bases and pickers; then
+`GROUP BY GROUPING SETS ((), (bureau), (bureau, section), (age), (bureau, age))` and
+`((grade), (employment), (gender), (service))` roll the cells up into every cut, joined with
+`UNION ALL BY NAME`. One statement, prepared and run once; the projection is a CTE read by
+both families, so the file is scanned once. Means, SDs and shares of items follow from the
+counts (figures.py).
+
+`--plan direct` is the textbook form: one `GROUP BY GROUPING SETS` of every cut straight over
+the rows with `avg` / `stddev_samp` of the scores. DuckDB then runs one hash aggregate of all
+~250 aggregates per grouping set over every row, about twice the time here.
 """
 
 import argparse
@@ -29,7 +36,7 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def source(df: Definition, data: Path, con) -> str:
+def source(df: Definition, data: Path) -> str:
     path = str(data).replace("'", "''")
     if data.suffix.lower() == ".csv":
         # Types as the user knows them: no sniffing of 200 columns.
@@ -124,7 +131,7 @@ def main():
     con = duckdb.connect()
     if args.threads:
         con.execute(f"SET threads = {args.threads}")
-    src = source(df, data, con)
+    src = source(df, data)
     if data.suffix.lower() == ".csv":
         option_types = {c: "BOOLEAN" for c in df.option_columns}
     else:
@@ -149,7 +156,7 @@ def main():
             whole = row
             continue
         for cols, segs in sets:
-            if cols == grouped:
+            if sorted(cols) == list(grouped):
                 for s in segs:
                     groups[s["id"]][df.key(s, [row[f"g{k}"] for k in cols])] = row
     out = assemble(df, whole, groups)
