@@ -402,7 +402,8 @@ pub enum Suppression {
 pub struct GroupReport {
     /// Unique within the segment; nested segments prefix the parent's key ("政策局 / 企画課").
     pub key: String,
-    /// The group's value as written in the data; empty for the missing-value group.
+    /// The group's value as read (NFKC-normalised, trimmed, as every cell); empty for the
+    /// missing-value group.
     pub value: String,
     pub label: Label,
     pub parent_key: Option<String>,
