@@ -356,6 +356,47 @@ fn column<'a, T: 'static>(
         })
 }
 
+/// The `id_fingerprint` column's bytes by row: fixed-size binary as written here, or plain,
+/// large or view binary as DuckDB and Spark write it back after the SQL merge route
+/// (docs/partials.md); the values must then be 16 bytes each.
+fn fingerprints<'a>(
+    path: &Path,
+    batch: &'a RecordBatch,
+) -> Result<Box<dyn Fn(usize) -> Option<&'a [u8]> + 'a>, ShardError> {
+    use arrow_array::cast::AsArray;
+    let array = batch
+        .column_by_name("id_fingerprint")
+        .ok_or_else(|| ShardError::Arrow {
+            path: path.to_path_buf(),
+            message: "column `id_fingerprint` is missing".into(),
+        })?;
+    let valid = move |r: usize| !array.is_null(r);
+    Ok(match array.data_type() {
+        DataType::FixedSizeBinary(_) => {
+            let a: &FixedSizeBinaryArray = array.as_fixed_size_binary();
+            Box::new(move |r| valid(r).then(|| a.value(r)))
+        }
+        DataType::Binary => {
+            let a = array.as_binary::<i32>();
+            Box::new(move |r| valid(r).then(|| a.value(r)))
+        }
+        DataType::LargeBinary => {
+            let a = array.as_binary::<i64>();
+            Box::new(move |r| valid(r).then(|| a.value(r)))
+        }
+        DataType::BinaryView => {
+            let a = array.as_binary_view();
+            Box::new(move |r| valid(r).then(|| a.value(r)))
+        }
+        other => {
+            return Err(ShardError::Arrow {
+                path: path.to_path_buf(),
+                message: format!("column `id_fingerprint` has type {other}, not binary"),
+            })
+        }
+    })
+}
+
 /// Reads a partials file written by [`write_partials`] for the same survey.
 pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> {
     let arrow = |e: arrow_schema::ArrowError| ShardError::Arrow {
@@ -417,12 +458,11 @@ pub fn read_partials(path: &Path, survey: &Survey) -> Result<Shard, ShardError> 
         let j = column::<UInt32Array>(path, &batch, "j")?;
         let f = column::<UInt32Array>(path, &batch, "f")?;
         let x = column::<Decimal128Array>(path, &batch, "value")?;
-        let fingerprint = column::<FixedSizeBinaryArray>(path, &batch, "id_fingerprint")?;
+        let fingerprint = fingerprints(path, &batch)?;
         for r in 0..batch.num_rows() {
             if statistic.value(r) == RESPONDENT_ID {
-                let bytes: [u8; 16] = (!fingerprint.is_null(r))
-                    .then(|| fingerprint.value(r).try_into().ok())
-                    .flatten()
+                let bytes: [u8; 16] = fingerprint(r)
+                    .and_then(|b| b.try_into().ok())
                     .ok_or_else(|| mismatch(format!("row {}: no id fingerprint", r + 1)))?;
                 respondent_ids.push(u128::from_be_bytes(bytes));
                 continue;

@@ -838,3 +838,79 @@ fn cell_moments_by_counters_and_by_sums_match_the_scores_by_hand() {
         );
     }
 }
+
+/// The fingerprints survive the SQL merge route: DuckDB and Spark write `fixed_size_binary(16)`
+/// back as plain binary (BLOB), and a file rewritten that way reads to the same fingerprints;
+/// a value of another length is refused.
+#[test]
+fn fingerprints_read_back_from_plain_binary() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, ArrayRef, BinaryArray, FixedSizeBinaryArray, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let s = survey();
+    let rows = vec![([1, 2, 3], 0, 0, false), ([4, 5, 1], 1, 0, true)];
+    let part = aggregate_sequential(&s, &table_as_read(&rows, false));
+    let ids = [3u128, u128::MAX - 7, 1 << 100];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.arrow");
+    write_partials(&path, &s, &part, &ids, &Default::default()).unwrap();
+    let rewrite = |to: &Path, shorten: bool| {
+        let reader =
+            arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&path).unwrap(), None)
+                .unwrap();
+        let schema = reader.schema();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        let at = schema.index_of("id_fingerprint").unwrap();
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| match f.name().as_str() {
+                "id_fingerprint" => Field::new("id_fingerprint", DataType::Binary, true),
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let new_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let file = std::fs::File::create(to).unwrap();
+        let mut writer = arrow_ipc::writer::FileWriter::try_new(file, &new_schema).unwrap();
+        for b in batches {
+            let fixed = b
+                .column(at)
+                .as_any()
+                .downcast_ref::<FixedSizeBinaryArray>()
+                .unwrap();
+            let plain: BinaryArray = (0..fixed.len())
+                .map(|r| {
+                    (!fixed.is_null(r)).then(|| {
+                        let v = fixed.value(r);
+                        if shorten {
+                            &v[..15]
+                        } else {
+                            v
+                        }
+                    })
+                })
+                .collect();
+            let mut columns: Vec<ArrayRef> = b.columns().to_vec();
+            columns[at] = Arc::new(plain);
+            writer
+                .write(&RecordBatch::try_new(new_schema.clone(), columns).unwrap())
+                .unwrap();
+        }
+        writer.finish().unwrap();
+    };
+    let binary = dir.path().join("binary.arrow");
+    rewrite(&binary, false);
+    let back = read_partials(&binary, &s).unwrap();
+    let mut want = ids.to_vec();
+    want.sort_unstable();
+    assert_eq!(back.respondent_ids, want);
+    assert_eq!(back.partials, part);
+    let short = dir.path().join("short.arrow");
+    rewrite(&short, true);
+    let err = read_partials(&short, &s)
+        .err()
+        .expect("15-byte fingerprints refused");
+    assert!(err.to_string().contains("no id fingerprint"), "{err}");
+}

@@ -1600,6 +1600,20 @@ fn formats_choose_the_files_written() {
         std::fs::read(all.join("report.json")).unwrap(),
         std::fs::read(some.join("report.json")).unwrap()
     );
+    // report.json comes with any choice: audit and compare read a release through it.
+    let only_xlsx = tmp.path().join("xlsx");
+    let o = engage(&[
+        "-q",
+        "report",
+        &fixture_2023(),
+        "--out",
+        only_xlsx.to_str().unwrap(),
+        "--formats",
+        "xlsx",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(only_xlsx.join("report.json").exists() && only_xlsx.join("report.xlsx").exists());
+    assert!(!only_xlsx.join("items.csv").exists());
     let o = engage(&["report", &fixture_2023(), "--out", "x", "--formats", "pdf"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

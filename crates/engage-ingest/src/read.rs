@@ -238,7 +238,10 @@ pub fn read_record_batches(
 /// bureau pack.
 fn within_group_limit(survey: &Survey, ingested: Ingested) -> Result<Ingested, IngestError> {
     let limit = engage_model::MAX_SEGMENT_GROUPS;
-    for (s, segment) in survey.definition.segments.iter().enumerate() {
+    let plain = survey.definition.segments.len();
+    // Plain and nested segments, then crosses (two segments of 9,000 and 6 groups can give
+    // tens of thousands of cells).
+    for s in 0..survey.segment_count() {
         let column = &ingested.table.segments[s];
         // Level 0 is the missing value.
         if column.levels.len() - 1 <= limit {
@@ -266,10 +269,24 @@ fn within_group_limit(survey: &Survey, ingested: Ingested) -> Result<Ingested, I
                 row < before
             })
             .map_or_else(String::new, |a| a.path.clone());
+        let column_name = match survey.definition.segments.get(s) {
+            Some(segment) => segment.column.clone(),
+            None => {
+                let (a, b) = (
+                    survey.segment_parents[s].expect("a cross has two segments"),
+                    survey.segment_across[s].expect("a cross has two segments"),
+                );
+                format!(
+                    "{} × {}",
+                    survey.definition.segments[a].column, survey.definition.segments[b].column
+                )
+            }
+        };
+        debug_assert!(s < plain || column_name.contains(" × "));
         return Err(IngestError::TooManyGroups {
             path: PathBuf::from(file),
-            segment: segment.id.get_ref().clone(),
-            column: segment.column.clone(),
+            segment: survey.segment_id(s).to_string(),
+            column: column_name,
             groups: column.levels.len() - 1,
             limit,
             value: column.levels[column.codes[row] as usize].value.clone(),

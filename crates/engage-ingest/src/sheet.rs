@@ -125,8 +125,9 @@ impl SheetSource {
 }
 
 /// Most cells the used range of an XLSX sheet may span (rows × columns from its first to its
-/// last non-empty cell): the sheet is held as a dense grid of about 32 bytes a cell, so this
-/// is about 1 GiB. A survey of 100,000 staff with 300 columns is 30 million.
+/// last non-empty cell): the sheet is held as a dense grid of about 32 bytes a cell (about
+/// 1 GiB here, with the cells' list up to twice that while the grid is built). A survey of
+/// 100,000 staff with 300 columns is 30 million.
 pub const MAX_SHEET_CELLS: u64 = 32_000_000;
 
 /// An XLSX sheet's cells, read one by one and refused when their used range is over
@@ -141,6 +142,9 @@ fn bounded_xlsx_range<R: std::io::Read + std::io::Seek>(
         .map_err(|e| e.to_string())?;
     let mut cells: Vec<Cell<Data>> = Vec::new();
     let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
+    let span = |top: u32, bottom: u32, left: u32, right: u32| {
+        (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1)
+    };
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
         if matches!(cell.get_value(), DataRef::Empty) {
             continue;
@@ -148,23 +152,23 @@ fn bounded_xlsx_range<R: std::io::Read + std::io::Seek>(
         let (row, column) = cell.get_position();
         (top, bottom) = (top.min(row), bottom.max(row));
         (left, right) = (left.min(column), right.max(column));
+        // Checked as the cells arrive: a small zip of millions of cells must not be held
+        // before it is refused.
+        if span(top, bottom, left, right) > MAX_SHEET_CELLS {
+            return Err(format!(
+                "its non-empty cells span {}:{} ({} rows × {} columns = {} cells) or more, \
+                 over the limit of {MAX_SHEET_CELLS}; delete stray cells far from the table \
+                 (Ctrl+End in Excel shows the last one) or save the table as CSV",
+                cell_name(top, left),
+                cell_name(bottom, right),
+                bottom - top + 1,
+                right - left + 1,
+                span(top, bottom, left, right),
+            ));
+        }
         cells.push(Cell::new(
             (row, column),
             Data::from(cell.get_value().clone()),
-        ));
-    }
-    if let Some(span) = (!cells.is_empty())
-        .then(|| (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1))
-        .filter(|&span| span > MAX_SHEET_CELLS)
-    {
-        return Err(format!(
-            "its non-empty cells span {}:{} ({} rows × {} columns = {span} cells), over the \
-             limit of {MAX_SHEET_CELLS}; delete stray cells far from the table (Ctrl+End in \
-             Excel shows the last one) or save the table as CSV",
-            cell_name(top, left),
-            cell_name(bottom, right),
-            bottom - top + 1,
-            right - left + 1,
         ));
     }
     Ok(Range::from_sparse(cells))

@@ -212,6 +212,31 @@ fn a_segment_with_over_ten_thousand_groups_is_refused() {
     );
 }
 
+/// A cross counts too: 2,001 sections (under the limit) × 5 age bands met in the data make
+/// 10,005 cross cells, refused under the cross's id with both columns named.
+#[test]
+fn a_cross_with_over_ten_thousand_cells_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = definition("", "局区")
+        + "[[segments]]\nid = \"age\"\ncolumn = \"年齢\"\nja = \"年齢\"\nen = \"Age\"\n"
+        + "[[crosses]]\nid = \"bureau_x_age\"\nsegments = [\"bureau\", \"age\"]\n";
+    std::fs::write(dir.path().join("survey.toml"), def).unwrap();
+    let survey = Survey::load(&dir.path().join("survey.toml")).unwrap();
+    let mut text = String::from("Q1,Q2,局区,年齢\n");
+    for i in 0..2_001 {
+        for age in 0..5 {
+            text.push_str(&format!("4,5,課{i},{age}0代\n"));
+        }
+    }
+    let p = dir.path().join("responses.csv");
+    std::fs::write(&p, text).unwrap();
+    let err = read_responses(&survey, &[p]).unwrap_err().to_string();
+    assert!(
+        err.contains("segment `bureau_x_age` (column `局区 × 年齢`) has 10005 distinct values"),
+        "{err}"
+    );
+}
+
 #[test]
 fn unknown_extension_asks_for_a_format() {
     let case = Case::new("");

@@ -61,9 +61,13 @@ impl Formats {
     };
 
     /// From names as `--formats` takes them: json, csv, parquet (Parquet and Arrow tables),
-    /// xlsx, html, charts; `all` for every one.
+    /// xlsx, html, charts; `all` for every one. report.json is always written: `engage
+    /// audit` and `engage compare` read a release through it.
     pub fn parse(names: &str) -> std::result::Result<Formats, String> {
-        let mut formats = Formats::NONE;
+        let mut formats = Formats {
+            json: true,
+            ..Formats::NONE
+        };
         for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
                 "all" => formats = Formats::ALL,
@@ -79,9 +83,6 @@ impl Formats {
                 ))
                 }
             }
-        }
-        if formats == Formats::NONE {
-            return Err("give at least one format".into());
         }
         Ok(formats)
     }

@@ -73,7 +73,8 @@ pub struct Args {
     #[arg(long)]
     export_comments: bool,
     /// Which files to write, comma-separated: json, csv, parquet (Parquet and Arrow tables),
-    /// xlsx, html, charts, or all. `engage compare` and `engage audit` read report.json.
+    /// xlsx, html, charts, or all. report.json is always written (`engage audit` and
+    /// `engage compare` read it).
     #[arg(long, default_value = "all", value_parser = engage::Formats::parse)]
     formats: engage::Formats,
 }
