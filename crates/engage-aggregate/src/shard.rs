@@ -356,13 +356,13 @@ fn column<'a, T: 'static>(
         })
 }
 
+/// A binary column's value by row (`None` for null).
+type BytesByRow<'a> = Box<dyn Fn(usize) -> Option<&'a [u8]> + 'a>;
+
 /// The `id_fingerprint` column's bytes by row: fixed-size binary as written here, or plain,
 /// large or view binary as DuckDB and Spark write it back after the SQL merge route
 /// (docs/partials.md); the values must then be 16 bytes each.
-fn fingerprints<'a>(
-    path: &Path,
-    batch: &'a RecordBatch,
-) -> Result<Box<dyn Fn(usize) -> Option<&'a [u8]> + 'a>, ShardError> {
+fn fingerprints<'a>(path: &Path, batch: &'a RecordBatch) -> Result<BytesByRow<'a>, ShardError> {
     use arrow_array::cast::AsArray;
     let array = batch
         .column_by_name("id_fingerprint")
