@@ -328,3 +328,53 @@ fn merge_refuses_shards_that_share_respondents() {
     );
     assert!(!out.exists(), "a release was written");
 }
+
+/// Three shards of 3,690 respondents, each in sections of their own (every section name
+/// unique): each shard is under the 10,000-group limit, their merge (11,070 sections) is not,
+/// as one run over all rows would not be.
+#[test]
+fn merge_applies_the_group_limit_to_the_merged_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = fixture().join("survey.toml");
+    let text = std::fs::read_to_string(fixture().join("responses.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let section = header.split(',').position(|h| h == "所属").unwrap();
+    let mut partials = Vec::new();
+    for shard in 0..3 {
+        let mut content = header.to_string() + "\n";
+        for (i, line) in body.iter().enumerate() {
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            cells[section] = format!("課{shard}-{i}");
+            // Distinct respondent ids across shards.
+            cells[0] = format!("{}-{shard}", cells[0]);
+            content += &cells.join(",");
+            content += "\n";
+        }
+        let data = tmp.path().join(format!("s{shard}.csv"));
+        std::fs::write(&data, content).unwrap();
+        let partial = tmp.path().join(format!("p{shard}.arrow"));
+        ok(engage(&[
+            "aggregate",
+            def.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--partial",
+            partial.to_str().unwrap(),
+        ]));
+        partials.push(partial.to_str().unwrap().to_string());
+    }
+    let out = tmp.path().join("merged");
+    let mut args = vec!["merge", def.to_str().unwrap()];
+    args.extend(partials.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = engage(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("11070 groups of segment `section`") && err.contains("limit of 10000"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a release was written");
+}

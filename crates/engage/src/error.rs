@@ -120,6 +120,13 @@ pub enum Error {
         second: PathBuf,
         data: String,
     },
+    /// The merged shards hold more groups of one segment than one run would accept.
+    #[error("the merged partials have {groups} groups of segment `{segment}`, over the limit of {limit} that one run over all rows would apply; is it an id or free-text column?")]
+    TooManyMergedGroups {
+        segment: String,
+        groups: usize,
+        limit: usize,
+    },
     /// Two partials files counted rows with the same respondent id (by fingerprint): the same
     /// people exported twice, in different files.
     #[error("{first} and {second} both counted {shared} respondent(s) with the same id (e.g. the same rows exported into two files): every respondent must be counted once")]

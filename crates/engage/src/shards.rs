@@ -179,6 +179,21 @@ pub fn merge_shards(
         provenances.push(provenance);
     }
     let partials = engage_aggregate::merge_shards(survey, &shards);
+    // Each shard kept under the group limit, but their groups add up: the same bound as one
+    // run over all rows (docs/data-formats.md#limits).
+    for cut in partials.cuts.iter().skip(1) {
+        let groups = cut.levels.iter().filter(|l| !l.key.is_empty()).count();
+        if groups > engage_model::MAX_SEGMENT_GROUPS {
+            return Err(Error::TooManyMergedGroups {
+                segment: cut
+                    .segment
+                    .map(|s| survey.segment_id(s).to_string())
+                    .unwrap_or_default(),
+                groups,
+                limit: engage_model::MAX_SEGMENT_GROUPS,
+            });
+        }
+    }
     let provenance = merge_provenance(definition, provenances);
     let read: usize = provenance.data.iter().map(|d| d.rows_read).sum();
     let accepted: usize = provenance.data.iter().map(|d| d.rows_accepted).sum();
