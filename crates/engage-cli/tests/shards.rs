@@ -23,6 +23,30 @@ fn ok(o: Output) {
     );
 }
 
+/// `engage aggregate DEF --data DATA --partial PARTIAL`, which must succeed.
+fn aggregate_into(def: &str, data: &str, partial: &Path) {
+    ok(engage(&[
+        "aggregate",
+        def,
+        "--data",
+        data,
+        "--partial",
+        partial.to_str().unwrap(),
+    ]));
+}
+
+/// `engage merge DEF PARTIALS... --out OUT`, which must be refused (exit 1) without writing
+/// a release; its stderr.
+fn refused_merge(def: &str, partials: &[String], out: &Path) -> String {
+    let mut args = vec!["merge", def];
+    args.extend(partials.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = engage(&args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists(), "a release was written");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// The fixture's rows cut into shards of unequal size; each shard sees a different subset
 /// of sections, so the shards' group dictionaries differ in content and order.
 fn shards(dir: &Path, sizes: &[usize]) -> Vec<String> {
@@ -147,14 +171,7 @@ fn merge_says_when_it_cannot_weight() {
     let mut partials = Vec::new();
     for (n, shard) in shards(tmp.path(), &[1000]).iter().enumerate() {
         let partial = tmp.path().join(format!("p{n}.arrow"));
-        ok(engage(&[
-            "aggregate",
-            def,
-            "--data",
-            shard,
-            "--partial",
-            partial.to_str().unwrap(),
-        ]));
+        aggregate_into(def, shard, &partial);
         partials.push(partial.display().to_string());
     }
     let out = tmp.path().join("merged");
@@ -185,14 +202,7 @@ fn merge_refuses_partials_of_another_definition() {
     let def = fixture().join("survey.toml");
     let data = shards(tmp.path(), &[100]);
     let partial = tmp.path().join("p.arrow");
-    ok(engage(&[
-        "aggregate",
-        def.to_str().unwrap(),
-        "--data",
-        &data[0],
-        "--partial",
-        partial.to_str().unwrap(),
-    ]));
+    aggregate_into(def.to_str().unwrap(), &data[0], &partial);
     // The same survey with one more comment line is another definition file.
     let edited = tmp.path().join("survey.toml");
     let text = std::fs::read_to_string(&def).unwrap();
@@ -230,14 +240,7 @@ fn merge_refuses_a_shard_given_twice_or_copied() {
     let mut partials = Vec::new();
     for (i, d) in data.iter().enumerate() {
         let partial = tmp.path().join(format!("p{i}.arrow"));
-        ok(engage(&[
-            "aggregate",
-            def.to_str().unwrap(),
-            "--data",
-            d,
-            "--partial",
-            partial.to_str().unwrap(),
-        ]));
+        aggregate_into(def.to_str().unwrap(), d, &partial);
         partials.push(partial);
     }
     let copy = tmp.path().join("copy-of-p0.arrow");
@@ -303,30 +306,17 @@ fn merge_refuses_shards_that_share_respondents() {
         .enumerate()
     {
         let partial = tmp.path().join(format!("p{i}.arrow"));
-        ok(engage(&[
-            "aggregate",
-            def.to_str().unwrap(),
-            "--data",
-            d,
-            "--partial",
-            partial.to_str().unwrap(),
-        ]));
+        aggregate_into(def.to_str().unwrap(), d, &partial);
         partials.push(partial.to_str().unwrap().to_string());
     }
     let out = tmp.path().join("merged");
-    let mut args = vec!["merge", def.to_str().unwrap()];
-    args.extend(partials.iter().map(String::as_str));
-    args.extend(["--out", out.to_str().unwrap()]);
-    let o = engage(&args);
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused_merge(def.to_str().unwrap(), &partials, &out);
     assert!(
         err.contains("p0.arrow")
             && err.contains("p2.arrow")
             && err.contains("both counted 30 respondent(s) with the same id"),
         "{err}"
     );
-    assert!(!out.exists(), "a release was written");
 }
 
 /// Three shards of 3,690 respondents, each in sections of their own (every section name
@@ -355,26 +345,13 @@ fn merge_applies_the_group_limit_to_the_merged_groups() {
         let data = tmp.path().join(format!("s{shard}.csv"));
         std::fs::write(&data, content).unwrap();
         let partial = tmp.path().join(format!("p{shard}.arrow"));
-        ok(engage(&[
-            "aggregate",
-            def.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--partial",
-            partial.to_str().unwrap(),
-        ]));
+        aggregate_into(def.to_str().unwrap(), data.to_str().unwrap(), &partial);
         partials.push(partial.to_str().unwrap().to_string());
     }
     let out = tmp.path().join("merged");
-    let mut args = vec!["merge", def.to_str().unwrap()];
-    args.extend(partials.iter().map(String::as_str));
-    args.extend(["--out", out.to_str().unwrap()]);
-    let o = engage(&args);
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused_merge(def.to_str().unwrap(), &partials, &out);
     assert!(
         err.contains("11070 groups of segment `section`") && err.contains("limit of 10000"),
         "{err}"
     );
-    assert!(!out.exists(), "a release was written");
 }
